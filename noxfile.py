@@ -1,0 +1,281 @@
+"""Every entry point of punie: per-package tests, lint, typecheck, benchmarks and the phase pipeline.
+
+Reading order for a newcomer: the phase runs mine → data → train → fuse → quantize → eval → docs,
+each stage a session of its own (`nox -s data`), and `nox -s phase24` runs them all. A stage is
+skipped when its inputs and options have not changed since it last finished (`-- --force` reruns).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.error_on_missing_interpreters = True
+
+ROOT = Path(__file__).parent
+PACKAGES_DIR = ROOT / "packages"
+# Each package with the extras its own tests need; order follows the dependency direction.
+PACKAGES: dict[str, str] = {
+    "punie-tools": "acp,pydantic-ai,test",
+    "punie-mine": "test",
+    "punie-datagen": "test",
+    "punie-train": "test",
+    "punie-eval": "test,mlx",
+}
+# Local packages each one depends on, so nox installs them from their paths, not from an index.
+LOCAL_DEPS: dict[str, list[str]] = {
+    "punie-tools": [],
+    "punie-mine": ["punie-tools"],
+    "punie-datagen": ["punie-tools"],
+    "punie-train": ["punie-tools", "punie-datagen"],
+    "punie-eval": ["punie-tools", "punie-datagen"],
+}
+PYTHON = "3.11"
+CACHE = ROOT / ".punie-cache"
+PIPELINE_ENV = ROOT / ".nox" / "_pipeline"
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def _install_package(session: nox.Session, package: str, extras: str) -> None:
+    paths = [str(PACKAGES_DIR / dep) for dep in LOCAL_DEPS[package]]
+    session.install(*paths, f"{PACKAGES_DIR / package}[{extras}]")
+
+
+for _package, _extras in PACKAGES.items():
+
+    @nox.session(name=f"tests-{_package}", python=PYTHON, tags=["tests"])
+    def _tests(session: nox.Session, package: str = _package, extras: str = _extras) -> None:
+        """Run one package's tests in a venv holding only it and its declared dependencies."""
+        _install_package(session, package, extras)
+        # Run from inside the package so the installed copy (not the source tree) is imported.
+        session.chdir(PACKAGES_DIR / package)
+        session.run(
+            "python", "-m", "pytest", "tests", "-c", str(ROOT / "pyproject.toml"),
+            "--rootdir", str(PACKAGES_DIR / package), *session.posargs,
+        )  # fmt: skip
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """Run every package's test session (tests-punie-tools, tests-punie-mine, ...)."""
+    for package in PACKAGES:
+        session.notify(f"tests-{package}", posargs=session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repository."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """ty check over every package's sources, in an env holding all of them."""
+    _install_all(session)
+    session.install("ty")
+    python = session.virtualenv.location  # ty resolves imports against this env
+    sources = [str(PACKAGES_DIR / p / "src") for p in PACKAGES]
+    session.run("ty", "check", "--python", python, *sources, *session.posargs)
+
+
+def _install_all(session: nox.Session) -> None:
+    session.install(*(f"{PACKAGES_DIR / p}[{extras}]" for p, extras in PACKAGES.items()))
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Run every script under benchmarks/ (each prints ratios against the raw tool)."""
+    scripts = sorted((ROOT / "benchmarks").glob("*.py"))
+    if not scripts:
+        session.log("benchmarks/ holds no scripts yet; nothing to run")
+        return
+    _install_all(session)
+    for script in scripts:
+        if session.posargs and script.stem not in session.posargs:
+            continue
+        session.log(f"benchmark: {script.name}")
+        session.run("python", str(script))
+
+
+# --------------------------------------------------------------------------- the phase pipeline
+
+
+def _options(session: nox.Session) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="nox -s phase24 --", add_help=True)
+    parser.add_argument("--profile", default="smoke", help="training profile (smoke | phase24 | phase25-7b)")
+    parser.add_argument("--model", default=None, help="base model path for a real profile")
+    parser.add_argument("--run", default=None, help="run name under runs/ (default: the profile)")
+    parser.add_argument("--endpoint", default=None, help="evaluate an OpenAI-compatible server instead of the trained model")
+    parser.add_argument("--endpoint-model", default=None, help="model name to ask the endpoint for")
+    parser.add_argument("--iters", type=int, default=None, help="override the profile's iterations")
+    parser.add_argument("--data", default="data/phase24", help="dataset directory")
+    parser.add_argument("--force", action="store_true", help="rerun stages even when up to date")
+    return parser.parse_args(session.posargs)  # fmt: skip
+
+
+def _pipeline_bin(session: nox.Session) -> Path:
+    """One shared env for every stage, installed once and refreshed when a pyproject changes."""
+    manifests = sorted(PACKAGES_DIR.glob("*/pyproject.toml"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in manifests)).hexdigest()
+    stamp = PIPELINE_ENV / ".punie-installed"
+    bindir = PIPELINE_ENV / "bin"
+    if stamp.exists() and stamp.read_text() == digest:
+        return bindir
+    editable = [arg for p in PACKAGES for arg in ("-e", f"{PACKAGES_DIR / p}[mlx]" if p == "punie-eval" else str(PACKAGES_DIR / p))]  # fmt: skip
+    uv = shutil.which("uv")
+    if uv:
+        session.run(uv, "venv", "-q", "--allow-existing", "-p", sys.executable, str(PIPELINE_ENV), external=True)
+        session.run(uv, "pip", "install", "-q", "-p", str(bindir / "python"), *editable, external=True)
+    else:
+        session.run(sys.executable, "-m", "venv", str(PIPELINE_ENV), external=True)
+        session.run(str(bindir / "python"), "-m", "pip", "install", "-q", *editable, external=True)
+    stamp.write_text(digest)
+    return bindir
+
+
+def _digest(paths: list[Path], extra: object) -> str:
+    """Content hash of files under `paths` (recursively) plus the stage's options."""
+    h = hashlib.sha256(json.dumps(extra, sort_keys=True, default=str).encode())
+    for root in paths:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            if "__pycache__" in f.parts:
+                continue
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _stage(
+    session: nox.Session, name: str, inputs: list[str], outputs: list[str], options: object,
+    commands: list[list[str]],
+) -> None:  # fmt: skip
+    """Run a stage's commands unless its inputs, code and options are unchanged since it finished."""
+    opts = _options(session)
+    bindir = _pipeline_bin(session)
+    sources = [PACKAGES_DIR / p / "src" for p in PACKAGES]
+    existing = [ROOT / i for i in inputs if (ROOT / i).exists()]
+    key = _digest([*existing, *sources], options)
+    stamp = CACHE / "stages" / f"{name}.json"
+    done = stamp.exists() and json.loads(stamp.read_text()).get("key") == key
+    if done and not opts.force and all((ROOT / o).exists() for o in outputs):
+        session.log(f"[{name}] up to date (inputs unchanged); artefacts: {', '.join(outputs)}")
+        return
+    env = {"PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", "HF_HUB_OFFLINE": "1"}
+    for command in commands:
+        session.run(str(bindir / command[0]), *command[1:], external=True, env=env)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"key": key, "outputs": outputs}))
+    session.log(f"[{name}] done; artefacts: {', '.join(outputs)}")
+
+
+def _run_dir(opts: argparse.Namespace) -> str:
+    return f"runs/{opts.run or opts.profile}"
+
+
+@nox.session(venv_backend="none")
+def mine(session: nox.Session) -> None:
+    """Mine the repositories named in data/sources.toml into data/mined/*.jsonl."""
+    _stage(
+        session, "mine", ["data/sources.toml"], ["data/mined"], {},
+        [["punie-mine", "all", "--sources", "data/sources.toml", "--out", "data/mined"]],
+    )  # fmt: skip
+
+
+@nox.session(venv_backend="none")
+def data(session: nox.Session) -> None:
+    """Generate, merge, deduplicate, split and verify the dataset."""
+    opts = _options(session)
+    _stage(
+        session, "data", ["data/mined"], [opts.data], {"out": opts.data},
+        [["punie-datagen", "build", "--out", opts.data, "--mined", "data/mined"]],
+    )  # fmt: skip
+
+
+@nox.session(venv_backend="none")
+def train(session: nox.Session) -> None:
+    """LoRA-train the profile's model on the dataset (smoke model by default)."""
+    opts = _options(session)
+    run = _run_dir(opts)
+    command = ["punie-train", "lora", "--profile", opts.profile, "--data", opts.data, "--run", run]
+    if opts.model:
+        command += ["--model", opts.model]
+    if opts.iters:
+        command += ["--iters", str(opts.iters)]
+    _stage(session, "train", [opts.data], [f"{run}/adapters"], vars(opts) | {"force": None}, [command])
+
+
+@nox.session(venv_backend="none")
+def fuse(session: nox.Session) -> None:
+    """Fuse the adapter into the base model (de-quantised to float16)."""
+    run = _run_dir(_options(session))
+    _stage(session, "fuse", [f"{run}/adapters"], [f"{run}/fused"], {"run": run},
+           [["punie-train", "fuse", "--run", run]])  # fmt: skip
+
+
+@nox.session(venv_backend="none")
+def quantize(session: nox.Session) -> None:
+    """Quantize the fused model to 5 bits."""
+    run = _run_dir(_options(session))
+    _stage(session, "quantize", [f"{run}/fused"], [f"{run}/quantized"], {"run": run, "bits": 5},
+           [["punie-train", "quantize", "--run", run, "--bits", "5"]])  # fmt: skip
+
+
+@nox.session(venv_backend="none")
+def eval(session: nox.Session) -> None:
+    """Run the 20-query suite and the held-out split against the quantized model or an endpoint."""
+    opts = _options(session)
+    run = _run_dir(opts)
+    if opts.endpoint:
+        backend = f"openai:{opts.endpoint}"
+        if opts.endpoint_model:
+            backend += f",model={opts.endpoint_model}"
+        inputs = ["data/eval"]
+    else:
+        backend = f"mlx:{run}/quantized"
+        inputs = ["data/eval", f"{run}/quantized"]
+    out = f"{run}/eval"
+    _stage(
+        session, "eval", [*inputs, f"{opts.data}/test.jsonl"], [f"{out}/report.json"], {"backend": backend},
+        [
+            ["punie-eval", "run", "--backend", backend, "--suite", "data/eval", "--out", out, "--no-fail"],
+            ["punie-eval", "heldout", "--backend", backend, "--data", f"{opts.data}/test.jsonl",
+             "--out", f"{out}/heldout"],
+        ],
+    )  # fmt: skip
+
+
+@nox.session(venv_backend="none")
+def docs(session: nox.Session) -> None:
+    """Write docs/phase24-progress.md and docs/phase25-plan.md from the run's artefacts."""
+    opts = _options(session)
+    run = _run_dir(opts)
+    _stage(
+        session, "docs", [opts.data, run], ["docs/phase24-progress.md", "docs/phase25-plan.md"],
+        {"run": run, "profile": opts.profile},
+        [["punie-eval", "docs", "--data", opts.data, "--run", run, "--profile", opts.profile,
+          "--out", "docs"]],
+    )  # fmt: skip
+
+
+@nox.session(
+    venv_backend="none",
+    requires=["mine", "data", "train", "fuse", "quantize", "eval", "docs"],
+)
+def phase24(session: nox.Session) -> None:
+    """The whole phase: mine → data → train → fuse → quantize → eval → docs."""
+    opts = _options(session)
+    session.log(f"phase 24 finished for profile {opts.profile!r}; see {_run_dir(opts)}/ and docs/")
