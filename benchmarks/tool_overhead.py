@@ -1,0 +1,160 @@
+"""Overhead of punie-tools' typed calls over the raw CLIs they wrap (target: ratio ≤ 1.10).
+
+Generates a throwaway project of 60 modules and 20 test files, then times each typed call
+(`typecheck`, `ruff_check`, `pytest_run`) against the very same command line run raw through
+`subprocess.run`, interleaved in the same process, and reports the median of ≥5 runs
+(more for fast tools, up to 41).
+Run: `python benchmarks/tool_overhead.py [--runs N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from punie_tools import pytest_run, ruff_check, typecheck
+from punie_tools.runners import pytest_command, pytest_env, ruff_command, typecheck_command
+
+TARGET = 1.10
+MAX_RUNS = 41  # cap on runs for fast tools
+FAST_BUDGET_S = 3.0  # seconds of raw calls a fast tool may spend to earn extra runs
+MODULES = 60
+TEST_FILES = 20
+
+
+def make_project(root: Path) -> None:
+    """Write a small but realistic project: typed modules, a few planted problems, tests."""
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "bench"\nversion = "0"\nrequires-python = ">=3.11"\n\n'
+        '[tool.ruff]\nline-length = 100\n[tool.ruff.lint]\nselect = ["E", "F", "W", "I", "B"]\n\n'
+        "[tool.pytest.ini_options]\npythonpath = ['src']\n"
+    )
+    pkg = root / "src" / "benchpkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text('"""Benchmark package."""\n')
+    for i in range(MODULES):
+        problems = ""
+        if i % 10 == 0:
+            problems += "import os\n"  # unused import for ruff
+        body = [f'"""Module {i}."""\n', problems, "\n"]
+        for j in range(8):
+            body.append(
+                f"\ndef func_{j}(value: int, factor: int = {j + 1}) -> int:\n"
+                f'    """Scale value by factor {j}."""\n'
+                f"    total = 0\n"
+                f"    for step in range(factor):\n"
+                f"        total += value * step + {i}\n"
+                f"    return total\n\n"
+            )
+        body.append(
+            f"\nclass Thing{i}:\n"
+            f"    def __init__(self, name: str) -> None:\n"
+            f"        self.name = name\n\n"
+            f"    def label(self) -> str:\n"
+            f'        return f"{{self.name}}-{i}"\n'
+        )
+        if i % 15 == 0:
+            body.append('\n\ndef wrong() -> int:\n    return "not an int"\n')  # ty error
+        (pkg / f"mod_{i:03d}.py").write_text("".join(body))
+    tests = root / "tests"
+    tests.mkdir()
+    for k in range(TEST_FILES):
+        lines = [f"from benchpkg.mod_{k:03d} import Thing{k}, func_0, func_1\n\n"]
+        for t in range(5):
+            lines.append(
+                f"\ndef test_case_{t}() -> None:\n"
+                f"    assert func_0({t}) == func_0({t})\n"
+                f"    assert Thing{k}('x').label() == 'x-{k}'\n"
+            )
+        if k == 0:
+            lines.append("\ndef test_fails() -> None:\n    assert func_1(1) == -1\n")
+        (tests / f"test_mod_{k:03d}.py").write_text("".join(lines))
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per tool (≥5)")
+    args = parser.parse_args()
+    runs = max(5, args.runs)
+    console = Console()
+
+    with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
+        project = Path(tmp) / "project"
+        project.mkdir()
+        make_project(project)
+        n_files = sum(1 for _ in project.rglob("*.py"))
+        report = Path(tmp) / "raw-report.json"
+        ruff_argv, ty_argv = ruff_command("."), typecheck_command(".")
+        if ruff_argv is None or ty_argv is None:
+            raise SystemExit("ruff and ty must be installed (they come with punie-tools)")
+        pytest_argv = pytest_command(".", cwd=project, report_file=report)
+
+        def raw(argv: list[str], env: dict[str, str] | None = None) -> Callable[[], object]:
+            return lambda: subprocess.run(argv, cwd=project, capture_output=True, env=env)
+
+        cases: list[tuple[str, Callable[[], object], Callable[[], object], str]] = [
+            ("ruff", raw(ruff_argv), lambda: ruff_check(".", cwd=project), " ".join(ruff_argv)),
+            ("ty", raw(ty_argv), lambda: typecheck(".", cwd=project), " ".join(ty_argv)),
+            (
+                "pytest",
+                raw(pytest_argv, pytest_env()),
+                lambda: pytest_run(".", cwd=project),
+                " ".join(pytest_argv),
+            ),
+        ]
+        # Sanity: the typed calls really found the planted problems.
+        ruff_result = ruff_check(".", cwd=project)
+        ty_result = typecheck(".", cwd=project)
+        test_result = pytest_run(".", cwd=project)
+        console.print(
+            f"project: {n_files} Python files · ruff {ruff_result.error_count} violations · "
+            f"ty {ty_result.error_count} errors · pytest {test_result.passed} passed, "
+            f"{test_result.failed} failed"
+        )
+
+        table = Table(title=f"typed call vs raw CLI, median of ≥{runs} interleaved runs")
+        for column in ("tool", "runs", "raw (ms)", "typed (ms)", "ratio", f"≤ {TARGET:.2f}"):
+            table.add_column(column, justify="right" if column != "tool" else "left")
+        for name, raw_call, typed_call, _ in cases:
+            typed_call()  # warm-up: file-system caches, imports
+            warm = timed(raw_call)
+            # Fast tools get more runs: a 10 ms call is easily disturbed on a shared machine.
+            n = max(runs, min(MAX_RUNS, int(FAST_BUDGET_S / max(warm, 1e-3))) | 1)
+            raw_times: list[float] = []
+            typed_times: list[float] = []
+            for i in range(n):
+                # Alternate which goes first so drift on a shared machine hits both equally.
+                if i % 2 == 0:
+                    raw_times.append(timed(raw_call))
+                    typed_times.append(timed(typed_call))
+                else:
+                    typed_times.append(timed(typed_call))
+                    raw_times.append(timed(raw_call))
+            raw_med = statistics.median(raw_times)
+            typed_med = statistics.median(typed_times)
+            ratio = typed_med / raw_med
+            ok = "[green]yes[/]" if ratio <= TARGET else "[red]no[/]"
+            table.add_row(
+                name, str(n), f"{raw_med * 1000:.1f}", f"{typed_med * 1000:.1f}", f"{ratio:.3f}", ok
+            )
+        console.print(table)
+        for name, _, _, command in cases:
+            console.print(f"[dim]{name}: {command}[/]", highlight=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Run one tool as a subprocess with a timeout, always reaping it, and find the tools' executables.
+
+Private helper of the runners: it never raises for anything the tool did, so callers can turn
+every outcome (not found, timed out, crashed, finished) into a result with `tool_error`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ProcessOutcome", "find_executable", "run_process", "tail"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessOutcome:
+    """What happened to one subprocess: its exit status and output, or why it did not finish."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    launch_error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True when the process ran to its own exit (not killed for time, not unlaunchable)."""
+        return self.returncode is not None and not self.timed_out and self.launch_error is None
+
+
+def tail(text: str, limit: int = 2000) -> str:
+    """The last `limit` characters of `text`, stripped: enough to explain a failure."""
+    text = text.strip()
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the process and everything it started (it leads its own session), ignoring races."""
+    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, OSError):
+        proc.kill()
+
+
+def run_process(
+    argv: list[str],
+    *,
+    cwd: str | os.PathLike[str],
+    timeout: float,
+    env: dict[str, str] | None = None,
+) -> ProcessOutcome:
+    """Run `argv` in `cwd`; on timeout kill its whole process group. Always reaps; never raises."""
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return ProcessOutcome(None, "", "", launch_error=f"could not start {argv[0]}: {exc}")
+    deadline = time.monotonic() + timeout
+    try:
+        out, err, finished = _collect(proc, deadline)
+    except BaseException:
+        # KeyboardInterrupt and the like: do not leave the tool running behind us.
+        _kill_group(proc)
+        _reap(proc)
+        raise
+    if not finished:
+        _kill_group(proc)
+        _reap(proc)
+        return ProcessOutcome(None, _decode(out), _decode(err), timed_out=True)
+    return ProcessOutcome(proc.returncode, _decode(out), _decode(err))
+
+
+def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, bool]:
+    """Read both pipes to EOF and wait for exit, all before `deadline`; False if time ran out.
+
+    Unlike `Popen.communicate(timeout=...)`, whose final wait polls with growing sleeps, this
+    waits for the exit on a pidfd where the platform has one, so it adds no latency.
+    """
+    assert proc.stdout is not None and proc.stderr is not None
+    buffers: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
+    with selectors.DefaultSelector() as selector:
+        for pipe in (proc.stdout, proc.stderr):
+            selector.register(pipe, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return _joined(buffers, proc, False)
+            for key, _ in selector.select(remaining):
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    buffers[key.fd].append(chunk)
+                else:
+                    selector.unregister(key.fileobj)
+    stdout, stderr, _ = _joined(buffers, proc, True)
+    return stdout, stderr, _wait_exit(proc, deadline)
+
+
+def _joined(
+    buffers: dict[int, list[bytes]], proc: subprocess.Popen[bytes], finished: bool
+) -> tuple[bytes, bytes, bool]:
+    assert proc.stdout is not None and proc.stderr is not None
+    out = b"".join(buffers[proc.stdout.fileno()])
+    err = b"".join(buffers[proc.stderr.fileno()])
+    for pipe in (proc.stdout, proc.stderr):
+        with contextlib.suppress(OSError):
+            pipe.close()
+    return out, err, finished
+
+
+def _wait_exit(proc: subprocess.Popen[bytes], deadline: float) -> bool:
+    """Wait (until `deadline`) for a process whose pipes are closed to exit; True if it did."""
+    if proc.poll() is not None:
+        return True
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is not None:
+        try:
+            pidfd = pidfd_open(proc.pid)
+        except OSError:
+            pidfd = None
+        if pidfd is not None:
+            try:
+                with selectors.DefaultSelector() as selector:
+                    selector.register(pidfd, selectors.EVENT_READ)
+                    if not selector.select(max(0.0, deadline - time.monotonic())):
+                        return False
+            finally:
+                os.close(pidfd)
+            proc.wait()
+            return True
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Reap a killed process (it cannot ignore SIGKILL, so this returns at once)."""
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+        proc.wait(timeout=10.0)
+
+
+def _decode(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", errors="replace")
+
+
+_FOUND: dict[str, str] = {}
+
+
+def find_executable(name: str) -> str | None:
+    """Path of tool `name` installed with punie-tools (next to this Python), else from PATH."""
+    cached = _FOUND.get(name)
+    if cached is not None and os.access(cached, os.X_OK):
+        return cached
+    found = _search(name)
+    if found is not None:
+        _FOUND[name] = found
+    return found
+
+
+def _search(name: str) -> str | None:
+    candidates: list[Path] = []
+    scripts = sysconfig.get_path("scripts")
+    if scripts:
+        candidates.append(Path(scripts) / name)
+    candidates.append(Path(sys.executable).parent / name)
+    user_scheme = f"{os.name}_user"
+    if user_scheme in sysconfig.get_scheme_names():
+        user_scripts = sysconfig.get_path("scripts", scheme=user_scheme)
+        if user_scripts:
+            candidates.append(Path(user_scripts) / name)
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which(name)

@@ -1,0 +1,182 @@
+"""`punie-tools` command line: run ty, ruff and pytest and show typed results as a table or JSON.
+
+Exit status: 0 when the result is a success, 1 when problems were found, 2 when a tool could not
+run (or the command line was wrong).
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from punie_tools.models import RuffResult, TestResult, TypeCheckResult
+from punie_tools.runners import pytest_run, ruff_check, typecheck
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="punie-tools",
+    help="Typed code-mode tools: ruff, ty and pytest as structured results.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+AnyResult = TypeCheckResult | RuffResult | TestResult
+
+PathArg = Annotated[str, typer.Argument(help="File or directory, relative to --cwd.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result model as JSON.")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", min=0.1, help="Seconds before the tool is stopped.")
+]
+CwdOpt = Annotated[
+    Path,
+    typer.Option("--cwd", help="Directory the tool runs in (the workspace).", file_okay=False),
+]
+
+
+def _exit_code(results: list[AnyResult]) -> int:
+    """2 if any tool could not run, else 1 if any found problems, else 0."""
+    if any(r.tool_error is not None for r in results):
+        return 2
+    return 0 if all(r.success for r in results) else 1
+
+
+def _status(result: AnyResult) -> str:
+    if result.tool_error is not None:
+        return "[bold red]tool error[/]"
+    return "[bold green]ok[/]" if result.success else "[bold yellow]problems found[/]"
+
+
+def _columns(table: Table, *names: str) -> None:
+    """Add columns: the message folds, short identifying columns stay whole."""
+    for name in names:
+        if name in ("message", "file", "test"):
+            table.add_column(name, overflow="fold", ratio=2 if name == "message" else 1)
+        else:
+            table.add_column(name, no_wrap=True)
+
+
+def _render_typecheck(console: Console, result: TypeCheckResult) -> None:
+    table = Table(title=f"ty: {result.error_count} errors, {result.warning_count} warnings")
+    _columns(table, "file", "line", "col", "severity", "code", "message")
+    for e in result.errors:
+        table.add_row(e.file, str(e.line), str(e.column), e.severity, e.code, e.message)
+    _emit(console, table, result, bool(result.errors))
+
+
+def _render_ruff(console: Console, result: RuffResult) -> None:
+    table = Table(
+        title=f"ruff: {result.error_count} errors, {result.warning_count} warnings, "
+        f"{result.fixable_count} fixable"
+    )
+    _columns(table, "file", "line", "col", "code", "severity", "fix", "message")
+    for v in result.violations:
+        fix = "yes" if v.fixable else ""
+        table.add_row(v.file, str(v.line), str(v.column), v.code, v.severity, fix, v.message)
+    _emit(console, table, result, bool(result.violations))
+
+
+def _render_pytest(console: Console, result: TestResult) -> None:
+    table = Table(
+        title=f"pytest: {result.passed} passed, {result.failed} failed, {result.skipped} skipped, "
+        f"{result.errors} errors of {result.total} tests in {result.duration:.2f} s"
+    )
+    _columns(table, "test", "message")
+    for f in result.failures:
+        table.add_row(f.test_id, f.message)
+    _emit(console, table, result, bool(result.failures))
+    if result.tool_error is None and result.total == 0 and not result.failures:
+        console.print("[yellow]no tests were collected[/]")
+
+
+def _emit(console: Console, table: Table, result: AnyResult, has_rows: bool) -> None:
+    if result.tool_error is not None:
+        tool = str(table.title).split(":", 1)[0]
+        console.print(f"{tool}: {_status(result)}")
+        console.print(result.tool_error, style="red", markup=False, highlight=False)
+        return
+    console.print(table if has_rows else table.title)
+    console.print(_status(result))
+
+
+def _finish(results: dict[str, AnyResult], as_json: bool) -> None:
+    console = Console(soft_wrap=False)
+    if as_json:
+        if len(results) == 1:
+            payload = next(iter(results.values())).model_dump(mode="json")
+        else:
+            payload = {name: r.model_dump(mode="json") for name, r in results.items()}
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        for result in results.values():
+            if isinstance(result, TypeCheckResult):
+                _render_typecheck(console, result)
+            elif isinstance(result, RuffResult):
+                _render_ruff(console, result)
+            else:
+                _render_pytest(console, result)
+    raise typer.Exit(_exit_code(list(results.values())))
+
+
+@app.command("typecheck")
+def typecheck_command(
+    path: PathArg = ".",
+    as_json: JsonOpt = False,
+    timeout: TimeoutOpt = None,
+    cwd: CwdOpt = Path("."),
+) -> None:
+    """Type-check PATH with ty."""
+    _finish({"typecheck": typecheck(path, cwd=cwd, timeout=timeout or 60.0)}, as_json)
+
+
+@app.command("ruff")
+def ruff_command(
+    path: PathArg = ".",
+    as_json: JsonOpt = False,
+    timeout: TimeoutOpt = None,
+    cwd: CwdOpt = Path("."),
+) -> None:
+    """Lint PATH with ruff check."""
+    _finish({"ruff": ruff_check(path, cwd=cwd, timeout=timeout or 60.0)}, as_json)
+
+
+@app.command("pytest")
+def pytest_command(
+    path: PathArg = ".",
+    as_json: JsonOpt = False,
+    timeout: TimeoutOpt = None,
+    cwd: CwdOpt = Path("."),
+) -> None:
+    """Run the tests under PATH with pytest."""
+    _finish({"pytest": pytest_run(path, cwd=cwd, timeout=timeout or 120.0)}, as_json)
+
+
+@app.command("check")
+def check_command(
+    path: PathArg = ".",
+    as_json: JsonOpt = False,
+    timeout: TimeoutOpt = None,
+    cwd: CwdOpt = Path("."),
+) -> None:
+    """Run ty, ruff and pytest on PATH (concurrently) and show all three results."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        ty_future = pool.submit(typecheck, path, cwd=cwd, timeout=timeout or 60.0)
+        ruff_future = pool.submit(ruff_check, path, cwd=cwd, timeout=timeout or 60.0)
+        pytest_future = pool.submit(pytest_run, path, cwd=cwd, timeout=timeout or 120.0)
+        results: dict[str, AnyResult] = {
+            "typecheck": ty_future.result(),
+            "ruff": ruff_future.result(),
+            "pytest": pytest_future.result(),
+        }
+    _finish(results, as_json)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

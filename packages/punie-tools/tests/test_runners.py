@@ -1,0 +1,303 @@
+"""The runners execute the real ruff, ty and pytest on the fixture projects: exact findings."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from punie_tools import pytest_run, ruff_check, typecheck
+from punie_tools._subprocess import find_executable, run_process
+
+# --------------------------------------------------------------------------- ruff
+
+
+def test_ruff_reports_planted_violations(fixture_projects: Path) -> None:
+    result = ruff_check(".", cwd=fixture_projects / "ruff_project")
+
+    assert result.tool_error is None
+    assert result.success is False
+    found = [(v.file, v.line, v.column, v.code, v.fixable) for v in result.violations]
+    assert found == [
+        ("pkg/messy.py", 1, 8, "F401", True),  # unused import, safe fix
+        ("pkg/messy.py", 6, 101, "E501", False),  # line of 102 characters > 100
+        ("pkg/unused_local.py", 2, 5, "F841", False),  # only an unsafe fix exists
+    ]
+    assert result.error_count == 3
+    assert result.warning_count == 0
+    assert result.fixable_count == 1
+    assert {v.severity for v in result.violations} == {"error"}
+    assert result.violations[0].message == "`os` imported but unused"
+    assert result.violations[1].message == "Line too long (102 > 100)"
+
+
+def test_ruff_clean_file_is_success(fixture_projects: Path) -> None:
+    result = ruff_check("clean.py", cwd=fixture_projects / "ruff_project")
+
+    assert (result.success, result.error_count, result.violations) == (True, 0, [])
+    assert result.tool_error is None
+
+
+def test_ruff_single_file_paths_stay_relative(fixture_projects: Path) -> None:
+    project = fixture_projects / "ruff_project"
+    result = ruff_check("pkg/messy.py", cwd=str(project))
+
+    assert [(v.file, v.code) for v in result.violations] == [
+        ("pkg/messy.py", "F401"),
+        ("pkg/messy.py", "E501"),
+    ]
+
+
+def test_ruff_config_error_is_tool_error(fresh_project: Callable[[str], Path]) -> None:
+    project = fresh_project("ruff_project")
+    (project / "ruff.toml").write_text('[lint]\nselect = ["NOPE123"]\n')
+
+    result = ruff_check(".", cwd=project)
+
+    assert result.success is False
+    assert result.tool_error is not None
+    assert "exit status 2" in result.tool_error
+    assert "NOPE123" in result.tool_error
+
+
+def test_ruff_missing_path_is_tool_error(fixture_projects: Path) -> None:
+    result = ruff_check("no_such_dir", cwd=fixture_projects / "ruff_project")
+
+    assert result.success is False
+    assert result.tool_error == (
+        f"cannot run ruff: 'no_such_dir' does not exist in "
+        f"{str(fixture_projects / 'ruff_project')!r}"
+    )
+
+
+def test_ruff_missing_cwd_is_tool_error(tmp_path: Path) -> None:
+    result = ruff_check(".", cwd=tmp_path / "absent")
+
+    assert result.success is False
+    assert result.tool_error is not None
+    assert "does not exist" in result.tool_error
+
+
+# --------------------------------------------------------------------------- ty
+
+
+def test_ty_reports_planted_type_errors(fixture_projects: Path) -> None:
+    result = typecheck(".", cwd=fixture_projects / "ty_project")
+
+    assert result.tool_error is None
+    assert result.success is False
+    found = [(e.file, e.line, e.column, e.severity, e.code) for e in result.errors]
+    assert found == [
+        ("broken.py", 5, 12, "error", "invalid-explicit-return"),
+        ("broken.py", 8, 14, "error", "invalid-assignment"),
+        ("broken.py", 10, 15, "error", "invalid-argument-type"),
+        ("warn_only.py", 7, 12, "warning", "redundant-cast"),
+    ]
+    assert (result.error_count, result.warning_count) == (3, 1)
+    assert (
+        result.errors[1].message == 'Object of type `Literal["three"]` is not assignable to `int`'
+    )
+
+
+def test_ty_warnings_alone_are_success(fixture_projects: Path) -> None:
+    result = typecheck("warn_only.py", cwd=fixture_projects / "ty_project")
+
+    assert result.tool_error is None
+    assert result.success is True
+    assert (result.error_count, result.warning_count) == (0, 1)
+    assert result.errors[0].message == "Value is already of type `int`"
+
+
+def test_ty_clean_file(fixture_projects: Path) -> None:
+    result = typecheck("typed.py", cwd=fixture_projects / "ty_project")
+
+    assert (result.success, result.error_count, result.warning_count, result.errors) == (
+        True,
+        0,
+        0,
+        [],
+    )
+
+
+def test_ty_bad_configuration_is_tool_error(fresh_project: Callable[[str], Path]) -> None:
+    project = fresh_project("ty_project")
+    (project / "pyproject.toml").write_text('[tool.ty.rules]\nnot-a-real-rule = "error"\n[tool.ty')
+
+    result = typecheck(".", cwd=project)
+
+    assert result.success is False
+    assert result.tool_error is not None
+    assert "exit status 2" in result.tool_error
+
+
+def test_ty_missing_path_is_tool_error(fixture_projects: Path) -> None:
+    result = typecheck("gone.py", cwd=fixture_projects / "ty_project")
+
+    assert result.success is False
+    assert result.tool_error is not None
+    assert "'gone.py' does not exist" in result.tool_error
+
+
+# --------------------------------------------------------------------------- pytest
+
+
+def test_pytest_reports_every_planted_problem(fixture_projects: Path) -> None:
+    result = pytest_run(".", cwd=fixture_projects / "pytest_project")
+
+    assert result.tool_error is None
+    assert result.success is False
+    assert (result.passed, result.failed, result.skipped, result.errors, result.total) == (
+        2,
+        1,
+        1,
+        2,
+        5,
+    )
+    by_id = {f.test_id: f for f in result.failures}
+    assert list(by_id) == [
+        "tests/test_problems.py::test_add_wrong",
+        "tests/test_problems.py::test_uses_broken_fixture",
+        "tests/test_broken_import.py",
+    ]
+    wrong = by_id["tests/test_problems.py::test_add_wrong"]
+    assert wrong.message.splitlines()[0] == "assert 2 == 3"
+    assert wrong.traceback is not None
+    assert "tests/test_problems.py:11: AssertionError" in wrong.traceback
+    fixture_error = by_id["tests/test_problems.py::test_uses_broken_fixture"]
+    assert fixture_error.message == "RuntimeError: planted fixture error"
+    broken_import = by_id["tests/test_broken_import.py"]
+    assert broken_import.message == (
+        "ModuleNotFoundError: No module named 'module_that_does_not_exist'"
+    )
+    assert result.duration > 0
+
+
+def test_pytest_passing_file_is_success(fixture_projects: Path) -> None:
+    result = pytest_run("tests/test_ok.py", cwd=fixture_projects / "pytest_project")
+
+    assert result.tool_error is None
+    assert (result.success, result.passed, result.failed, result.total) == (True, 2, 0, 2)
+    assert result.failures == []
+
+
+def test_pytest_import_error_alone_is_not_success(fixture_projects: Path) -> None:
+    result = pytest_run("tests/test_broken_import.py", cwd=fixture_projects / "pytest_project")
+
+    assert result.tool_error is None
+    assert result.success is False
+    assert (result.total, result.errors) == (0, 1)
+    assert [f.test_id for f in result.failures] == ["tests/test_broken_import.py"]
+
+
+def test_pytest_no_tests_collected(fixture_projects: Path) -> None:
+    result = pytest_run("src", cwd=fixture_projects / "pytest_project")
+
+    assert result.tool_error is None
+    assert result.success is False  # nothing ran, so nothing was shown to work
+    assert (result.total, result.passed, result.failures) == (0, 0, [])
+
+
+def test_pytest_usage_error_is_tool_error(fresh_project: Callable[[str], Path]) -> None:
+    project = fresh_project("pytest_project")
+    (project / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "--definitely-not-an-option"\n'
+    )
+
+    result = pytest_run(".", cwd=project)
+
+    assert result.success is False
+    assert result.tool_error is not None
+    assert "--definitely-not-an-option" in result.tool_error
+
+
+def test_pytest_timeout_kills_the_whole_process_group(
+    fresh_project: Callable[[str], Path],
+) -> None:
+    project = fresh_project("pytest_project")
+    pid_file = project / "child.pid"
+    (project / "tests" / "test_slow.py").write_text(
+        "import subprocess, sys, time\n"
+        "def test_slow():\n"
+        "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "    time.sleep(120)\n"
+    )
+
+    started = time.monotonic()
+    result = pytest_run("tests/test_slow.py", cwd=project, timeout=3.0)
+    elapsed = time.monotonic() - started
+
+    assert result.success is False
+    assert result.tool_error == "pytest timed out after 3 s and was stopped"
+    assert elapsed < 20
+    child = int(pid_file.read_text())
+    assert _gone(child), f"grandchild {child} survived the timeout"
+
+
+def _gone(pid: int, wait: float = 10.0) -> bool:
+    """True once `pid` no longer runs (dead or a zombie waiting for init to reap it)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# --------------------------------------------------------------------------- all three
+
+
+def test_runners_leave_no_files_in_the_workspace(fresh_project: Callable[[str], Path]) -> None:
+    projects = {name: fresh_project(name) for name in ("ruff_project", "ty_project")}
+    projects["pytest_project"] = fresh_project("pytest_project")
+
+    def snapshot() -> set[str]:
+        return {
+            str(p.relative_to(root.parent)) for root in projects.values() for p in root.rglob("*")
+        }
+
+    before = snapshot()
+    assert ruff_check(".", cwd=projects["ruff_project"]).tool_error is None
+    assert typecheck(".", cwd=projects["ty_project"]).tool_error is None
+    assert pytest_run(".", cwd=projects["pytest_project"]).tool_error is None
+    assert snapshot() == before
+
+
+def test_relative_cwd_works(fixture_projects: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(fixture_projects)
+    ruff = ruff_check("pkg", cwd="ruff_project")
+    tests = pytest_run("tests/test_ok.py", cwd="pytest_project")
+
+    assert [v.file for v in ruff.violations] == [
+        "pkg/messy.py",
+        "pkg/messy.py",
+        "pkg/unused_local.py",
+    ]
+    assert (tests.success, tests.passed) == (True, 2)
+
+
+def test_tools_are_found_next_to_this_python() -> None:
+    scripts = Path(sys.executable).parent
+    for tool in ("ruff", "ty"):
+        found = find_executable(tool)
+        assert found is not None
+        assert os.access(found, os.X_OK)
+        assert Path(found).name == tool
+        if (scripts / tool).exists():  # installed in this environment: that copy wins over PATH
+            assert os.path.samefile(found, scripts / tool)
+
+
+def test_run_process_reports_launch_failure(tmp_path: Path) -> None:
+    outcome = run_process([str(tmp_path / "no-such-binary")], cwd=tmp_path, timeout=5)
+
+    assert outcome.finished is False
+    assert outcome.launch_error is not None
+    assert "no-such-binary" in outcome.launch_error
