@@ -1,4 +1,4 @@
-"""Every entry point of punie: per-package tests, lint, typecheck, benchmarks and the phase pipeline.
+"""Every entry point of punie: per-package tests, lint, typecheck, benchmarks, the phase pipeline.
 
 Reading order for a newcomer: the phase runs mine → data → train → fuse → quantize → eval → docs,
 each stage a session of its own (`nox -s data`), and `nox -s phase24` runs them all. A stage is
@@ -61,9 +61,16 @@ for _package, _extras in PACKAGES.items():
         # Run from inside the package so the installed copy (not the source tree) is imported.
         session.chdir(PACKAGES_DIR / package)
         session.run(
-            "python", "-m", "pytest", "tests", "-c", str(ROOT / "pyproject.toml"),
-            "--rootdir", str(PACKAGES_DIR / package), *session.posargs,
-        )  # fmt: skip
+            "python",
+            "-m",
+            "pytest",
+            "tests",
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(PACKAGES_DIR / package),
+            *session.posargs,
+        )
 
 
 @nox.session(venv_backend="none")
@@ -115,15 +122,34 @@ def bench(session: nox.Session) -> None:
 
 def _options(session: nox.Session) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="nox -s phase24 --", add_help=True)
-    parser.add_argument("--profile", default="smoke", help="training profile (smoke | phase24 | phase25-7b)")
+    parser.add_argument(
+        "--profile", default="smoke", help="training profile (smoke | phase24 | phase25-7b)"
+    )
     parser.add_argument("--model", default=None, help="base model path for a real profile")
     parser.add_argument("--run", default=None, help="run name under runs/ (default: the profile)")
-    parser.add_argument("--endpoint", default=None, help="evaluate an OpenAI-compatible server instead of the trained model")
+    parser.add_argument(
+        "--endpoint",
+        default=None,
+        help="evaluate an OpenAI-compatible server instead of the trained model",
+    )
     parser.add_argument("--endpoint-model", default=None, help="model name to ask the endpoint for")
     parser.add_argument("--iters", type=int, default=None, help="override the profile's iterations")
-    parser.add_argument("--data", default="data/phase24", help="dataset directory")
+    parser.add_argument(
+        "--reduced",
+        action="store_true",
+        help="a small, fast configuration under .punie-cache/reduced (the end-to-end test)",
+    )
     parser.add_argument("--force", action="store_true", help="rerun stages even when up to date")
-    return parser.parse_args(session.posargs)  # fmt: skip
+    opts = parser.parse_args(session.posargs)
+    base = ROOT / ".punie-cache" / "reduced" if opts.reduced else ROOT
+    opts.sources = "tests/e2e/sources.toml" if opts.reduced else "data/sources.toml"
+    opts.mined = str(base / "data" / "mined")
+    opts.data = str(base / "data" / "phase24")
+    opts.rundir = str(base / "runs" / (opts.run or opts.profile))
+    opts.docs = str(base / "docs")
+    if opts.reduced and opts.iters is None:
+        opts.iters = 4
+    return opts
 
 
 def _pipeline_bin(session: nox.Session) -> Path:
@@ -134,11 +160,29 @@ def _pipeline_bin(session: nox.Session) -> Path:
     bindir = PIPELINE_ENV / "bin"
     if stamp.exists() and stamp.read_text() == digest:
         return bindir
-    editable = [arg for p in PACKAGES for arg in ("-e", f"{PACKAGES_DIR / p}[mlx]" if p == "punie-eval" else str(PACKAGES_DIR / p))]  # fmt: skip
+    editable = [
+        arg
+        for p in PACKAGES
+        for arg in (
+            "-e",
+            f"{PACKAGES_DIR / p}[mlx]" if p == "punie-eval" else str(PACKAGES_DIR / p),
+        )
+    ]
     uv = shutil.which("uv")
     if uv:
-        session.run(uv, "venv", "-q", "--allow-existing", "-p", sys.executable, str(PIPELINE_ENV), external=True)
-        session.run(uv, "pip", "install", "-q", "-p", str(bindir / "python"), *editable, external=True)
+        session.run(
+            uv,
+            "venv",
+            "-q",
+            "--allow-existing",
+            "-p",
+            sys.executable,
+            str(PIPELINE_ENV),
+            external=True,
+        )
+        session.run(
+            uv, "pip", "install", "-q", "-p", str(bindir / "python"), *editable, external=True
+        )
     else:
         session.run(sys.executable, "-m", "venv", str(PIPELINE_ENV), external=True)
         session.run(str(bindir / "python"), "-m", "pip", "install", "-q", *editable, external=True)
@@ -160,16 +204,21 @@ def _digest(paths: list[Path], extra: object) -> str:
 
 
 def _stage(
-    session: nox.Session, name: str, inputs: list[str], outputs: list[str], options: object,
+    session: nox.Session,
+    name: str,
+    inputs: list[str],
+    outputs: list[str],
+    options: object,
     commands: list[list[str]],
-) -> None:  # fmt: skip
-    """Run a stage's commands unless its inputs, code and options are unchanged since it finished."""
+) -> None:
+    """Run the stage unless its inputs, code and options are unchanged since it last finished."""
     opts = _options(session)
     bindir = _pipeline_bin(session)
     sources = [PACKAGES_DIR / p / "src" for p in PACKAGES]
     existing = [ROOT / i for i in inputs if (ROOT / i).exists()]
     key = _digest([*existing, *sources], options)
-    stamp = CACHE / "stages" / f"{name}.json"
+    label = hashlib.sha256("\0".join(outputs).encode()).hexdigest()[:10]
+    stamp = CACHE / "stages" / f"{name}-{label}.json"
     done = stamp.exists() and json.loads(stamp.read_text()).get("key") == key
     if done and not opts.force and all((ROOT / o).exists() for o in outputs):
         session.log(f"[{name}] up to date (inputs unchanged); artefacts: {', '.join(outputs)}")
@@ -182,93 +231,154 @@ def _stage(
     session.log(f"[{name}] done; artefacts: {', '.join(outputs)}")
 
 
-def _run_dir(opts: argparse.Namespace) -> str:
-    return f"runs/{opts.run or opts.profile}"
-
-
 @nox.session(venv_backend="none")
 def mine(session: nox.Session) -> None:
     """Mine the repositories named in data/sources.toml into data/mined/*.jsonl."""
+    o = _options(session)
     _stage(
-        session, "mine", ["data/sources.toml"], ["data/mined"], {},
-        [["punie-mine", "all", "--sources", "data/sources.toml", "--out", "data/mined"]],
-    )  # fmt: skip
+        session,
+        "mine",
+        [o.sources],
+        [o.mined],
+        {"sources": o.sources},
+        [["punie-mine", "all", "--sources", o.sources, "--out", o.mined]],
+    )
 
 
 @nox.session(venv_backend="none")
 def data(session: nox.Session) -> None:
     """Generate, merge, deduplicate, split and verify the dataset."""
-    opts = _options(session)
-    _stage(
-        session, "data", ["data/mined"], [opts.data], {"out": opts.data},
-        [["punie-datagen", "build", "--out", opts.data, "--mined", "data/mined"]],
-    )  # fmt: skip
+    o = _options(session)
+    command = ["punie-datagen", "build", "--out", o.data, "--mined", o.mined]
+    if o.reduced:
+        command += ["--scale", "0.05", "--verify-sample", "5"]
+    _stage(session, "data", [o.mined], [o.data], {"cmd": command}, [command])
+
+
+def _skip_for_endpoint(session: nox.Session, o: argparse.Namespace, stage: str) -> bool:
+    if o.endpoint:
+        session.log(f"[{stage}] skipped: evaluating the endpoint {o.endpoint}, nothing to train")
+    return bool(o.endpoint)
 
 
 @nox.session(venv_backend="none")
 def train(session: nox.Session) -> None:
-    """LoRA-train the profile's model on the dataset (smoke model by default)."""
-    opts = _options(session)
-    run = _run_dir(opts)
-    command = ["punie-train", "lora", "--profile", opts.profile, "--data", opts.data, "--run", run]
-    if opts.model:
-        command += ["--model", opts.model]
-    if opts.iters:
-        command += ["--iters", str(opts.iters)]
-    _stage(session, "train", [opts.data], [f"{run}/adapters"], vars(opts) | {"force": None}, [command])
+    """LoRA-train the profile's model on the dataset (the embedded smoke model by default)."""
+    o = _options(session)
+    if _skip_for_endpoint(session, o, "train"):
+        return
+    command = ["punie-train", "lora", "--profile", o.profile, "--data", o.data, "--run", o.rundir]
+    if o.model:
+        command += ["--model", o.model]
+    if o.iters:
+        command += ["--iters", str(o.iters)]
+    _stage(session, "train", [o.data], [f"{o.rundir}/adapters"], {"cmd": command}, [command])
 
 
 @nox.session(venv_backend="none")
 def fuse(session: nox.Session) -> None:
-    """Fuse the adapter into the base model (de-quantised to float16)."""
-    run = _run_dir(_options(session))
-    _stage(session, "fuse", [f"{run}/adapters"], [f"{run}/fused"], {"run": run},
-           [["punie-train", "fuse", "--run", run]])  # fmt: skip
+    """Fuse the adapter into the base model (de-quantized to float16)."""
+    o = _options(session)
+    if _skip_for_endpoint(session, o, "fuse"):
+        return
+    _stage(
+        session,
+        "fuse",
+        [f"{o.rundir}/adapters"],
+        [f"{o.rundir}/fused"],
+        {},
+        [["punie-train", "fuse", "--run", o.rundir]],
+    )
 
 
 @nox.session(venv_backend="none")
 def quantize(session: nox.Session) -> None:
     """Quantize the fused model to 5 bits."""
-    run = _run_dir(_options(session))
-    _stage(session, "quantize", [f"{run}/fused"], [f"{run}/quantized"], {"run": run, "bits": 5},
-           [["punie-train", "quantize", "--run", run, "--bits", "5"]])  # fmt: skip
+    o = _options(session)
+    if _skip_for_endpoint(session, o, "quantize"):
+        return
+    _stage(
+        session,
+        "quantize",
+        [f"{o.rundir}/fused"],
+        [f"{o.rundir}/quantized"],
+        {"bits": 5},
+        [["punie-train", "quantize", "--run", o.rundir, "--bits", "5"]],
+    )
 
 
 @nox.session(venv_backend="none")
 def eval(session: nox.Session) -> None:
     """Run the 20-query suite and the held-out split against the quantized model or an endpoint."""
-    opts = _options(session)
-    run = _run_dir(opts)
-    if opts.endpoint:
-        backend = f"openai:{opts.endpoint}"
-        if opts.endpoint_model:
-            backend += f",model={opts.endpoint_model}"
+    o = _options(session)
+    if o.endpoint:
+        backend = f"openai:{o.endpoint}" + (
+            f",model={o.endpoint_model}" if o.endpoint_model else ""
+        )
         inputs = ["data/eval"]
     else:
-        backend = f"mlx:{run}/quantized"
-        inputs = ["data/eval", f"{run}/quantized"]
-    out = f"{run}/eval"
+        backend = f"mlx:{o.rundir}/quantized"
+        inputs = ["data/eval", f"{o.rundir}/quantized"]
+    out = f"{o.rundir}/eval"
+    run = [
+        "punie-eval",
+        "run",
+        "--backend",
+        backend,
+        "--suite",
+        "data/eval",
+        "--out",
+        out,
+        "--no-fail",
+    ]
+    heldout = [
+        "punie-eval",
+        "heldout",
+        "--backend",
+        backend,
+        "--data",
+        f"{o.data}/test.jsonl",
+        "--out",
+        f"{out}/heldout",
+    ]
+    if o.reduced:
+        run += ["--max-tokens", "48"]
+        heldout += ["--max-tokens", "48", "--limit", "5"]
     _stage(
-        session, "eval", [*inputs, f"{opts.data}/test.jsonl"], [f"{out}/report.json"], {"backend": backend},
-        [
-            ["punie-eval", "run", "--backend", backend, "--suite", "data/eval", "--out", out, "--no-fail"],
-            ["punie-eval", "heldout", "--backend", backend, "--data", f"{opts.data}/test.jsonl",
-             "--out", f"{out}/heldout"],
-        ],
-    )  # fmt: skip
+        session,
+        "eval",
+        [*inputs, f"{o.data}/test.jsonl"],
+        [f"{out}/report.json"],
+        {"run": run, "heldout": heldout},
+        [run, heldout],
+    )
 
 
 @nox.session(venv_backend="none")
 def docs(session: nox.Session) -> None:
     """Write docs/phase24-progress.md and docs/phase25-plan.md from the run's artefacts."""
-    opts = _options(session)
-    run = _run_dir(opts)
+    o = _options(session)
     _stage(
-        session, "docs", [opts.data, run], ["docs/phase24-progress.md", "docs/phase25-plan.md"],
-        {"run": run, "profile": opts.profile},
-        [["punie-eval", "docs", "--data", opts.data, "--run", run, "--profile", opts.profile,
-          "--out", "docs"]],
-    )  # fmt: skip
+        session,
+        "docs",
+        [o.data, o.rundir],
+        [f"{o.docs}/phase24-progress.md", f"{o.docs}/phase25-plan.md"],
+        {"profile": o.profile},
+        [
+            [
+                "punie-eval",
+                "docs",
+                "--data",
+                o.data,
+                "--run",
+                o.rundir,
+                "--profile",
+                o.profile,
+                "--out",
+                o.docs,
+            ]
+        ],
+    )
 
 
 @nox.session(
@@ -277,5 +387,16 @@ def docs(session: nox.Session) -> None:
 )
 def phase24(session: nox.Session) -> None:
     """The whole phase: mine → data → train → fuse → quantize → eval → docs."""
-    opts = _options(session)
-    session.log(f"phase 24 finished for profile {opts.profile!r}; see {_run_dir(opts)}/ and docs/")
+    o = _options(session)
+    session.log(
+        f"phase 24 finished for profile {o.profile!r}: run {o.rundir}, documents in {o.docs}"
+    )
+
+
+@nox.session(python=PYTHON, tags=["e2e"])
+def e2e(session: nox.Session) -> None:
+    """End-to-end test: every pipeline stage in order on a reduced configuration."""
+    session.install("pytest", "nox[uv]")
+    session.run(
+        "python", "-m", "pytest", "tests/e2e", "-c", str(ROOT / "pyproject.toml"), *session.posargs
+    )

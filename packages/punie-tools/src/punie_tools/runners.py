@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
+# Names an interpreter to run pytest with (e.g. Python 3.14 for a project that needs it).
+PYTEST_PYTHON_ENV = "PUNIE_PYTEST_PYTHON"
 
 
 def _missing(tool: str) -> str:
@@ -148,10 +150,12 @@ def pytest_command(path: PathLike, *, cwd: PathLike, report_file: PathLike) -> l
 
     `--rootdir` makes test ids relative to `cwd`; `--continue-on-collection-errors` runs the
     healthy files even when one fails to import; the cache provider is off so nothing is
-    written into the workspace.
+    written into the workspace. The interpreter is `PUNIE_PYTEST_PYTHON` when set (one that
+    can import the project under test and has pytest-json-report), else this one.
     """
+    python = os.environ.get(PYTEST_PYTHON_ENV) or sys.executable
     return [
-        sys.executable, "-m", "pytest", os.fspath(path),
+        python, "-m", "pytest", os.fspath(path),
         "-p", "no:cacheprovider",
         f"--rootdir={os.fspath(cwd)}",
         "--continue-on-collection-errors",

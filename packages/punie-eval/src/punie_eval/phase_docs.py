@@ -1,0 +1,385 @@
+"""Write docs/phase24-progress.md and docs/phase25-plan.md from a pipeline run's artefacts.
+
+Every number in the documents is read from a file the pipeline wrote (the dataset manifest, the
+training run's summary and metrics, the eval reports); the documents name those files, so each
+number can be traced. Nothing here is typed by hand. A sidecar `phase24-results.json` keeps the
+headline numbers so the next run can show a comparison with this one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["collect", "write_docs"]
+
+RESULTS_FILE = "phase24-results.json"
+LOSS_IMAGE = "phase24-loss.png"
+VAL_LOSS_TARGET = 0.8
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    try:
+        text = path.read_text()
+    except OSError:
+        return rows
+    for line in text.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            rows.append(value)
+    return rows
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else ("yes" if value else "no")
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return "—" if math.isnan(value) else f"{value:.{digits}f}"
+    return str(value)
+
+
+def _mib(value: Any) -> str:
+    return f"{value / 2**20:,.1f} MiB" if isinstance(value, int | float) else "—"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in r) + " |" for r in rows]  # fmt: skip
+    return out
+
+
+def collect(data: Path, run: Path) -> dict[str, Any]:
+    """Read every artefact the documents draw on; missing ones are None."""
+    return {
+        "manifest": _read_json(data / "manifest.json"),
+        "manifest_path": str(data / "manifest.json"),
+        "summary": _read_json(run / "summary.json"),
+        "summary_path": str(run / "summary.json"),
+        "metrics": _read_jsonl(run / "metrics.jsonl"),
+        "metrics_path": str(run / "metrics.jsonl"),
+        "loss_png": run / "loss.png",
+        "report": _read_json(run / "eval" / "report.json"),
+        "report_path": str(run / "eval" / "report.json"),
+        "heldout": _read_json(run / "eval" / "heldout" / "report.json"),
+        "heldout_path": str(run / "eval" / "heldout" / "report.json"),
+    }
+
+
+def _losses(metrics: list[dict[str, Any]], key: str) -> list[tuple[int, float]]:
+    return [
+        (int(m.get("iteration", m.get("step", 0))), float(m[key]))
+        for m in metrics
+        if isinstance(m.get(key), int | float)
+    ]
+
+
+def headline(art: dict[str, Any], profile: str) -> dict[str, Any]:
+    """The numbers the next run compares against."""
+    manifest = art["manifest"] or {}
+    summary = art["summary"] or {}
+    report = art["report"] or {}
+    heldout = art["heldout"] or {}
+    overall = report.get("overall") or {}
+    return {
+        "profile": profile,
+        "examples": manifest.get("total"),
+        "final_val_loss": summary.get("final_val_loss"),
+        "perplexity": summary.get("perplexity"),
+        "train_seconds": summary.get("train_seconds", summary.get("time_s")),
+        "queries_passed": overall.get("passed"),
+        "queries_total": overall.get("total"),
+        "tool_choice_accuracy": heldout.get("tool_choice_accuracy"),
+        "format_validity_rate": heldout.get("format_validity_rate"),
+    }
+
+
+def _dataset_section(art: dict[str, Any]) -> list[str]:
+    manifest = art["manifest"]
+    lines = ["## Dataset", ""]
+    if not manifest:
+        return [*lines, f"No dataset manifest at `{art['manifest_path']}`: run `nox -s data`.", ""]
+    lines.append(f"Source: `{art['manifest_path']}`.")
+    lines.append("")
+    total = manifest.get("total")
+    lines.append(f"- examples: **{_num(total)}**")
+    for key, label in [
+        ("distinct_request_ratio", "distinct user requests"),
+        ("duplicates_dropped", "duplicates dropped"),
+    ]:
+        if key in manifest:
+            lines.append(f"- {label}: {_num(manifest[key])}")
+    splits = manifest.get("splits") or {}
+    if splits:
+        lines.append("- split: " + ", ".join(f"{k} {_num(v)}" for k, v in splits.items()))
+    verify = manifest.get("verify")
+    if isinstance(verify, dict):
+        lines.append(
+            f"- verification: {_num(verify.get('checked'))} examples re-run in the sandbox, "
+            f"{_num(verify.get('mismatches'))} mismatches"
+        )
+    lines.append("")
+    by_category = manifest.get("by_group_category") or manifest.get("categories") or {}
+    if by_category:
+        rows = []
+        for group, cats in sorted(by_category.items()):
+            if isinstance(cats, dict):
+                for cat, count in sorted(cats.items()):
+                    rows.append([group, cat, _num(count)])
+            else:
+                rows.append([group, "", _num(cats)])
+        lines += _table(["group", "category", "examples"], rows)
+        lines.append("")
+    by_split = manifest.get("by_group_split") or {}
+    if by_split:
+        split_names = sorted({s for v in by_split.values() for s in v})
+        rows = [[g, *(_num(v.get(s, 0)) for s in split_names)] for g, v in sorted(by_split.items())]
+        lines += _table(["group", *split_names], rows)
+        lines.append("")
+    return lines
+
+
+def _training_section(art: dict[str, Any], out: Path) -> list[str]:
+    summary = art["summary"]
+    lines = ["## Training", ""]
+    if not summary:
+        return [*lines, f"No training summary at `{art['summary_path']}`: run `nox -s train`.", ""]
+    lines.append(f"Source: `{art['summary_path']}` and `{art['metrics_path']}`.")
+    lines.append("")
+    val = summary.get("final_val_loss")
+    target = summary.get("target_val_loss", VAL_LOSS_TARGET)
+    met = summary.get("target_met")
+    lines += _table(
+        ["measure", "value"],
+        [
+            ["model", f"`{summary.get('model', '—')}`"],
+            ["MLX backend", summary.get("backend", "—")],
+            ["iterations", _num(summary.get("iterations"))],
+            ["final validation loss", f"{_num(val)} (target < {target}: {'met' if met else 'not met'})"],
+            ["perplexity", _num(summary.get("perplexity"), 2)],
+            ["training time", f"{_num(summary.get('train_seconds', summary.get('time_s')), 1)} s"],
+            ["peak memory", _mib(summary.get("peak_memory_bytes"))],
+            ["tokens/s", _num(summary.get("tokens_per_second"), 1)],
+            ["adapter size", _mib(summary.get("adapter_bytes"))],
+            ["fused model size (fp16)", _mib(summary.get("fused_bytes"))],
+            ["quantized model size", _mib(summary.get("quantized_bytes"))],
+        ],
+    )  # fmt: skip
+    lines.append("")
+    train = _losses(art["metrics"], "train_loss")
+    valid = _losses(art["metrics"], "val_loss")
+    if train or valid:
+        rows = []
+        if train:
+            rows.append(["train", f"{train[0][1]:.3f} (it {train[0][0]})", f"{train[-1][1]:.3f} (it {train[-1][0]})"])  # fmt: skip
+        if valid:
+            rows.append(["validation", f"{valid[0][1]:.3f} (it {valid[0][0]})", f"{valid[-1][1]:.3f} (it {valid[-1][0]})"])  # fmt: skip
+        lines += _table(["loss", "first", "last"], rows)
+        lines.append("")
+    if art["loss_png"].is_file():
+        shutil.copyfile(art["loss_png"], out / LOSS_IMAGE)
+        lines += [f"![loss curve]({LOSS_IMAGE})", ""]
+    return lines
+
+
+def _eval_section(art: dict[str, Any]) -> list[str]:
+    report = art["report"]
+    lines = ["## The 20-query validation", ""]
+    if not report:
+        return [*lines, f"No eval report at `{art['report_path']}`: run `nox -s eval`.", ""]
+    overall = report.get("overall") or {}
+    lines.append(
+        f"Source: `{art['report_path']}` (backend `{report.get('backend')}`). "
+        f"Overall **{overall.get('passed')}/{overall.get('total')}** "
+        f"(target {overall.get('threshold')}): {'met' if overall.get('met') else 'not met'}."
+    )
+    lines.append("")
+    cats = report.get("categories") or {}
+    rows = [
+        [c.get("title", k), f"{c.get('passed')}/{c.get('total')}", c.get("threshold"), "yes" if c.get("met") else "no"]  # fmt: skip
+        for k, c in cats.items()
+    ]
+    lines += _table(["category", "passed", "threshold", "met"], rows)
+    lines.append("")
+    rows = [
+        [q.get("id"), q.get("category"), q.get("request"), "pass" if q.get("passed") else "fail",
+         q.get("turns"), _num(q.get("latency_s"), 2), q.get("why", "")]
+        for q in report.get("queries") or []
+    ]  # fmt: skip
+    lines += _table(["query", "category", "request", "result", "turns", "latency (s)", "why"], rows)
+    lines.append("")
+    heldout = art["heldout"]
+    if heldout:
+        lines += [
+            "### Held-out test split",
+            "",
+            f"Source: `{art['heldout_path']}`: {_num(heldout.get('total'))} examples, tool-choice "
+            f"accuracy {_pct(heldout.get('tool_choice_accuracy'))}, format validity "
+            f"{_pct(heldout.get('format_validity_rate'))}.",
+            "",
+        ]
+    return lines
+
+
+def _pct(value: Any) -> str:
+    return f"{value:.1%}" if isinstance(value, int | float) else "—"
+
+
+def _comparison(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    lines = ["## Compared with the previous run", ""]
+    if not previous:
+        return [*lines, "This is the first recorded run.", ""]
+    rows = [[k, _num(previous.get(k)), _num(current.get(k))] for k in current if k != "profile"]
+    rows.insert(0, ["profile", previous.get("profile"), current.get("profile")])
+    return [*lines, *_table(["measure", "previous", "this run"], rows), ""]
+
+
+def _progress(art: dict[str, Any], profile: str, run: Path, out: Path, previous: Any) -> str:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Phase 24 progress",
+        "",
+        f"Generated by `nox -s docs` on {stamp} from the artefacts of run `{run}` "
+        f"(profile **{profile}**). Do not edit by hand; rerun the pipeline.",
+        "",
+    ]
+    if profile == "smoke":
+        lines += [
+            "> These numbers come from the embedded **smoke** profile: a tiny randomly initialised "
+            "model trained for minutes on a CPU. They prove the pipeline runs end to end; they say "
+            "nothing about how well Qwen3-Coder-30B will do. Run the `phase24` profile for that.",
+            "",
+        ]
+    lines += _dataset_section(art)
+    lines += _training_section(art, out)
+    lines += _eval_section(art)
+    lines += _comparison(previous, headline(art, profile))
+    return "\n".join(lines)
+
+
+def _risks(art: dict[str, Any]) -> list[str]:
+    risks: list[str] = []
+    summary = art["summary"] or {}
+    report = art["report"] or {}
+    manifest = art["manifest"] or {}
+    heldout = art["heldout"] or {}
+    val = summary.get("final_val_loss")
+    if isinstance(val, int | float) and val >= VAL_LOSS_TARGET:
+        risks.append(
+            f"Validation loss ended at {val:.3f}, above the < {VAL_LOSS_TARGET} target "
+            f"(`{art['summary_path']}`): the 7B model, with less capacity, may need more iterations."
+        )
+    for key, cat in (report.get("categories") or {}).items():
+        if not cat.get("met"):
+            risks.append(
+                f"Category '{cat.get('title', key)}' passed {cat.get('passed')}/{cat.get('total')}, "
+                f"below its threshold of {cat.get('threshold')} (`{art['report_path']}`)."
+            )
+    fmt = heldout.get("format_validity_rate")
+    if isinstance(fmt, int | float) and fmt < 0.95:
+        risks.append(
+            f"Only {fmt:.1%} of held-out replies were well-formed tool calls or answers "
+            f"(`{art['heldout_path']}`): Qwen2.5 emits Hermes-style calls, so check its parser first."
+        )
+    groups = manifest.get("by_group_category") or {}
+    if "mined" not in groups:
+        risks.append(
+            "The dataset holds no mined domain examples (no source could be mined): domain queries "
+            "rely on the fixture workspace alone."
+        )
+    if not risks:
+        risks.append("The phase-24 run met every target it measured; the risk is in the model swap.")
+    return [f"- {r}" for r in risks]
+
+
+def _plan(art: dict[str, Any], profile: str, run: Path) -> str:
+    current = headline(art, profile)
+    baseline = (
+        f"{current['queries_passed']}/{current['queries_total']} queries"
+        if current["queries_total"]
+        else "no eval result yet"
+    )
+    lines = [
+        "# Phase 25 plan: Qwen2.5-Coder-7B against Qwen3-Coder-30B-A3B",
+        "",
+        f"Generated by `nox -s docs` from run `{run}` (profile **{profile}**; baseline {baseline}).",
+        "",
+        "## The experiment",
+        "",
+        "Train `Qwen2.5-Coder-7B-Instruct-4bit` with the `phase25-7b` profile on the same dataset "
+        f"({_num(current['examples'])} examples, `{art['manifest_path']}`) and evaluate it on the "
+        "same 20 queries and held-out split. Compare with the `phase24` run of "
+        "Qwen3-Coder-30B-A3B-Instruct-4bit on:",
+        "",
+        "- **accuracy**: queries passed per category against the thresholds (8/8, ≥ 6/7, 5/5, "
+        "overall ≥ 19/20), held-out tool-choice accuracy and format validity;",
+        "- **speed**: generation tokens/s in the eval report, and latency per query;",
+        "- **memory**: peak training memory and model size after quantization (`summary.json`).",
+        "",
+        "## Commands",
+        "",
+        "```bash",
+        "python -m nox -s phase24 -- --profile phase24 --model PATH/TO/Qwen3-Coder-30B-A3B-Instruct-4bit",
+        "python -m nox -s phase24 -- --profile phase25-7b --model PATH/TO/Qwen2.5-Coder-7B-Instruct-4bit",
+        "punie-eval compare runs/phase24/eval/report.json runs/phase25-7b/eval/report.json",
+        "```",
+        "",
+        "Or against a served model (mlx_lm.server, LM Studio, Ollama):",
+        "",
+        "```bash",
+        "python -m nox -s eval -- --endpoint http://127.0.0.1:8080/v1 --run phase25-served",
+        "```",
+        "",
+        "## Decision",
+        "",
+        "- Choose 7B if it meets every category threshold and its overall score is within one "
+        "query of 30B's, while generating at least 1.5× faster or needing at most half the memory.",
+        "- Keep 30B if 7B misses any category threshold, or its format validity on the held-out "
+        "split is below 95%.",
+        "- If both miss thresholds, the data is the problem: grow the categories that failed.",
+        "",
+        "## Risks seen in the phase-24 results",
+        "",
+        *_risks(art),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_docs(*, data: Path, run: Path, profile: str, out: Path) -> list[Path]:
+    """Write both documents (and the results sidecar) into `out`; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    art = collect(data, run)
+    previous = _read_json(out / RESULTS_FILE)
+    progress = out / "phase24-progress.md"
+    plan = out / "phase25-plan.md"
+    _atomic_write(progress, _progress(art, profile, run, out, previous))
+    _atomic_write(plan, _plan(art, profile, run))
+    _atomic_write(out / RESULTS_FILE, json.dumps(headline(art, profile), indent=2) + "\n")
+    return [progress, plan]

@@ -1,0 +1,163 @@
+"""Run plans in the real sandbox on a copy of the source and keep the examples they ground."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from punie_tools import wire
+from punie_tools.models import ExecutionRecord
+from punie_tools.prompt import SYSTEM_PROMPT
+from punie_tools.sandbox import run_code
+
+from punie_mine.index import SKIP_DIRS, RepoIndex, build_index
+from punie_mine.plan import Plan
+from punie_mine.sources import ResolvedSource
+from punie_mine.strategies import code_plans, concept_plans, testing_plans, tool_plans
+
+__all__ = ["DEFAULT_TARGETS", "MineReport", "mine", "parse_targets"]
+
+DEFAULT_TARGETS = {"code": 15, "testing": 15, "concepts": 15, "tools": 10}
+SOURCE_VERSION = "punie-mine/1"
+
+
+class TargetsError(ValueError):
+    """`--targets` is not of the form code=15,testing=15,..."""
+
+
+def parse_targets(text: str) -> dict[str, int]:
+    targets: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or key not in DEFAULT_TARGETS or not value.isdigit():
+            raise TargetsError(
+                f"bad target {part!r}: use CATEGORY=N with CATEGORY one of {', '.join(DEFAULT_TARGETS)}"
+            )
+        targets[key] = int(value)
+    return targets
+
+
+@dataclass
+class MineReport:
+    name: str
+    source: str
+    counts: Counter[str] = field(default_factory=Counter)
+    targets: dict[str, int] = field(default_factory=dict)
+    tried: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)  # plans whose tool output did not ground the answer
+    missing: list[str] = field(default_factory=list)
+
+
+def _copy_source(root: Path, dest: Path) -> None:
+    """Mine a copy: the user's tree is never touched, and tools may write caches in the copy."""
+
+    def ignore(directory: str, entries: list[str]) -> list[str]:
+        return [e for e in entries if e in SKIP_DIRS or e.endswith(".egg-info")]
+
+    shutil.copytree(root, dest, ignore=ignore, symlinks=True)
+
+
+def _example(plan: Plan, records: list[ExecutionRecord], answer: str, name: str, source: str,
+             index: RepoIndex) -> wire.Example:  # fmt: skip
+    messages: list[dict] = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": plan.request},
+    ]
+    for step, (code, record) in enumerate(zip(plan.steps, records, strict=True)):
+        call_id = f"call_{step}"
+        messages.append(wire.assistant_code_message(code, call_id))
+        messages.append(wire.tool_message(wire.format_tool_output(record), call_id))
+    messages.append({"role": "assistant", "content": answer})
+    meta = wire.ExampleMeta(
+        group="mined",
+        category=plan.category,
+        source=f"mined:{name}",
+        request=plan.request,
+        workspace={"source": source, "name": name, "generator": SOURCE_VERSION, "kind": plan.kind},
+        provenance=[s.as_dict(name) for s in plan.spans],
+    )
+    return wire.Example(messages=messages, tools=wire.TOOLS, meta=meta)
+
+
+def _planners(can_run_tests: bool) -> dict[str, Callable[[RepoIndex, str], list[Plan]]]:
+    return {
+        "code": code_plans,
+        "testing": lambda index, repo: testing_plans(index, repo, can_run_tests=can_run_tests),
+        "concepts": concept_plans,
+        "tools": tool_plans,
+    }
+
+
+def mine(
+    resolved: ResolvedSource,
+    name: str,
+    targets: dict[str, int],
+    *,
+    python: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> tuple[list[wire.Example], MineReport]:
+    """Mine up to `targets[category]` grounded examples per category from one source tree."""
+    report = MineReport(name, resolved.spec, targets=dict(targets), missing=list(resolved.missing))
+    examples: list[wire.Example] = []
+    seen: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="punie-mine-") as tmp:
+        workspace = Path(tmp) / name
+        _copy_source(resolved.root, workspace)
+        index = build_index(workspace)
+        env_python = {"PUNIE_PYTEST_PYTHON": python} if python else {}
+        old = {k: os.environ.get(k) for k in env_python}
+        os.environ.update(env_python)
+        try:
+            for category, planner in _planners(python is not None).items():
+                wanted = targets.get(category, 0)
+                for plan in planner(index, name):
+                    if report.counts[category] >= wanted:
+                        break
+                    key = " ".join(plan.request.lower().split())
+                    if key in seen:
+                        continue
+                    report.tried[category] += 1
+                    records = [run_code(code, workspace) for code in plan.steps]
+                    answer = plan.answer(records)
+                    if answer is None:
+                        report.dropped[category] += 1
+                        continue
+                    seen.add(key)
+                    examples.append(_example(plan, records, answer, name, resolved.spec, index))
+                    report.counts[category] += 1
+                    if progress:
+                        progress(category, report.counts[category])
+        finally:
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    return examples, report
+
+
+def write_jsonl(path: Path, examples: list[wire.Example]) -> None:
+    """Atomic: the previous file stays intact until the new one is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        for example in examples:
+            handle.write(example.model_dump_json() + "\n")
+    os.replace(tmp, path)
+
+
+def report_json(report: MineReport) -> str:
+    return json.dumps(
+        {
+            "name": report.name, "source": report.source, "counts": dict(report.counts),
+            "targets": report.targets, "tried": dict(report.tried), "dropped": dict(report.dropped),
+            "missing": report.missing,
+        },
+        indent=2,
+    )  # fmt: skip

@@ -1,0 +1,68 @@
+"""Every stage of the phase pipeline, in order, on the reduced configuration.
+
+Runs the real `nox -s phase24 -- --reduced --force` (mine → data → train → fuse → quantize →
+eval → docs) and checks each stage's artefacts, so the noxfile's wiring is tested too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = ROOT / ".punie-cache" / "reduced"
+RUN = BASE / "runs" / "smoke"
+
+
+def test_phase24_runs_every_stage_in_order() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", "phase24", "--",
+         "--reduced", "--force"],
+        cwd=ROOT, capture_output=True, text=True, timeout=1500, check=False,
+    )  # fmt: skip
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    stages = ["mine", "data", "train", "fuse", "quantize", "eval", "docs"]
+    positions = [log.index(f"[{stage}] done") for stage in stages]
+    assert positions == sorted(positions), "stages did not run in order"
+
+    # mine: the local fixture repository was mined; the missing source was skipped
+    mined = (BASE / "data" / "mined" / "minirepo.jsonl").read_text().splitlines()
+    assert len(mined) == 9
+    assert "skipping absent" in log
+
+    # data: a split dataset with a manifest that counts the mined examples
+    manifest = json.loads((BASE / "data" / "phase24" / "manifest.json").read_text())
+    assert manifest["total"] == sum(manifest["splits"].values())
+    assert manifest["by_group_category"]["mined"]
+    for split in ("train", "valid", "test"):
+        assert (BASE / "data" / "phase24" / f"{split}.jsonl").stat().st_size > 0
+
+    # train, fuse, quantize
+    summary = json.loads((RUN / "summary.json").read_text())
+    assert summary["iterations"] == 4
+    assert summary["fused_bytes"] > 0 and summary["quantized_bytes"] > 0
+    assert (RUN / "quantized" / "config.json").is_file()
+
+    # eval: all 20 queries scored (the smoke model is expected to fail them)
+    report = json.loads((RUN / "eval" / "report.json").read_text())
+    assert len(report["queries"]) == 20
+    assert (RUN / "eval" / "heldout" / "report.json").is_file()
+
+    # docs: written from the artefacts, naming the numbers they hold
+    progress = (BASE / "docs" / "phase24-progress.md").read_text()
+    assert f"**{manifest['total']:,}**" in progress
+    assert f"Overall **{report['overall']['passed']}/20**" in progress
+    assert "profile **smoke**" in progress
+    assert "phase25-7b" in (BASE / "docs" / "phase25-plan.md").read_text()
+
+    # a second run skips every stage whose inputs did not change
+    again = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", "phase24", "--", "--reduced"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
+    for stage in stages:
+        assert f"[{stage}] up to date" in again.stdout + again.stderr
