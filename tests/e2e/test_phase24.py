@@ -18,10 +18,24 @@ RUN = BASE / "runs" / "smoke"
 
 def test_phase24_runs_every_stage_in_order() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", "phase24", "--",
-         "--reduced", "--force"],
-        cwd=ROOT, capture_output=True, text=True, timeout=1500, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "nox",
+            "-f",
+            str(ROOT / "noxfile.py"),
+            "-s",
+            "phase24",
+            "--",
+            "--reduced",
+            "--force",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
     stages = ["mine", "data", "train", "fuse", "quantize", "eval", "docs"]
@@ -60,9 +74,23 @@ def test_phase24_runs_every_stage_in_order() -> None:
 
     # a second run skips every stage whose inputs did not change
     again = subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", "phase24", "--", "--reduced"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "nox",
+            "-f",
+            str(ROOT / "noxfile.py"),
+            "-s",
+            "phase24",
+            "--",
+            "--reduced",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
     for stage in stages:
         assert f"[{stage}] up to date" in again.stdout + again.stderr

@@ -43,16 +43,34 @@ def _artefacts(tmp_path: Path, *, val_loss: float, passed: int) -> tuple[Path, P
     (run / "metrics.jsonl").write_text("\n".join(json.dumps(m) for m in metrics) + "\nnot json\n")
     report = {
         "backend": "mlx:runs/smoke/quantized",
-        "overall": {"title": "Overall", "passed": passed, "total": 20, "threshold": 19, "met": False},
+        "overall": {
+            "title": "Overall",
+            "passed": passed,
+            "total": 20,
+            "threshold": 19,
+            "met": False,
+        },
         "categories": {
-            "single_tool": {"title": "Single-tool", "passed": passed, "total": 8, "threshold": 8,
-                            "met": passed >= 8},
+            "single_tool": {
+                "title": "Single-tool",
+                "passed": passed,
+                "total": 8,
+                "threshold": 8,
+                "met": passed >= 8,
+            },
         },
         "queries": [
-            {"id": "q01", "category": "single_tool", "request": "Check types in src/punie/agent/",
-             "passed": False, "turns": 1, "latency_s": 0.5, "why": "no tool call | garbage"},
+            {
+                "id": "q01",
+                "category": "single_tool",
+                "request": "Check types in src/punie/agent/",
+                "passed": False,
+                "turns": 1,
+                "latency_s": 0.5,
+                "why": "no tool call | garbage",
+            },
         ],
-    }  # fmt: skip
+    }
     (run / "eval" / "report.json").write_text(json.dumps(report))
     heldout = {"total": 124, "tool_choice_accuracy": 0.125, "format_validity_rate": 0.5}
     (run / "eval" / "heldout" / "report.json").write_text(json.dumps(heldout))
@@ -95,9 +113,11 @@ def test_second_run_is_compared_with_the_first(tmp_path: Path) -> None:
 
 def test_missing_artefacts_say_which_stage_to_run(tmp_path: Path) -> None:
     progress, plan = write_docs(
-        data=tmp_path / "nothing", run=tmp_path / "runs" / "none", profile="smoke",
+        data=tmp_path / "nothing",
+        run=tmp_path / "runs" / "none",
+        profile="smoke",
         out=tmp_path / "docs",
-    )  # fmt: skip
+    )
     text = progress.read_text()
     assert "run `nox -s data`" in text
     assert "run `nox -s train`" in text

@@ -52,8 +52,8 @@ def test_answers_name_real_symbols_files_and_lines(mined) -> None:
     tool = next(m for m in where.messages if m["role"] == "tool")["content"]
     assert "src/minirepo/nodes.py:7:class Node:" in tool  # the real grep output
     subclasses = by_request["What classes subclass `Node` in minirepo?"].messages[-1]["content"]
-    assert "`Text` (src/minirepo/nodes.py:16)" in subclasses
-    assert "`Element` (src/minirepo/nodes.py:26)" in subclasses
+    assert "`Text` (src/minirepo/nodes.py:15)" in subclasses
+    assert "`Element` (src/minirepo/nodes.py:25)" in subclasses
 
 
 def test_tool_examples_hold_real_tool_results(mined) -> None:
@@ -68,10 +68,12 @@ def test_tool_examples_hold_real_tool_results(mined) -> None:
 
 def test_testing_examples_read_the_real_tests(mined) -> None:
     _, examples, _, _ = mined
-    listing = next(e for e in examples if e.meta.request == "Show me examples of the render tests in minirepo.")
+    listing = next(
+        e for e in examples if e.meta.request == "Show me examples of the render tests in minirepo."
+    )
     answer = listing.messages[-1]["content"]
     assert "`tests/test_render.py` has 4 tests" in answer
-    assert "`test_nested_elements` (line 24)" in answer
+    assert "`test_nested_elements` (line 27)" in answer
     assert "`sample`" in answer and "`tag`" in answer  # the fixture and the parameter
 
 
@@ -98,7 +100,9 @@ def test_bad_targets_are_refused() -> None:
 
 
 def test_cli_missing_source_exits_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["mine", str(tmp_path / "absent"), "--name", "x", "--out", str(tmp_path / "x.jsonl")])
+    result = CliRunner().invoke(
+        app, ["mine", str(tmp_path / "absent"), "--name", "x", "--out", str(tmp_path / "x.jsonl")]
+    )
     assert result.exit_code == 2
     assert "no such directory" in result.output
 

@@ -71,7 +71,10 @@ def _mib(value: Any) -> str:
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in r) + " |" for r in rows]  # fmt: skip
+    out += [
+        "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in r) + " |"
+        for r in rows
+    ]
     return out
 
 
@@ -181,7 +184,10 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
             ["model", f"`{summary.get('model', '—')}`"],
             ["MLX backend", summary.get("backend", "—")],
             ["iterations", _num(summary.get("iterations"))],
-            ["final validation loss", f"{_num(val)} (target < {target}: {'met' if met else 'not met'})"],
+            [
+                "final validation loss",
+                f"{_num(val)} (target < {target}: {'met' if met else 'not met'})",
+            ],
             ["perplexity", _num(summary.get("perplexity"), 2)],
             ["training time", f"{_num(summary.get('train_seconds', summary.get('time_s')), 1)} s"],
             ["peak memory", _mib(summary.get("peak_memory_bytes"))],
@@ -190,16 +196,28 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
             ["fused model size (fp16)", _mib(summary.get("fused_bytes"))],
             ["quantized model size", _mib(summary.get("quantized_bytes"))],
         ],
-    )  # fmt: skip
+    )
     lines.append("")
     train = _losses(art["metrics"], "train_loss")
     valid = _losses(art["metrics"], "val_loss")
     if train or valid:
         rows = []
         if train:
-            rows.append(["train", f"{train[0][1]:.3f} (it {train[0][0]})", f"{train[-1][1]:.3f} (it {train[-1][0]})"])  # fmt: skip
+            rows.append(
+                [
+                    "train",
+                    f"{train[0][1]:.3f} (it {train[0][0]})",
+                    f"{train[-1][1]:.3f} (it {train[-1][0]})",
+                ]
+            )
         if valid:
-            rows.append(["validation", f"{valid[0][1]:.3f} (it {valid[0][0]})", f"{valid[-1][1]:.3f} (it {valid[-1][0]})"])  # fmt: skip
+            rows.append(
+                [
+                    "validation",
+                    f"{valid[0][1]:.3f} (it {valid[0][0]})",
+                    f"{valid[-1][1]:.3f} (it {valid[-1][0]})",
+                ]
+            )
         lines += _table(["loss", "first", "last"], rows)
         lines.append("")
     if art["loss_png"].is_file():
@@ -222,16 +240,28 @@ def _eval_section(art: dict[str, Any]) -> list[str]:
     lines.append("")
     cats = report.get("categories") or {}
     rows = [
-        [c.get("title", k), f"{c.get('passed')}/{c.get('total')}", c.get("threshold"), "yes" if c.get("met") else "no"]  # fmt: skip
+        [
+            c.get("title", k),
+            f"{c.get('passed')}/{c.get('total')}",
+            c.get("threshold"),
+            "yes" if c.get("met") else "no",
+        ]
         for k, c in cats.items()
     ]
     lines += _table(["category", "passed", "threshold", "met"], rows)
     lines.append("")
     rows = [
-        [q.get("id"), q.get("category"), q.get("request"), "pass" if q.get("passed") else "fail",
-         q.get("turns"), _num(q.get("latency_s"), 2), q.get("why", "")]
+        [
+            q.get("id"),
+            q.get("category"),
+            q.get("request"),
+            "pass" if q.get("passed") else "fail",
+            q.get("turns"),
+            _num(q.get("latency_s"), 2),
+            q.get("why", ""),
+        ]
         for q in report.get("queries") or []
-    ]  # fmt: skip
+    ]
     lines += _table(["query", "category", "request", "result", "turns", "latency (s)", "why"], rows)
     lines.append("")
     heldout = art["heldout"]
@@ -314,7 +344,9 @@ def _risks(art: dict[str, Any]) -> list[str]:
             "rely on the fixture workspace alone."
         )
     if not risks:
-        risks.append("The phase-24 run met every target it measured; the risk is in the model swap.")
+        risks.append(
+            "The phase-24 run met every target it measured; the risk is in the model swap."
+        )
     return [f"- {r}" for r in risks]
 
 

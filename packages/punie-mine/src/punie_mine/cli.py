@@ -13,24 +13,44 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from punie_mine.miner import DEFAULT_TARGETS, TargetsError, mine, parse_targets, report_json, write_jsonl
+from punie_mine.miner import (
+    DEFAULT_TARGETS,
+    TargetsError,
+    mine,
+    parse_targets,
+    report_json,
+    write_jsonl,
+)
 from punie_mine.sources import SourceError, resolve_source
 from punie_mine.verify import verify_file
 
-app = typer.Typer(help="Mine repositories (src/ → code, docs/ → concepts, tests/ → testing) into grounded examples.")
-console = Console(stderr=True)
+app = typer.Typer(
+    help="Mine repositories (src/ → code, docs/ → concepts, tests/ → testing) into grounded examples."
+)
+console = Console(stderr=True, soft_wrap=True)
 DEFAULT_CACHE = Path(os.environ.get("PUNIE_MINE_CACHE", "data/cache/mine"))
 TARGETS_HELP = "per-category counts, e.g. code=15,testing=15,concepts=15,tools=10"
 
 
-def _mine_one(source: str, name: str, out: Path, targets: dict[str, int], python: str | None, cache: Path) -> dict[str, int]:  # fmt: skip
+def _mine_one(
+    source: str, name: str, out: Path, targets: dict[str, int], python: str | None, cache: Path
+) -> dict[str, int]:
     resolved = resolve_source(source, cache)
     if resolved.missing:
-        console.print(f"[yellow]{name}: the source has no {', '.join(resolved.missing)}; mining what is there[/yellow]")
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
+        console.print(
+            f"[yellow]{name}: the source has no {', '.join(resolved.missing)}; mining what is there[/yellow]"
+        )
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
         tasks = {c: bar.add_task(f"{name} {c}", total=n) for c, n in targets.items() if n}
-        examples, report = mine(resolved, name, targets, python=python,
-                                progress=lambda c, n: bar.update(tasks[c], completed=n))  # fmt: skip
+        examples, report = mine(
+            resolved,
+            name,
+            targets,
+            python=python,
+            progress=lambda c, n: bar.update(tasks[c], completed=n),
+        )
     write_jsonl(out, examples)
     out.with_suffix(".report.json").write_text(report_json(report) + "\n")
     for category, wanted in targets.items():
@@ -48,9 +68,18 @@ def _mine_one(source: str, name: str, out: Path, targets: dict[str, int], python
 def mine_command(
     source: Annotated[str, typer.Argument(help="a local directory, or pypi:NAME[==VERSION]")],
     name: Annotated[str, typer.Option(help="repository name used in requests and provenance")],
-    out: Annotated[Path | None, typer.Option(help="output JSONL (default data/mined/NAME.jsonl)")] = None,
-    targets: Annotated[str, typer.Option(help=TARGETS_HELP)] = "code=15,testing=15,concepts=15,tools=10",
-    python: Annotated[str | None, typer.Option(help="interpreter able to run the repository's tests; without it no test is run")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="output JSONL (default data/mined/NAME.jsonl)")
+    ] = None,
+    targets: Annotated[
+        str, typer.Option(help=TARGETS_HELP)
+    ] = "code=15,testing=15,concepts=15,tools=10",
+    python: Annotated[
+        str | None,
+        typer.Option(
+            help="interpreter able to run the repository's tests; without it no test is run"
+        ),
+    ] = None,
     cache: Annotated[Path, typer.Option(help="where downloaded sdists are kept")] = DEFAULT_CACHE,
 ) -> None:
     """Mine one source."""
@@ -70,14 +99,19 @@ def _entry_source(name: str, entry: dict) -> str | None:
             if Path(candidate).expanduser().is_dir():
                 return candidate
             console.print(f"[yellow]{name}: local path {candidate!r} does not exist[/yellow]")
-    return entry.get("pypi")
+    pypi = entry.get("pypi")
+    return f"pypi:{pypi}" if pypi else None
 
 
 @app.command("all")
 def all_command(
-    sources: Annotated[Path, typer.Option(help="TOML file naming the sources")] = Path("data/sources.toml"),
+    sources: Annotated[Path, typer.Option(help="TOML file naming the sources")] = Path(
+        "data/sources.toml"
+    ),
     out: Annotated[Path, typer.Option(help="output directory")] = Path("data/mined"),
-    python: Annotated[str | None, typer.Option(help="interpreter able to run the repositories' tests")] = None,
+    python: Annotated[
+        str | None, typer.Option(help="interpreter able to run the repositories' tests")
+    ] = None,
     cache: Annotated[Path, typer.Option(help="where downloaded sdists are kept")] = DEFAULT_CACHE,
 ) -> None:
     """Mine every source named in a sources TOML; a source that cannot be found is skipped."""
@@ -93,11 +127,15 @@ def all_command(
         spec = _entry_source(name, entry)
         try:
             if spec is None:
-                raise SourceError("no PyPI release and no local path: set `path` in the file or "
-                                  f"PUNIE_SOURCE_{name.upper().replace('-', '_')}")  # fmt: skip
+                raise SourceError(
+                    "no PyPI release and no local path: set `path` in the file or "
+                    f"PUNIE_SOURCE_{name.upper().replace('-', '_')}"
+                )
             targets = parse_targets(entry.get("targets", ""))
             counts = _mine_one(spec, name, out / f"{name}.jsonl", targets, python, cache)
-            table.add_row(name, *(f"{counts.get(c, 0)}/{targets.get(c, 0)}" for c in DEFAULT_TARGETS), spec)
+            table.add_row(
+                name, *(f"{counts.get(c, 0)}/{targets.get(c, 0)}" for c in DEFAULT_TARGETS), spec
+            )
         except (SourceError, TargetsError) as exc:
             console.print(f"[yellow]warning: skipping {name}: {exc}[/yellow]")
             table.add_row(name, *("-" for _ in DEFAULT_TARGETS), "skipped")
@@ -107,7 +145,9 @@ def all_command(
 @app.command("verify")
 def verify_command(
     file: Annotated[Path, typer.Argument(help="a mined JSONL file")],
-    source: Annotated[str | None, typer.Option(help="source to check against (default: the one recorded)")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="source to check against (default: the one recorded)")
+    ] = None,
     cache: Annotated[Path, typer.Option(help="where downloaded sdists are kept")] = DEFAULT_CACHE,
 ) -> None:
     """Check that every quoted span of every example still matches the source."""
@@ -121,7 +161,9 @@ def verify_command(
         raise typer.Exit(2) from exc
     for problem in report.problems[:50]:
         console.print(f"[red]{problem}[/red]")
-    print(f"{report.examples} examples, {report.spans} quoted spans, {len(report.problems)} problems")
+    print(
+        f"{report.examples} examples, {report.spans} quoted spans, {len(report.problems)} problems"
+    )
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -10,16 +10,29 @@ from punie_mine.syntax import ModuleInfo, parse_module
 
 __all__ = ["RepoIndex", "build_index", "is_test_file"]
 
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox"}
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    "build",
+    "dist",
+    ".tox",
+    ".nox",
+}
 MAX_FILE_BYTES = 400_000
 
 
 def is_test_file(rel: Path) -> bool:
     name = rel.name
     return (
-        name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-        or "tests" in rel.parts[:-1] or "test" in rel.parts[:-1]
-    )  # fmt: skip
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or "tests" in rel.parts[:-1]
+        or "test" in rel.parts[:-1]
+    )
 
 
 @dataclass
@@ -47,17 +60,31 @@ def _walk(root: Path):
 
 def _doc_files(root: Path) -> list[tuple[Path, Path]]:
     docs = [(p, r) for p, r in _walk(root) if r.suffix.lower() in {".md", ".markdown"}]
-    readme_like = [d for d in docs if d[1].parts[0] == "docs" or d[1].name.upper().startswith("README")]
+    readme_like = [
+        d for d in docs if d[1].parts[0] == "docs" or d[1].name.upper().startswith("README")
+    ]
     if readme_like:
         return readme_like
     pkg_info = root / "PKG-INFO"  # an sdist without a README still carries it as the description
     return [(pkg_info, Path("PKG-INFO"))] if pkg_info.is_file() else []
 
 
+NON_CODE_DIRS = {"docs", "doc", "examples", "example", "scripts", "benchmarks", "tools", ".github"}
+
+
+def _is_code(root: Path, rel: Path) -> bool:
+    """`src/` when the repository has one; else its top-level packages, never docs or examples."""
+    if (root / "src").is_dir():
+        return rel.parts[0] == "src"
+    return len(rel.parts) == 1 or (
+        rel.parts[0] not in NON_CODE_DIRS and (root / rel.parts[0] / "__init__.py").is_file()
+    )
+
+
 def build_index(root: Path) -> RepoIndex:
     index = RepoIndex(root)
     for path, rel in _walk(root):
-        if rel.suffix != ".py":
+        if rel.suffix != ".py" or not (is_test_file(rel) or _is_code(root, rel)):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         index.lines[str(rel)] = text.splitlines()

@@ -11,15 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from punie_tools import wire
-from punie_tools.models import ExecutionRecord
-from punie_tools.prompt import SYSTEM_PROMPT
-from punie_tools.sandbox import run_code
-
 from punie_mine.index import SKIP_DIRS, RepoIndex, build_index
 from punie_mine.plan import Plan
 from punie_mine.sources import ResolvedSource
 from punie_mine.strategies import code_plans, concept_plans, testing_plans, tool_plans
+from punie_tools import wire
+from punie_tools.models import ExecutionRecord
+from punie_tools.prompt import SYSTEM_PROMPT
+from punie_tools.sandbox import run_code
 
 __all__ = ["DEFAULT_TARGETS", "MineReport", "mine", "parse_targets"]
 
@@ -50,7 +49,9 @@ class MineReport:
     counts: Counter[str] = field(default_factory=Counter)
     targets: dict[str, int] = field(default_factory=dict)
     tried: Counter[str] = field(default_factory=Counter)
-    dropped: Counter[str] = field(default_factory=Counter)  # plans whose tool output did not ground the answer
+    dropped: Counter[str] = field(
+        default_factory=Counter
+    )  # plans whose tool output did not ground the answer
     missing: list[str] = field(default_factory=list)
 
 
@@ -63,8 +64,14 @@ def _copy_source(root: Path, dest: Path) -> None:
     shutil.copytree(root, dest, ignore=ignore, symlinks=True)
 
 
-def _example(plan: Plan, records: list[ExecutionRecord], answer: str, name: str, source: str,
-             index: RepoIndex) -> wire.Example:  # fmt: skip
+def _example(
+    plan: Plan,
+    records: list[ExecutionRecord],
+    answer: str,
+    name: str,
+    source: str,
+    index: RepoIndex,
+) -> wire.Example:
     messages: list[dict] = [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": plan.request},
@@ -155,9 +162,13 @@ def write_jsonl(path: Path, examples: list[wire.Example]) -> None:
 def report_json(report: MineReport) -> str:
     return json.dumps(
         {
-            "name": report.name, "source": report.source, "counts": dict(report.counts),
-            "targets": report.targets, "tried": dict(report.tried), "dropped": dict(report.dropped),
+            "name": report.name,
+            "source": report.source,
+            "counts": dict(report.counts),
+            "targets": report.targets,
+            "tried": dict(report.tried),
+            "dropped": dict(report.dropped),
             "missing": report.missing,
         },
         indent=2,
-    )  # fmt: skip
+    )

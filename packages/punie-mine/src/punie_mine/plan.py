@@ -27,9 +27,12 @@ class Span:
 
     def as_dict(self, repository: str) -> dict[str, Any]:
         return {
-            "repository": repository, "file": self.file, "start_line": self.start_line,
-            "end_line": self.end_line, "sha256": self.sha256,
-        }  # fmt: skip
+            "repository": repository,
+            "file": self.file,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "sha256": self.sha256,
+        }
 
 
 # Builds the final answer from the real records; returns None when the tool output does not

@@ -63,10 +63,21 @@ def _fetch_sdist(requirement: str, cache: Path) -> Path:
     download.mkdir(parents=True, exist_ok=True)
     name = requirement.split("==")[0].strip()
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", name,
-        "--python-version", "3.14", "--disable-pip-version-check", "-q", "-d", str(download),
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--no-binary",
+        name,
+        "--python-version",
+        "3.14",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(download),
         requirement,
-    ]  # fmt: skip
+    ]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     archives = sorted(p for p in download.iterdir() if p.name.endswith((".tar.gz", ".zip")))
     if proc.returncode != 0 or not archives:

@@ -70,7 +70,9 @@ def _docstring(body: Node | None) -> str | None:
 
 def _unwrap(node: Node) -> tuple[Node, list[str]]:
     if node.type == "decorated_definition":
-        decorators = [_text(d).lstrip("@").strip() for d in node.named_children if d.type == "decorator"]
+        decorators = [
+            _text(d).lstrip("@").strip() for d in node.named_children if d.type == "decorator"
+        ]
         definition = node.child_by_field_name("definition")
         if definition is not None:
             return definition, decorators
@@ -81,13 +83,14 @@ def _function(node: Node, decorators: list[str], owner: str | None) -> FunctionI
     params_node = node.child_by_field_name("parameters")
     params = []
     for p in params_node.named_children if params_node else []:
-        name_node = p if p.type == "identifier" else p.child_by_field_name("name") or (
-            p.named_children[0] if p.named_children else None
-        )
+        if p.type in {"list_splat_pattern", "dictionary_splat_pattern"}:
+            params.append(_text(p))
+            continue
+        name_node = p if p.type == "identifier" else p.child_by_field_name("name")
+        if name_node is None and p.named_children:
+            name_node = p.named_children[0]
         if name_node is not None and name_node.type == "identifier":
             params.append(_text(name_node))
-        elif p.type in {"list_splat_pattern", "dictionary_splat_pattern"}:
-            params.append(_text(p))
     return FunctionInfo(
         name=_text(node.child_by_field_name("name")),
         line=node.start_point.row + 1,
@@ -102,7 +105,9 @@ def _function(node: Node, decorators: list[str], owner: str | None) -> FunctionI
 def _class(node: Node, decorators: list[str]) -> ClassInfo:
     name = _text(node.child_by_field_name("name"))
     supers = node.child_by_field_name("superclasses")
-    bases = [_text(a) for a in supers.named_children if a.type != "keyword_argument"] if supers else []
+    bases = (
+        [_text(a) for a in supers.named_children if a.type != "keyword_argument"] if supers else []
+    )
     body = node.child_by_field_name("body")
     methods = []
     for child in body.named_children if body else []:
@@ -110,9 +115,14 @@ def _class(node: Node, decorators: list[str]) -> ClassInfo:
         if inner.type == "function_definition":
             methods.append(_function(inner, decs, name))
     return ClassInfo(
-        name=name, line=node.start_point.row + 1, end_line=node.end_point.row + 1, bases=bases,
-        docstring=_docstring(body), methods=methods, decorators=decorators,
-    )  # fmt: skip
+        name=name,
+        line=node.start_point.row + 1,
+        end_line=node.end_point.row + 1,
+        bases=bases,
+        docstring=_docstring(body),
+        methods=methods,
+        decorators=decorators,
+    )
 
 
 def _has_tstring(node: Node) -> bool:
@@ -138,6 +148,10 @@ def parse_module(path: str, source: str) -> ModuleInfo:
         elif inner.type == "function_definition":
             functions.append(_function(inner, decorators, None))
     return ModuleInfo(
-        path=path, docstring=_docstring(root), classes=classes, functions=functions,
-        has_errors=root.has_error, uses_template_strings=_has_tstring(root),
-    )  # fmt: skip
+        path=path,
+        docstring=_docstring(root),
+        classes=classes,
+        functions=functions,
+        has_errors=root.has_error,
+        uses_template_strings=_has_tstring(root),
+    )

@@ -47,7 +47,9 @@ def verify_file(path: Path, source: str | None, cache: Path) -> VerifyReport:
             file = roots[spec] / item["file"]
             if file not in lines_cache:
                 try:
-                    lines_cache[file] = file.read_text(encoding="utf-8", errors="replace").splitlines()
+                    lines_cache[file] = file.read_text(
+                        encoding="utf-8", errors="replace"
+                    ).splitlines()
                 except OSError:
                     lines_cache[file] = None
             lines = lines_cache[file]
@@ -56,6 +58,9 @@ def verify_file(path: Path, source: str | None, cache: Path) -> VerifyReport:
                 report.problems.append(f"{where}: file not in the source")
             elif item["end_line"] > len(lines):
                 report.problems.append(f"{where}: beyond the end of the file ({len(lines)} lines)")
-            elif span_hash("\n".join(lines[item["start_line"] - 1 : item["end_line"]])) != item["sha256"]:
+            elif (
+                span_hash("\n".join(lines[item["start_line"] - 1 : item["end_line"]]))
+                != item["sha256"]
+            ):
                 report.problems.append(f"{where}: text changed since it was mined")
     return report

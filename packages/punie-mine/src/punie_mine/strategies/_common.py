@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from punie_tools.models import ExecutionRecord
-
 from punie_mine.index import RepoIndex
 from punie_mine.plan import Span, span_hash
+from punie_tools.models import ExecutionRecord
 
 
 def span(index: RepoIndex, path: str, start: int, end: int) -> Span:
@@ -41,7 +40,7 @@ def window_code(path: str, start: int, end: int) -> str:
     return (
         f'lines = read_file("{path}").splitlines()\n'
         f"for number in range({start}, {end + 1}):\n"
-        f'    print(number, lines[number - 1])\n'
+        f"    print(number, lines[number - 1])\n"
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from punie_tools.models import ExecutionRecord
-
 from punie_mine.index import RepoIndex
 from punie_mine.plan import Plan
 from punie_mine.strategies._common import first_sentence, names, out, search_root, span, window_code
 from punie_mine.syntax import ClassInfo, FunctionInfo, ModuleInfo
+from punie_tools.models import ExecutionRecord
 
 MAX_WINDOW = 45
 
@@ -33,9 +32,13 @@ def _where_class(index: RepoIndex, repo: str, module: ModuleInfo, cls: ClassInfo
         return " ".join(parts)
 
     return Plan(
-        "code", f"Where is the class `{cls.name}` defined in {repo}?", [code], answer,
-        [span(index, module.path, cls.line, cls.line)], "where-class",
-    )  # fmt: skip
+        "code",
+        f"Where is the class `{cls.name}` defined in {repo}?",
+        [code],
+        answer,
+        [span(index, module.path, cls.line, cls.line)],
+        "where-class",
+    )
 
 
 def _how_function(index: RepoIndex, repo: str, module: ModuleInfo, fn: FunctionInfo) -> Plan:
@@ -54,17 +57,25 @@ def _how_function(index: RepoIndex, repo: str, module: ModuleInfo, fn: FunctionI
         if fn.docstring:
             parts.append(f"Its docstring: “{first_sentence(fn.docstring)}”")
         if end < fn.end_line:
-            parts.append(f"I printed its first {end - fn.line + 1} lines; the rest follows in the file.")
+            parts.append(
+                f"I printed its first {end - fn.line + 1} lines; the rest follows in the file."
+            )
         return " ".join(parts)
 
     verb = "works" if not fn.owner else "is implemented"
     return Plan(
-        "code", f"Show me how `{qualified}` {verb} in {repo}.", [code], answer,
-        [span(index, module.path, fn.line, end)], "how-function",
-    )  # fmt: skip
+        "code",
+        f"Show me how `{qualified}` {verb} in {repo}.",
+        [code],
+        answer,
+        [span(index, module.path, fn.line, end)],
+        "how-function",
+    )
 
 
-def _subclasses(index: RepoIndex, repo: str, base: str, subs: list[tuple[ModuleInfo, ClassInfo]]) -> Plan:
+def _subclasses(
+    index: RepoIndex, repo: str, base: str, subs: list[tuple[ModuleInfo, ClassInfo]]
+) -> Plan:
     root = search_root(index)
     code = f'print(run_command("grep", ["-rnE", "class [A-Za-z_0-9]+\\\\(.*{base}", "{root}"]))\n'
 
@@ -73,12 +84,20 @@ def _subclasses(index: RepoIndex, repo: str, base: str, subs: list[tuple[ModuleI
         if text is None or any(f"{m.path}:{c.line}:" not in text for m, c in subs):
             return None
         items = [f"`{c.name}` ({m.path}:{c.line})" for m, c in subs]
-        return f"{len(subs)} class{'es' if len(subs) > 1 else ''} in {repo} subclass `{base}`: " + ", ".join(items) + "."
+        return (
+            f"{len(subs)} class{'es' if len(subs) > 1 else ''} in {repo} subclass `{base}`: "
+            + ", ".join(items)
+            + "."
+        )
 
     return Plan(
-        "code", f"What classes subclass `{base}` in {repo}?", [code], answer,
-        [span(index, m.path, c.line, c.line) for m, c in subs], "subclasses",
-    )  # fmt: skip
+        "code",
+        f"What classes subclass `{base}` in {repo}?",
+        [code],
+        answer,
+        [span(index, m.path, c.line, c.line) for m, c in subs],
+        "subclasses",
+    )
 
 
 def _module_outline(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
@@ -92,11 +111,17 @@ def _module_outline(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
         text = out(records)
         if text is None or any(f"{line}:" not in text for _, line, _ in defs):
             return None
-        public = [f"{kind} `{name}` (line {line})" for name, line, kind in defs if not name.startswith("_")]
+        public = [
+            f"{kind} `{name}` (line {line})"
+            for name, line, kind in defs
+            if not name.startswith("_")
+        ]
         private = [name for name, _, _ in defs if name.startswith("_")]
         parts = [f"`{module.path}` defines {len(defs)} top-level names."]
         if public:
-            parts.append("Public: " + ", ".join(public[:12]) + ("…" if len(public) > 12 else "") + ".")
+            parts.append(
+                "Public: " + ", ".join(public[:12]) + ("…" if len(public) > 12 else "") + "."
+            )
         if private:
             parts.append(f"Private helpers: {names(private, 6)}.")
         if module.docstring:
@@ -104,9 +129,13 @@ def _module_outline(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
         return " ".join(parts)
 
     return Plan(
-        "code", f"Find all the functions and classes defined in `{module.path}`.", [code], answer,
-        [span(index, module.path, line, line) for _, line, _ in defs], "outline",
-    )  # fmt: skip
+        "code",
+        f"Find all the functions and classes defined in `{module.path}`.",
+        [code],
+        answer,
+        [span(index, module.path, line, line) for _, line, _ in defs],
+        "outline",
+    )
 
 
 def code_plans(index: RepoIndex, repo: str) -> list[Plan]:
@@ -121,7 +150,12 @@ def code_plans(index: RepoIndex, repo: str) -> list[Plan]:
                 where.append(_where_class(index, repo, module, cls))
             for base in cls.bases:
                 simple = base.split(".")[-1].split("[")[0]
-                if simple.isidentifier() and simple not in {"object", "Protocol", "Generic", "Exception"}:
+                if simple.isidentifier() and simple not in {
+                    "object",
+                    "Protocol",
+                    "Generic",
+                    "Exception",
+                }:
                     by_base.setdefault(simple, []).append((module, cls))
             for method in cls.methods:
                 if not method.name.startswith("_") and method.end_line - method.line >= 3:

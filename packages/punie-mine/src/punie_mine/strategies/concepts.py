@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from punie_tools.models import ExecutionRecord
-
 from punie_mine.docs import DocSection
 from punie_mine.index import RepoIndex
 from punie_mine.plan import Plan
 from punie_mine.strategies._common import first_sentence, out, span, window_code
 from punie_mine.syntax import ClassInfo, ModuleInfo
+from punie_tools.models import ExecutionRecord
 
 MAX_WINDOW = 40
 SKIP_HEADINGS = {"contributing", "license", "installation", "changelog", "note well", "credits"}
@@ -42,20 +41,31 @@ def _from_doc(index: RepoIndex, repo: str, section: DocSection, variant: int) ->
         return " ".join(parts)
 
     return Plan(
-        "concepts", _request(section, repo, variant), [code], answer,
-        [span(index, section.path, section.line, end)], "doc-read",
-    )  # fmt: skip
+        "concepts",
+        _request(section, repo, variant),
+        [code],
+        answer,
+        [span(index, section.path, section.line, end)],
+        "doc-read",
+    )
 
 
 def _direct(index: RepoIndex, repo: str, section: DocSection) -> Plan:
     paragraph = section.first_paragraph
     cite = f"(from {repo}'s {section.path}, section “{section.heading}”)"
     start = section.line + 1
-    return Plan(
-        "concepts", f"In {repo}, what is meant by “{section.heading}”?", [],
-        lambda _records: f"{paragraph} {cite}",
-        [span(index, section.path, section.line, section.end_line)], "doc-direct",
-    ) if start <= section.end_line else _from_doc(index, repo, section, 0)  # fmt: skip
+    return (
+        Plan(
+            "concepts",
+            f"In {repo}, what is meant by “{section.heading}”?",
+            [],
+            lambda _records: f"{paragraph} {cite}",
+            [span(index, section.path, section.line, section.end_line)],
+            "doc-direct",
+        )
+        if start <= section.end_line
+        else _from_doc(index, repo, section, 0)
+    )
 
 
 def _from_docstring(index: RepoIndex, repo: str, module: ModuleInfo, cls: ClassInfo) -> Plan:
@@ -73,16 +83,26 @@ def _from_docstring(index: RepoIndex, repo: str, module: ModuleInfo, cls: ClassI
         )
 
     return Plan(
-        "concepts", f"What is `{cls.name}` for in {repo}?", [code], answer,
-        [span(index, module.path, cls.line, end)], "docstring",
-    )  # fmt: skip
+        "concepts",
+        f"What is `{cls.name}` for in {repo}?",
+        [code],
+        answer,
+        [span(index, module.path, cls.line, end)],
+        "docstring",
+    )
 
 
 def concept_plans(index: RepoIndex, repo: str) -> list[Plan]:
     plans: list[Plan] = []
-    usable = [s for s in index.docs if s.heading.lower() not in SKIP_HEADINGS and len(s.first_paragraph) >= 40]
+    usable = [
+        s
+        for s in index.docs
+        if s.heading.lower() not in SKIP_HEADINGS and len(s.first_paragraph) >= 40
+    ]
     for i, section in enumerate(usable):
-        plans.append(_direct(index, repo, section) if i % 3 == 2 else _from_doc(index, repo, section, i))
+        plans.append(
+            _direct(index, repo, section) if i % 3 == 2 else _from_doc(index, repo, section, i)
+        )
     for module in index.code:
         for cls in module.classes:
             if cls.docstring and len(cls.docstring) >= 40 and not cls.name.startswith("_"):

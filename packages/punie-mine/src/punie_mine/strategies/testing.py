@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from punie_tools.models import ExecutionRecord
-
 from punie_mine.index import RepoIndex
 from punie_mine.plan import Plan
 from punie_mine.strategies._common import first_sentence, names, out, span, window_code
 from punie_mine.syntax import FunctionInfo, ModuleInfo
+from punie_tools.models import ExecutionRecord
 
 MAX_WINDOW = 40
 
@@ -41,16 +40,24 @@ def _examples(index: RepoIndex, repo: str, module: ModuleInfo, tests: list[Funct
             parts.append(f"They take the fixtures or parameters {names(fixtures)}.")
         else:
             parts.append("None of them takes a fixture: each builds its inputs inline.")
-        params = [t.name for t in tests if any(d.startswith("pytest.mark.parametrize") for d in t.decorators)]
+        params = [
+            t.name
+            for t in tests
+            if any(d.startswith("pytest.mark.parametrize") for d in t.decorators)
+        ]
         if params:
             parts.append(f"Parametrized with `pytest.mark.parametrize`: {names(params, 5)}.")
         return " ".join(parts)
 
     subject = _subject(module.path)
     return Plan(
-        "testing", f"Show me examples of the {subject} tests in {repo}.", [code], answer,
-        [span(index, module.path, t.line, t.line) for t in tests], "examples",
-    )  # fmt: skip
+        "testing",
+        f"Show me examples of the {subject} tests in {repo}.",
+        [code],
+        answer,
+        [span(index, module.path, t.line, t.line) for t in tests],
+        "examples",
+    )
 
 
 def _one_test(index: RepoIndex, repo: str, module: ModuleInfo, test: FunctionInfo) -> Plan:
@@ -79,9 +86,13 @@ def _one_test(index: RepoIndex, repo: str, module: ModuleInfo, test: FunctionInf
         return " ".join(parts)
 
     return Plan(
-        "testing", f"How is the test `{test.name}` written in {repo}?", [code], answer,
-        [span(index, module.path, max(1, first), end)], "one-test",
-    )  # fmt: skip
+        "testing",
+        f"How is the test `{test.name}` written in {repo}?",
+        [code],
+        answer,
+        [span(index, module.path, max(1, first), end)],
+        "one-test",
+    )
 
 
 def _lint_tests(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
@@ -94,13 +105,19 @@ def _lint_tests(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
         violations = result.get("violations", [])
         if not violations:
             return f"ruff finds nothing to report in `{module.path}`: the test file is clean."
-        shown = "; ".join(f"{v['code']} at line {v['line']} ({v['message']})" for v in violations[:5])
+        shown = "; ".join(
+            f"{v['code']} at line {v['line']} ({v['message']})" for v in violations[:5]
+        )
         return f"ruff reports {len(violations)} violation{'s' if len(violations) != 1 else ''} in `{module.path}`: {shown}."
 
     return Plan(
-        "testing", f"Lint the test file `{module.path}` of {repo} with ruff.", [code], answer,
-        [], "lint-tests",
-    )  # fmt: skip
+        "testing",
+        f"Lint the test file `{module.path}` of {repo} with ruff.",
+        [code],
+        answer,
+        [],
+        "lint-tests",
+    )
 
 
 def _run_tests(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
@@ -110,15 +127,22 @@ def _run_tests(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
         result = _result(records, "pytest_run")
         if result is None or result.get("tool_error") or not result.get("total"):
             return None
-        summary = f"{result['passed']} passed, {result['failed']} failed, {result['skipped']} skipped"
+        summary = (
+            f"{result['passed']} passed, {result['failed']} failed, {result['skipped']} skipped"
+        )
         if result.get("success"):
             return f"All {result['total']} tests in `{module.path}` pass ({summary})."
         failing = [f["test_id"] for f in result.get("failures", [])]
         return f"Not all tests in `{module.path}` pass: {summary}. Failing: {names(failing, 5)}."
 
     return Plan(
-        "testing", f"Run the tests in `{module.path}` of {repo}.", [code], answer, [], "run-tests",
-    )  # fmt: skip
+        "testing",
+        f"Run the tests in `{module.path}` of {repo}.",
+        [code],
+        answer,
+        [],
+        "run-tests",
+    )
 
 
 def _result(records: list[ExecutionRecord], tool: str) -> dict[str, Any] | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from punie_tools.models import ExecutionRecord
-
 from punie_mine.index import RepoIndex
 from punie_mine.plan import Plan
 from punie_mine.strategies._common import search_root
+from punie_tools.models import ExecutionRecord
 
 RUFF_CODE = """result = ruff_check("{path}")
 print("errors:", result.error_count, "warnings:", result.warning_count, "fixable:", result.fixable_count)
@@ -27,7 +26,11 @@ def _call_result(records: list[ExecutionRecord], tool: str) -> dict[str, Any] | 
     if not records or records[0].error is not None:
         return None
     for call in records[0].calls:
-        if call.name == tool and isinstance(call.result, dict) and not call.result.get("tool_error"):
+        if (
+            call.name == tool
+            and isinstance(call.result, dict)
+            and not call.result.get("tool_error")
+        ):
             return call.result
     return None
 
@@ -39,7 +42,9 @@ def _ruff(path: str, repo: str, request: str) -> Plan:
             return None
         violations = result["violations"]
         if not violations:
-            return f"ruff reports no violations in `{path}`: it is clean under {repo}'s ruff settings."
+            return (
+                f"ruff reports no violations in `{path}`: it is clean under {repo}'s ruff settings."
+            )
         codes = Counter(v["code"] for v in violations).most_common(4)
         top = ", ".join(f"{code} ×{n}" for code, n in codes)
         first = violations[0]
