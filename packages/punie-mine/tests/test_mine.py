@@ -11,6 +11,7 @@ from punie_mine.miner import mine, parse_targets, write_jsonl
 from punie_mine.sources import resolve_source
 from punie_mine.verify import verify_file
 
+FIXTURE = Path(__file__).parent / "fixtures" / "minirepo"
 TARGETS = {"code": 6, "testing": 3, "concepts": 5, "tools": 4}
 
 
@@ -18,8 +19,6 @@ TARGETS = {"code": 6, "testing": 3, "concepts": 5, "tools": 4}
 def mined(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("src")
     import shutil
-
-    from conftest import FIXTURE
 
     shutil.copytree(FIXTURE, root / "minirepo")
     resolved = resolve_source(str(root / "minirepo"), root / "cache")
