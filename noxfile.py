@@ -270,6 +270,8 @@ def train(session: nox.Session) -> None:
     command = ["punie-train", "lora", "--profile", o.profile, "--data", o.data, "--run", o.rundir]
     if o.model:
         command += ["--model", o.model]
+    elif o.profile == "smoke":  # built from the dataset on first use, beside it
+        command += ["--model", str(Path(o.data).parent / "models" / "smoke")]
     if o.iters:
         command += ["--iters", str(o.iters)]
     _stage(session, "train", [o.data], [f"{o.rundir}/adapters"], {"cmd": command}, [command])

@@ -286,7 +286,7 @@ def _comparison(previous: dict[str, Any] | None, current: dict[str, Any]) -> lis
     if not previous:
         return [*lines, "This is the first recorded run.", ""]
     rows = [[k, _num(previous.get(k)), _num(current.get(k))] for k in current if k != "profile"]
-    rows.insert(0, ["profile", previous.get("profile"), current.get("profile")])
+    rows.insert(0, ["profile", str(previous.get("profile")), str(current.get("profile"))])
     return [*lines, *_table(["measure", "previous", "this run"], rows), ""]
 
 

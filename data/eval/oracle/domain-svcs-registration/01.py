@@ -1,0 +1,1 @@
+print(run_command("grep", ["-rn", "register_", "app", "components", "src/tdom_svcs"]))

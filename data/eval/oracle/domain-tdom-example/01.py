@@ -1,0 +1,2 @@
+print(run_command("ls", ["components"]))
+print(read_file("components/greeting.py"))

@@ -1,0 +1,10 @@
+path = "src/punie/agent/toolset.py"
+source = read_file(path)
+source = source.replace("import sys\n", "")
+source = source.replace("return chosen[: limit + 1]", "return chosen[:limit]")
+source = source.replace('return ",".join(tool.name for tool in tools)', "return [tool.name for tool in tools]")
+write_file(path, source)
+types = typecheck(path)
+lint = ruff_check(path)
+tests = pytest_run("tests/test_toolset.py")
+print(f"type errors: {types.error_count}, lint violations: {lint.error_count}, tests failed: {tests.failed}")

@@ -1,0 +1,1 @@
+print(read_file("src/punie/agent/factory.py"))

@@ -1,0 +1,90 @@
+"""Model backends: where the model's next message comes from.
+
+A backend turns the conversation so far into one `Completion`. Spec strings pick one:
+`mlx:PATH[,adapter=DIR][,max_tokens=N]`, `openai:URL[,model=NAME][,max_tokens=N]`, `oracle`,
+`replay:FILE`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+__all__ = ["Backend", "BackendSpecError", "Completion", "make_backend", "parse_spec"]
+
+
+class BackendSpecError(ValueError):
+    """A backend spec string that cannot be understood."""
+
+
+class Completion(BaseModel):
+    """One model reply: its raw text, and the code of a structured tool call when there was one."""
+
+    text: str = ""
+    code: str | None = None
+    tool_call_error: str | None = None  # a structured tool call that could not be decoded
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    seconds: float = 0.0  # model time only
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Anything that can produce the model's next message."""
+
+    name: str
+
+    def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Completion:
+        """The model's reply to `messages` (OpenAI-style dicts), with `tools` offered."""
+        ...
+
+
+def parse_spec(spec: str) -> tuple[str, str, dict[str, str]]:
+    """Split `kind:target,key=value,...` into (kind, target, options)."""
+    kind, _, rest = spec.partition(":")
+    kind = kind.strip().lower()
+    if not kind:
+        raise BackendSpecError(f"empty backend spec {spec!r}")
+    target, options = "", {}
+    if rest:
+        # URLs may contain commas only in odd cases; options are the trailing key=value parts.
+        parts = rest.split(",")
+        target = parts[0]
+        for part in parts[1:]:
+            key, eq, value = part.partition("=")
+            if not eq:
+                raise BackendSpecError(f"option {part!r} in {spec!r} is not key=value")
+            options[key.strip()] = value.strip()
+    return kind, target, options
+
+
+def make_backend(spec: str, *, suite: Any = None, max_tokens: int | None = None) -> Backend:
+    """Build the backend a spec string names (see the module docstring)."""
+    kind, target, options = parse_spec(spec)
+    tokens = int(options.get("max_tokens", max_tokens or 1024))
+    if kind == "oracle":
+        from punie_eval.backends.oracle import OracleBackend
+
+        if suite is None:
+            raise BackendSpecError("the oracle backend needs the suite")
+        return OracleBackend(suite)
+    if kind == "replay":
+        from punie_eval.backends.replay import ReplayBackend
+
+        if not target:
+            raise BackendSpecError("replay needs a file: replay:FILE")
+        return ReplayBackend(target, suite=suite)
+    if kind == "openai":
+        from punie_eval.backends.openai import OpenAIBackend
+
+        if not target:
+            raise BackendSpecError("openai needs a URL: openai:http://127.0.0.1:8080/v1")
+        return OpenAIBackend(target, model=options.get("model"), max_tokens=tokens)
+    if kind == "mlx":
+        from punie_eval.backends.mlx import MlxBackend
+
+        if not target:
+            raise BackendSpecError("mlx needs a model path: mlx:PATH[,adapter=DIR]")
+        return MlxBackend(target, adapter=options.get("adapter"), max_tokens=tokens)
+    raise BackendSpecError(f"unknown backend {kind!r}: use mlx:, openai:, oracle or replay:")

@@ -1,0 +1,77 @@
+"""Held-out tool-choice accuracy and the replay backend (transcripts written by a run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from heldout_data import write_heldout_file
+
+from punie_eval.backends import make_backend
+from punie_eval.backends.oracle import OracleBackend
+from punie_eval.harness import run_suite
+from punie_eval.heldout import expected_choice, run_heldout, write_heldout
+from punie_eval.report import write_report
+from punie_eval.suite import Suite
+from punie_tools import wire
+
+
+def _transcript(entries: list[tuple[str, list[str]]], path: Path) -> Path:
+    path.write_text(
+        "".join(
+            json.dumps({"request": r, "outputs": [{"text": t} for t in outs]}) + "\n"
+            for r, outs in entries
+        )
+    )
+    return path
+
+
+def test_heldout_scores_choices_and_format(tmp_path: Path) -> None:
+    data = write_heldout_file(tmp_path / "test.jsonl")
+    replies = _transcript(
+        [
+            ("Lint the src folder", [wire.render_qwen3_coder('print(ruff_check("src/app.py"))')]),
+            ("Run the tests", [wire.render_qwen3_coder('print(typecheck("tests"))')]),
+            (
+                "What does E501 mean?",
+                ["<tool_call>\n<function=execute_code>\n<parameter=code>\nprint("],
+            ),
+        ],
+        tmp_path / "replies.jsonl",
+    )
+    report = run_heldout(data, make_backend(f"replay:{replies}"))
+    assert report.total == 3
+    assert [(e.expected, e.predicted, e.correct) for e in report.examples] == [
+        ("ruff_check", "ruff_check", True),
+        ("pytest_run", "typecheck", False),
+        ("direct", "malformed", False),
+    ]
+    assert report.tool_choice_accuracy == 1 / 3
+    assert report.format_validity_rate == 2 / 3
+    write_heldout(report, tmp_path / "out")
+    saved = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert (
+        saved["schema"] == "punie-eval/heldout/v1"
+        and saved["by_group"]["ruff_check"]["correct"] == 1
+    )
+
+
+def test_expected_choice_reads_the_first_assistant_turn() -> None:
+    messages = [
+        {"role": "user", "content": "x"},
+        wire.assistant_code_message('a = typecheck("s")\nb = ruff_check("s")', "c"),
+    ]
+    prompt, choice = expected_choice(messages) or ([], "")
+    assert prompt == messages[:1] and choice == "ruff_check+typecheck"
+    assert expected_choice([{"role": "user", "content": "x"}]) is None
+
+
+def test_replay_of_a_run_reproduces_its_report(suite: Suite, tmp_path: Path) -> None:
+    ids = ["single-typecheck", "multi-add-function", "domain-tdom-svcs"]
+    first, transcripts = run_suite(suite, OracleBackend(suite), only=ids)
+    write_report(first, tmp_path, transcripts)
+    again, _ = run_suite(suite, make_backend(f"replay:{tmp_path / 'transcripts.jsonl'}"), only=ids)
+    assert [(q.id, q.passed, [c.name for c in q.calls]) for q in again.queries] == [
+        (q.id, q.passed, [c.name for c in q.calls]) for q in first.queries
+    ]
+    assert again.overall.passed == 3
