@@ -180,3 +180,8 @@ def check_command(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from punie_tools._cli_sandbox import register  # noqa: E402
+
+register(app)

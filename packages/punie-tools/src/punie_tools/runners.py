@@ -200,7 +200,29 @@ def pytest_run(path: PathLike, *, cwd: PathLike, timeout: float = 120.0) -> Test
     if result.tool_error is None and outcome.returncode not in _PYTEST_REPORTED:
         # 3: internal error, 4: usage error; the report (if any) does not tell the whole story.
         return _pytest_failure(_exit_message("pytest", outcome))
-    return result
+    return _relative_to(result, cwd)
+
+
+def _relative_to(result: TestResult, cwd: PathLike) -> TestResult:
+    """Failure texts name files relative to the workspace, as every other result does.
+
+    Python's own messages (an ImportError, a traceback) carry absolute paths; the same failure
+    in a copy of the workspace elsewhere must read the same.
+    """
+    roots = {os.path.abspath(cwd), os.path.realpath(cwd)}
+
+    def strip(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for root in roots:
+            text = text.replace(root + os.sep, "").replace(root, ".")
+        return text
+
+    failures = [
+        f.model_copy(update={"message": strip(f.message), "traceback": strip(f.traceback)})
+        for f in result.failures
+    ]
+    return result.model_copy(update={"failures": failures})
 
 
 def _pytest_failure(message: str) -> TestResult:

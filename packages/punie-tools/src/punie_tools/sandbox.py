@@ -1,0 +1,306 @@
+"""Run model-written Python in a pydantic-monty sandbox with the six tools as external functions.
+
+The code is type-checked against `STUBS` first (a misspelt field or a wrong argument is rejected
+before anything runs), then executed with resource limits. Typed tool results reach the code as
+objects with attributes (`r.errors[0].line`). Nothing the model code does makes `run_code` raise:
+the outcome, the printed output and every tool call are in the returned `ExecutionRecord`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import inspect
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic_monty
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_monty import (
+    ClassInstance,
+    CollectString,
+    Monty,
+    MontyCrashedError,
+    MontyError,
+    MontyRuntimeError,
+    MontySyntaxError,
+    MontyTypingError,
+)
+
+from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
+from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
+from punie_tools.stubs import STUBS, sandbox_fields
+
+__all__ = ["Sandbox", "SandboxLimits", "run_code", "to_sandbox_value"]
+
+_SCRIPT = "main.py"
+
+
+class SandboxLimits(BaseModel):
+    """Resource limits for one run. Sandbox time excludes time spent inside tool calls."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timeout: float = Field(10.0, gt=0, description="seconds of sandbox execution")
+    max_memory: int = Field(256 * 1024 * 1024, gt=0, description="sandbox heap, bytes")
+    max_recursion_depth: int = Field(200, gt=0)
+    max_output: int = Field(1_000_000, gt=0, description="bytes of printed output")
+    max_calls: int = Field(50, gt=0, description="tool calls per run")
+    tool_timeout: float = Field(60.0, gt=0, description="per tool call (default LocalBackend)")
+
+    def monty(self) -> pydantic_monty.ResourceLimits:
+        """These limits in pydantic-monty's form."""
+        return {
+            "max_feed_duration_secs": self.timeout,
+            "max_memory": self.max_memory,
+            "max_recursion_depth": self.max_recursion_depth,
+            "max_suspensions": max(1000, 4 * self.max_calls + 100),
+            "max_total_sleep_secs": self.timeout,
+        }
+
+    def os_policy(self) -> pydantic_monty.OSPolicy:
+        """Sleeps are real but their total may not exceed the time limit (see `monty()`)."""
+        return {"sleep": "system", "sleep_system_max": float("inf")}
+
+
+@dataclass
+class _SandboxObject(ClassInstance):
+    """A result model sent into the sandbox: its visible fields cross as attributes, recursively."""
+
+    def convert_value(self, /, name: str, value: Any) -> Any:
+        return to_sandbox_value(value)
+
+
+def to_sandbox_value(value: Any) -> Any:
+    """Make a host value crossable: pydantic models become attribute objects, lists recurse."""
+    if isinstance(value, BaseModel):
+        return _SandboxObject(value, eager_attrs=tuple(sandbox_fields(type(value))))
+    if isinstance(value, list | tuple):
+        return [to_sandbox_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_sandbox_value(v) for k, v in value.items()}
+    return value
+
+
+def _record_value(value: Any) -> Any:
+    """A tool result as stored in the record: text as is, models as JSON-ready dicts."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value
+
+
+_SIGNATURES = {name: inspect.signature(getattr(ToolBackend, name)) for name in TOOL_NAMES}
+
+
+class _CallLimitError(RuntimeError):
+    pass
+
+
+def _tool_functions(
+    backend: ToolBackend, calls: list[ToolCallRecord], max_calls: int
+) -> dict[str, Callable[..., Any]]:
+    """The external functions for one run: each calls `backend` and appends a ToolCallRecord."""
+
+    def make(name: str) -> Callable[..., Any]:
+        signature = _SIGNATURES[name]
+        method = getattr(backend, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if len(calls) >= max_calls:
+                raise _CallLimitError(f"tool call limit reached: at most {max_calls} calls per run")
+            try:
+                bound = signature.bind(None, *args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{name}(): {exc}") from None
+            arguments = {k: v for k, v in bound.arguments.items() if k != "self"}
+            record = ToolCallRecord(name=name, arguments=arguments)
+            calls.append(record)
+            start = time.perf_counter()
+            try:
+                result = method(**arguments)
+            except Exception as exc:
+                record.error = f"{type(exc).__name__}: {exc}"
+                raise
+            finally:
+                record.duration = time.perf_counter() - start
+            record.result = _record_value(result)
+            return to_sandbox_value(result)
+
+        call.__name__ = name
+        return call
+
+    return {name: make(name) for name in TOOL_NAMES}
+
+
+def _typing_error(exc: MontyTypingError) -> ExecutionError:
+    text = exc.display()
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.startswith("info:")]
+    message = "\n".join(lines) or str(exc)
+    line: int | None = None
+    prefix = f"{_SCRIPT}:"
+    for ln in lines:
+        if ln.startswith(prefix):
+            with_line = ln[len(prefix) :].split(":", 1)[0]
+            if with_line.isdigit():
+                line = int(with_line)
+                break
+    kind = "syntax" if "error[invalid-syntax]" in message else "type"
+    return ExecutionError(kind=kind, message=message, line=line)
+
+
+ErrorKind = Literal[
+    "syntax", "type", "runtime", "timeout", "memory", "recursion", "crash", "refused"
+]
+
+_KINDS: dict[str, ErrorKind] = {
+    "TimeoutError": "timeout",
+    "MemoryError": "memory",
+    "RecursionError": "recursion",
+    "PermissionError": "refused",
+}
+
+
+def _runtime_error(
+    exc: MontyRuntimeError | MontySyntaxError, limits: SandboxLimits
+) -> ExecutionError:
+    frames = exc.traceback()
+    line = frames[-1].line if frames else None
+    inner = exc.exception()
+    name = type(inner).__name__
+    message = exc.display("type-msg")
+    if isinstance(exc, MontySyntaxError):
+        return ExecutionError(kind="syntax", message=message, line=line)
+    kind: ErrorKind = _KINDS.get(name, "runtime")
+    # Monty's limit messages carry measured amounts (elapsed time, bytes); keep them stable.
+    if name == "MemoryError" and f"> {limits.max_output} bytes" in message:
+        message = f"MemoryError: printed output exceeded the limit of {limits.max_output} bytes"
+    elif name == "MemoryError" and "memory limit exceeded" in message:
+        message = f"MemoryError: the code used more than the {limits.max_memory}-byte memory limit"
+    elif name == "TimeoutError" and "limit exceeded" in message:
+        message = f"TimeoutError: the code ran longer than the {limits.timeout:g} s time limit"
+    elif name == "RuntimeError" and "suspension" in message.lower():
+        message = f"RuntimeError: tool call limit reached: at most {limits.max_calls} calls per run"
+    return ExecutionError(kind=kind, message=message, line=line)
+
+
+class Sandbox:
+    """A pool of Monty workers that runs code-mode scripts; reuse one for many runs.
+
+    Thread-safe: each run checks out its own worker. Close it (or use `with`) to stop the
+    workers; `run_code` uses a process-wide default instance.
+    """
+
+    def __init__(
+        self,
+        limits: SandboxLimits | None = None,
+        *,
+        max_processes: int | None = None,
+        type_check: bool = True,
+    ) -> None:
+        self.limits = limits or SandboxLimits()
+        self.type_check = type_check
+        self._max_processes = max_processes
+        self._lock = threading.Lock()
+        self._pool: Monty | None = None
+        self._pid = 0
+
+    def _get_pool(self) -> Monty:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                pool = Monty(
+                    min_processes=1,
+                    max_processes=self._max_processes,
+                    max_checkouts_per_worker=200,
+                )
+                pool.__enter__()
+                self._pool, self._pid = pool, os.getpid()
+            return self._pool
+
+    def close(self) -> None:
+        """Stop the workers; a later run starts new ones."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            if pool is not None and self._pid == os.getpid():
+                pool.__exit__(None, None, None)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(
+        self, code: str, backend: ToolBackend, *, limits: SandboxLimits | None = None
+    ) -> ExecutionRecord:
+        """Type-check and run `code` with the tools bound to `backend`; never raises for it."""
+        limits = limits or self.limits
+        calls: list[ToolCallRecord] = []
+        output = CollectString(max_bytes=limits.max_output)
+        start = time.perf_counter()
+        error: ExecutionError | None = None
+        try:
+            pool = self._get_pool()
+            with pool.checkout(
+                script_name=_SCRIPT,
+                limits=limits.monty(),
+                type_check=self.type_check,
+                type_check_stubs=STUBS,
+                type_check_format="concise",
+                os_policy=limits.os_policy(),
+            ) as session:
+                session.feed_run(
+                    code,
+                    external_lookup=_tool_functions(backend, calls, limits.max_calls),
+                    print_callback=output,
+                )
+        except MontyTypingError as exc:
+            error = _typing_error(exc)
+        except (MontyRuntimeError, MontySyntaxError) as exc:
+            error = _runtime_error(exc, limits)
+        except MontyCrashedError as exc:
+            kind: ErrorKind = "timeout" if exc.timed_out else "crash"
+            error = ExecutionError(kind=kind, message=f"the sandbox worker stopped: {exc}")
+        except MontyError as exc:
+            error = ExecutionError(kind="crash", message=f"{type(exc).__name__}: {exc}")
+        return ExecutionRecord(
+            code=code,
+            stdout=output.output,
+            error=error,
+            calls=calls,
+            duration=time.perf_counter() - start,
+        )
+
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def _default_sandbox() -> Sandbox:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Sandbox()
+            atexit.register(_default.close)
+        return _default
+
+
+def run_code(
+    code: str,
+    workspace: str | os.PathLike[str] | None,
+    backend: ToolBackend | None = None,
+    limits: SandboxLimits | None = None,
+) -> ExecutionRecord:
+    """Run model code against `workspace` (default backend: `LocalBackend(workspace)`).
+
+    Never raises for anything the code does; see `record.error` and `record.calls`.
+    """
+    limits = limits or SandboxLimits()
+    if backend is None:
+        if workspace is None:
+            raise ValueError("run_code needs a workspace or a backend")
+        backend = LocalBackend(Path(workspace), timeout=limits.tool_timeout)
+    return _default_sandbox().run(code, backend, limits=limits)

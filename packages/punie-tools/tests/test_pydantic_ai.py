@@ -1,0 +1,93 @@
+"""The pydantic-ai toolsets, driven by pydantic-ai's FunctionModel through a real Agent run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_ai import Agent
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+)
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+from sandbox_fixtures import materialise
+
+from punie_tools import ruff_check
+from punie_tools.prompt import SYSTEM_PROMPT
+from punie_tools.pydantic_ai import code_mode_toolset, direct_toolset
+from punie_tools.sandbox import run_code
+from punie_tools.wire import format_tool_output
+
+CODE = 'r = ruff_check(".")\nprint(r.error_count, [v.code for v in r.violations])'
+
+
+def _tool_returns(messages: list[ModelMessage]) -> list[ToolReturnPart]:
+    return [
+        part
+        for m in messages
+        if isinstance(m, ModelRequest)
+        for part in m.parts
+        if isinstance(part, ToolReturnPart)
+    ]
+
+
+def test_code_mode_toolset(tmp_path: Path) -> None:
+    ws = materialise("shop", tmp_path / "ws")
+    seen: list[list[str]] = []
+
+    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        seen.append([t.name for t in info.function_tools])
+        returns = _tool_returns(messages)
+        if not returns:
+            return ModelResponse(parts=[ToolCallPart("execute_code", {"code": CODE})])
+        return ModelResponse(parts=[TextPart(f"tool said: {returns[-1].content}")])
+
+    agent = Agent(
+        FunctionModel(model), system_prompt=SYSTEM_PROMPT, toolsets=[code_mode_toolset(ws)]
+    )
+    result = agent.run_sync("Any lint problems?")
+    expected = format_tool_output(run_code(CODE, ws))
+    assert expected == "1 ['F401']"
+    assert result.output == f"tool said: {expected}"
+    assert seen[0] == ["execute_code"]
+
+
+def test_code_mode_reports_errors_to_the_model(tmp_path: Path) -> None:
+    ws = materialise("shop", tmp_path / "ws")
+
+    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        returns = _tool_returns(messages)
+        if not returns:
+            code = 'print(ruff_check(".").violation)'
+            return ModelResponse(parts=[ToolCallPart("execute_code", {"code": code})])
+        return ModelResponse(parts=[TextPart(str(returns[-1].content))])
+
+    agent = Agent(FunctionModel(model), toolsets=[code_mode_toolset(ws)])
+    out = agent.run_sync("go").output
+    assert out.startswith("Error (type, line 1):")
+    assert "violation" in out
+
+
+def test_direct_toolset_returns_typed_results(tmp_path: Path) -> None:
+    ws = materialise("shop", tmp_path / "ws")
+    names: list[str] = []
+
+    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        names.extend(t.name for t in info.function_tools if t.name not in names)
+        returns = _tool_returns(messages)
+        if not returns:
+            return ModelResponse(parts=[ToolCallPart("ruff_check", {"path": "."})])
+        return ModelResponse(parts=[TextPart(returns[-1].model_response_str())])
+
+    agent = Agent(FunctionModel(model), toolsets=[direct_toolset(ws)])
+    out = agent.run_sync("lint").output
+    expected = ruff_check(".", cwd=ws)
+    assert '"code":"F401"' in out.replace(" ", "")
+    assert f'"error_count":{expected.error_count}' in out.replace(" ", "")
+    assert sorted(names) == sorted(
+        ["read_file", "write_file", "run_command", "typecheck", "ruff_check", "pytest_run"]
+    )

@@ -1,0 +1,414 @@
+"""``punie-train lora``: LoRA fine-tuning through mlx-lm's Python API, resumable, with records."""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from punie_train._io import atomic_write_json, dir_bytes
+from punie_train._jsonl import read_examples
+from punie_train._verify import force_offline, require_model_dir, verify_generates
+from punie_train.backend import detect_backend
+from punie_train.errors import DatasetError, RunError
+from punie_train.metrics import (
+    LOSS_PLOT,
+    METRICS_FILE,
+    MetricRecord,
+    MetricsWriter,
+    Summary,
+    perplexity,
+    plot_loss,
+    read_metrics,
+    truncate_metrics,
+    write_summary,
+)
+from punie_train.profiles import Profile
+from punie_train.smoke import make_smoke_model
+
+ADAPTERS_DIR = "adapters"
+ADAPTER_FILE = "adapters.safetensors"
+STATE_FILE = "state.json"
+RUN_FILE = "run.json"
+
+
+class RunInfo(BaseModel):
+    """What a run was started with (``run.json``); fuse and quantize read it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    data: str
+    profile: Profile
+
+
+class TrainState(BaseModel):
+    """Progress saved with every adapter checkpoint (``state.json``), for ``--resume``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    iteration: int = 0
+    train_seconds: float = 0.0
+    trained_tokens: int = 0
+    token_seconds: float = 0.0
+    peak_memory_bytes: int = 0
+    last_val_loss: float | None = None
+
+
+def read_run_info(run_dir: Path) -> RunInfo:
+    """Read ``run.json``, or raise RunError when the run was never trained."""
+    path = Path(run_dir) / RUN_FILE
+    if not path.is_file():
+        raise RunError(f"{run_dir} is not a trained run (no {RUN_FILE}); run `punie-train lora`.")
+    return RunInfo.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def read_state(run_dir: Path) -> TrainState | None:
+    """Read the saved progress of a run, if any."""
+    path = Path(run_dir) / STATE_FILE
+    if not path.is_file():
+        return None
+    return TrainState.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def load_chat_datasets(
+    data_dir: Path, tokenizer: Any, *, mask_prompt: bool, max_seq_length: int | None = None
+) -> tuple[Any, Any, dict[str, int]]:
+    """Validate and tokenize train/valid through mlx-lm's ChatDataset; return both + stats.
+
+    Every example is rendered once with the model's chat template now, so a bad example fails
+    before training with the file and line, not mid-run. Examples whose trained part lies wholly
+    past ``max_seq_length`` (masked prompt longer than the limit) are dropped and counted: kept,
+    they would add no tokens, and a batch of only such examples has a loss of 0/0 (NaN).
+    """
+    from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
+
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DatasetError(data_dir, "data directory not found")
+    datasets = []
+    stats: dict[str, int] = {}
+    for split in ("train", "valid"):
+        path = data_dir / f"{split}.jsonl"
+        examples = read_examples(path)
+        cached = CacheDataset(ChatDataset(examples, tokenizer, mask_prompt=mask_prompt))
+        total = 0
+        keep: list[int] = []
+        for index in range(len(cached)):
+            try:
+                tokens, offset = cached[index]
+            except Exception as exc:
+                raise DatasetError(
+                    path, f"chat template failed: {type(exc).__name__}: {exc}", index + 1
+                ) from exc
+            if len(tokens) - offset < 1:
+                raise DatasetError(path, "nothing to train on after prompt masking", index + 1)
+            if max_seq_length is None or offset < max_seq_length - 1:
+                keep.append(index)
+                total += min(len(tokens), max_seq_length or len(tokens))
+        if not keep:
+            raise DatasetError(
+                path,
+                f"every example's prompt is longer than max_seq_length={max_seq_length}; "
+                "nothing would be trained (raise max_seq_length in the profile)",
+            )
+        if len(keep) < len(cached):
+            kept = [examples[i] for i in keep]
+            cached = CacheDataset(ChatDataset(kept, tokenizer, mask_prompt=mask_prompt))
+        stats[f"{split}_examples"] = len(cached)
+        stats[f"{split}_dropped"] = len(examples) - len(keep)
+        stats[f"{split}_tokens"] = total
+        datasets.append(cached)
+    return datasets[0], datasets[1], stats
+
+
+def _save_adapters(model: Any, adapter_dir: Path) -> None:
+    """Save the trainable (LoRA) weights atomically as ``adapters.safetensors``."""
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+
+    weights = dict(tree_flatten(model.trainable_parameters()))
+    tmp = adapter_dir / ".adapters.tmp.safetensors"
+    mx.save_safetensors(str(tmp), weights)
+    tmp.replace(adapter_dir / ADAPTER_FILE)
+
+
+@dataclass
+class _Recorder:
+    """mlx-lm TrainingCallback body: metrics lines, checkpoints + state, and a progress bar."""
+
+    model: Any
+    run_dir: Path
+    profile: Profile
+    state: TrainState
+    writer: MetricsWriter
+    progress: Progress
+    task: Any
+    offset: int
+    last_saved: int = 0
+    tokens_before: int = 0
+    train_start: float = field(default_factory=time.perf_counter)
+    seconds_before: float = 0.0
+
+    def on_val_loss_report(self, info: dict[str, Any]) -> None:
+        """Record a validation loss (mlx-lm reports iteration ``it - 1``)."""
+        iteration = self.offset + int(info["iteration"])
+        val_loss = float(info["val_loss"])
+        self.state.last_val_loss = val_loss
+        self.writer.write(MetricRecord(iteration=iteration, val_loss=val_loss))
+        self.progress.update(self.task, val=f"{val_loss:.3f}")
+
+    def on_train_loss_report(self, info: dict[str, Any]) -> None:
+        """Record a training window, then checkpoint when ``save_every`` steps have passed."""
+        import mlx.core as mx
+
+        iteration = self.offset + int(info["iteration"])
+        tokens_per_second = float(info["tokens_per_second"])
+        window_tokens = int(info["trained_tokens"]) - (
+            self.state.trained_tokens - self.tokens_before
+        )
+        peak = int(mx.get_peak_memory())
+        self.state.peak_memory_bytes = max(self.state.peak_memory_bytes, peak)
+        self.state.trained_tokens += window_tokens
+        if tokens_per_second > 0:
+            self.state.token_seconds += window_tokens / tokens_per_second
+        self.writer.write(
+            MetricRecord(
+                iteration=iteration,
+                train_loss=float(info["train_loss"]),
+                tokens_per_second=tokens_per_second,
+                trained_tokens=self.state.trained_tokens,
+                peak_memory_bytes=peak,
+            )
+        )
+        self.progress.update(
+            self.task,
+            completed=iteration,
+            loss=f"{float(info['train_loss']):.3f}",
+            tps=f"{tokens_per_second:,.0f}",
+        )
+        if iteration - self.last_saved >= self.profile.save_every:
+            self.checkpoint(iteration)
+
+    def checkpoint(self, iteration: int) -> None:
+        """Save adapters and then the state that points at them (both atomic)."""
+        _save_adapters(self.model, self.run_dir / ADAPTERS_DIR)
+        self.state.iteration = iteration
+        self.state.train_seconds = self.seconds_before + time.perf_counter() - self.train_start
+        atomic_write_json(self.run_dir / STATE_FILE, self.state.model_dump())
+        self.last_saved = iteration
+
+
+def _make_callback(recorder: _Recorder) -> Any:
+    """Wrap the recorder in a real ``mlx_lm`` TrainingCallback subclass."""
+    from mlx_lm.tuner.trainer import TrainingCallback
+
+    class _Callback(TrainingCallback):
+        def on_train_loss_report(self, train_info: dict) -> None:
+            recorder.on_train_loss_report(train_info)
+
+        def on_val_loss_report(self, val_info: dict) -> None:
+            recorder.on_val_loss_report(val_info)
+
+    return _Callback()
+
+
+def resolve_model(profile: Profile, model: str | Path | None, data_dir: Path) -> Path:
+    """Return the local base-model directory; build the smoke model when the profile says so."""
+    chosen = str(model) if model is not None else profile.model
+    if profile.smoke_model and model is None and chosen:
+        path = Path(chosen)
+        if not (path / "config.json").is_file():
+            make_smoke_model(path, data_dir, seed=profile.seed)
+    return require_model_dir(chosen, profile.name)
+
+
+def train_lora(
+    profile: Profile,
+    data_dir: Path,
+    run_dir: Path,
+    *,
+    model: str | Path | None = None,
+    resume: bool = False,
+    console: Console | None = None,
+    verify: bool = True,
+) -> Summary:
+    """Train LoRA adapters into ``run_dir/adapters`` and write the run's records.
+
+    With ``resume`` the adapters and step saved last are loaded and training continues up to
+    ``profile.iters``; without it the run starts over.
+    """
+    import mlx.core as mx
+    import mlx.optimizers as optim
+    import numpy as np
+    from mlx_lm.tuner.trainer import TrainingArgs, evaluate, train
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+    from mlx_lm.utils import load, save_config
+
+    force_offline()
+    console = console or Console()
+    data_dir, run_dir = Path(data_dir), Path(run_dir)
+    # Fail on bad data before any model work (and before building a smoke model from it).
+    for split in ("train", "valid"):
+        read_examples(data_dir / f"{split}.jsonl")
+
+    state = read_state(run_dir) if resume else None
+    if resume and model is None and (run_dir / RUN_FILE).is_file():
+        model = read_run_info(run_dir).model
+    model_dir = resolve_model(profile, model, data_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    adapter_dir = run_dir / ADAPTERS_DIR
+    adapter_dir.mkdir(parents=True, exist_ok=True)
+    info = RunInfo(model=str(model_dir), data=str(data_dir), profile=profile)
+    atomic_write_json(run_dir / RUN_FILE, json.loads(info.model_dump_json()))
+
+    console.print(f"[bold]lora[/bold] profile={profile.name} model={model_dir} data={data_dir}")
+    net, tokenizer = load(str(model_dir))[:2]
+    train_set, valid_set, stats = load_chat_datasets(
+        data_dir,
+        tokenizer,
+        mask_prompt=profile.mask_prompt,
+        max_seq_length=profile.max_seq_length if profile.mask_prompt else None,
+    )
+    console.print(
+        f"  train {stats['train_examples']} examples / {stats['train_tokens']:,} tokens, "
+        f"valid {stats['valid_examples']} examples / {stats['valid_tokens']:,} tokens"
+    )
+    for split in ("train", "valid"):
+        if stats[f"{split}_dropped"]:
+            console.print(
+                f"  [yellow]warning:[/yellow] dropped {stats[f'{split}_dropped']} {split} "
+                f"examples whose prompt exceeds max_seq_length={profile.max_seq_length}"
+            )
+    if len(train_set) < profile.batch_size or len(valid_set) < profile.batch_size:
+        raise DatasetError(
+            data_dir, f"train and valid need ≥ batch_size={profile.batch_size} lines"
+        )
+
+    mx.random.seed(profile.seed)
+    net.freeze()
+    num_layers = len(net.layers) if profile.num_layers < 0 else profile.num_layers
+    if num_layers > len(net.layers):
+        raise RunError(f"profile trains {num_layers} layers but the model has {len(net.layers)}")
+    linear_to_lora_layers(net, num_layers, profile.lora_parameters())
+    adapter_config = {
+        "fine_tune_type": "lora",
+        "model": str(model_dir),
+        "num_layers": num_layers,
+        "lora_parameters": profile.lora_parameters(),
+        "profile": profile.name,
+    }
+    save_config(adapter_config, adapter_dir / "adapter_config.json")
+
+    done = 0
+    if state is not None and (adapter_dir / ADAPTER_FILE).is_file():
+        net.load_weights(str(adapter_dir / ADAPTER_FILE), strict=False)
+        done = state.iteration
+        console.print(f"  resuming from iteration {done}")
+    else:
+        state = TrainState()
+    if done:
+        truncate_metrics(run_dir / METRICS_FILE, done)
+    writer = MetricsWriter(run_dir / METRICS_FILE, truncate=done == 0)
+    remaining = profile.iters - done
+
+    if remaining > 0:
+        # Same seeding as mlx_lm.lora (batch order), shifted on resume so order is not replayed.
+        np.random.seed(profile.seed + done)
+        args = TrainingArgs(
+            batch_size=profile.batch_size,
+            iters=remaining,
+            val_batches=profile.val_batches,
+            steps_per_report=profile.steps_per_report,
+            steps_per_eval=profile.steps_per_eval,
+            steps_per_save=remaining + 1,  # checkpoints are written by our callback, atomically
+            adapter_file=str(adapter_dir / ".final.safetensors"),
+            max_seq_length=profile.max_seq_length,
+            grad_checkpoint=profile.grad_checkpoint,
+        )
+        progress = Progress(
+            TextColumn("[bold green]lora[/bold green] {task.completed}/{task.total}"),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]} val {task.fields[val]} tok/s {task.fields[tps]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        task = progress.add_task("lora", total=profile.iters, completed=done, loss="-", val="-")
+        progress.update(task, tps="-")
+        recorder = _Recorder(
+            model=net,
+            run_dir=run_dir,
+            profile=profile,
+            state=state,
+            writer=writer,
+            progress=progress,
+            task=task,
+            offset=done,
+            last_saved=done,
+            seconds_before=state.train_seconds,
+            tokens_before=state.trained_tokens,
+        )
+        optimizer = optim.Adam(learning_rate=profile.learning_rate)
+        with progress:
+            train(
+                model=net,
+                optimizer=optimizer,
+                train_dataset=train_set,
+                val_dataset=valid_set,
+                args=args,
+                training_callback=_make_callback(recorder),
+            )
+        (adapter_dir / ".final.safetensors").unlink(missing_ok=True)
+        # mlx-lm's last validation runs before the last step; measure the final weights too.
+        final_val = evaluate(
+            net, valid_set, profile.batch_size, profile.val_batches, profile.max_seq_length
+        )
+        writer.write(MetricRecord(iteration=profile.iters, val_loss=final_val))
+        state.last_val_loss = final_val
+        recorder.checkpoint(profile.iters)
+        console.print(f"  final val loss {final_val:.3f} at iteration {profile.iters}")
+    elif state.last_val_loss is None:
+        state.last_val_loss = evaluate(
+            net, valid_set, profile.batch_size, profile.val_batches, profile.max_seq_length
+        )
+        atomic_write_json(run_dir / STATE_FILE, state.model_dump())
+
+    del net
+    gc.collect()
+    records = read_metrics(run_dir / METRICS_FILE)
+    plot_loss(
+        records,
+        run_dir / LOSS_PLOT,
+        title=f"{profile.name} · {model_dir.name}",
+        target=profile.target_val_loss,
+    )
+    final = state.last_val_loss
+    target = profile.target_val_loss
+    summary = Summary(
+        model=str(model_dir),
+        profile=profile.name,
+        backend=detect_backend(),
+        iterations=state.iteration,
+        final_val_loss=final,
+        target_val_loss=target,
+        target_met=(final < target) if final is not None and target is not None else None,
+        perplexity=perplexity(final),
+        train_seconds=round(state.train_seconds, 3),
+        tokens_per_second=(
+            state.trained_tokens / state.token_seconds if state.token_seconds > 0 else 0.0
+        ),
+        peak_memory_bytes=state.peak_memory_bytes,
+        adapter_bytes=dir_bytes(adapter_dir / ADAPTER_FILE),
+    )
+    write_summary(run_dir, summary)
+    if verify:
+        text = verify_generates(model_dir, adapter_dir)
+        console.print(f"  verified: base + adapters generate {text!r}")
+    return summary

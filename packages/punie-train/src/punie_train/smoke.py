@@ -1,0 +1,268 @@
+"""Build a tiny, random-init Qwen3 model offline, so the whole train path runs on a CPU.
+
+The model has the real Qwen3 architecture (mlx-lm's ``qwen3`` module), a byte-level BPE
+tokenizer trained with ``tokenizers`` on the training data, and a ChatML template that renders
+tool calls the way Qwen3-Coder does. ``mlx_lm.load(DIR)`` loads the result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from punie_train._jsonl import read_examples
+
+#: Qwen3-Coder-style ChatML template: structured tool calls as XML-ish parameter blocks, tool
+#: results as ``<tool_response>`` blocks inside a user turn, and a ``tools`` section in the system
+#: turn. Arguments may be a dict (iterated) or a JSON string (rendered as one ``code`` value).
+CHAT_TEMPLATE = r"""
+{%- if messages[0].role == "system" %}
+    {%- set system_message = messages[0].content %}
+    {%- set loop_messages = messages[1:] %}
+{%- else %}
+    {%- set loop_messages = messages %}
+{%- endif %}
+{%- if tools is not defined or tools is none %}{%- set tools = [] %}{%- endif %}
+{%- if system_message is defined %}
+    {{- "<|im_start|>system\n" + system_message }}
+{%- elif tools | length > 0 %}
+    {{- "<|im_start|>system\nYou are a helpful coding assistant." }}
+{%- endif %}
+{%- if tools | length > 0 %}
+    {{- "\n\n# Tools\n\nYou have access to the following functions:\n\n<tools>" }}
+    {%- for tool in tools %}
+        {%- if tool.function is defined %}{%- set tool = tool.function %}{%- endif %}
+        {{- "\n<function>\n<name>" ~ tool.name ~ "</name>" }}
+        {%- if tool.description is defined %}
+            {{- "\n<description>" ~ (tool.description | trim) ~ "</description>" }}
+        {%- endif %}
+        {{- "\n<parameters>" }}
+        {%- if tool.parameters is defined and tool.parameters.properties is defined %}
+            {%- for name, fields in tool.parameters.properties | items %}
+                {{- "\n<parameter>\n<name>" ~ name ~ "</name>" }}
+                {%- if fields.type is defined %}
+                    {{- "\n<type>" ~ (fields.type | string) ~ "</type>" }}
+                {%- endif %}
+                {%- if fields.description is defined %}
+                    {{- "\n<description>" ~ (fields.description | trim) ~ "</description>" }}
+                {%- endif %}
+                {{- "\n</parameter>" }}
+            {%- endfor %}
+        {%- endif %}
+        {{- "\n</parameters>\n</function>" }}
+    {%- endfor %}
+    {{- "\n</tools>\n\nIf you choose to call a function ONLY reply in the following format "
+        "with NO suffix:\n\n<tool_call>\n<function=example_function_name>\n"
+        "<parameter=example_parameter_1>\nvalue_1\n</parameter>\n</function>\n</tool_call>" }}
+{%- endif %}
+{%- if system_message is defined or tools | length > 0 %}
+    {{- "<|im_end|>\n" }}
+{%- endif %}
+{%- for message in loop_messages %}
+    {%- if message.role == "assistant" and message.tool_calls is defined
+          and message.tool_calls is not none and message.tool_calls | length > 0 %}
+        {{- "<|im_start|>assistant" }}
+        {%- if message.content is string and message.content | trim | length > 0 %}
+            {{- "\n" + message.content | trim + "\n" }}
+        {%- endif %}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function is defined %}
+                {%- set tool_call = tool_call.function %}
+            {%- endif %}
+            {{- "\n<tool_call>\n<function=" + tool_call.name + ">\n" }}
+            {%- if tool_call.arguments is mapping %}
+                {%- for arg_name, arg_value in tool_call.arguments | items %}
+                    {{- "<parameter=" + arg_name + ">\n" }}
+                    {%- if arg_value is mapping
+                          or (arg_value is sequence and arg_value is not string) %}
+                        {{- arg_value | tojson }}
+                    {%- else %}
+                        {{- arg_value | string }}
+                    {%- endif %}
+                    {{- "\n</parameter>\n" }}
+                {%- endfor %}
+            {%- elif tool_call.arguments is defined %}
+                {{- "<parameter=code>\n" + tool_call.arguments | string + "\n</parameter>\n" }}
+            {%- endif %}
+            {{- "</function>\n</tool_call>" }}
+        {%- endfor %}
+        {{- "<|im_end|>\n" }}
+    {%- elif message.role == "tool" %}
+        {%- if loop.first or loop.previtem.role != "tool" %}
+            {{- "<|im_start|>user\n" }}
+        {%- endif %}
+        {{- "<tool_response>\n" + (message.content | string) + "\n</tool_response>\n" }}
+        {%- if loop.last or loop.nextitem.role != "tool" %}
+            {{- "<|im_end|>\n" }}
+        {%- endif %}
+    {%- else %}
+        {{- "<|im_start|>" + message.role + "\n" + (message.content | string) + "<|im_end|>\n" }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- "<|im_start|>assistant\n" }}
+{%- endif %}
+""".strip()
+
+#: Special tokens (never split, skipped on decode) and added tokens (never split, kept).
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+ADDED_TOKENS = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"]
+
+
+class SmokeModelSpec:
+    """Sizes of the smoke model: small enough for seconds per iteration on 2 CPU cores."""
+
+    hidden_size: int = 64
+    num_hidden_layers: int = 2
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 2
+    head_dim: int = 16
+    intermediate_size: int = 192
+    vocab_size: int = 2048
+    max_position_embeddings: int = 4096
+
+
+def _builtin_corpus() -> Iterator[str]:
+    """Yield true text shipped with this package (profiles, sources), for data-less builds."""
+    pkg = resources.files("punie_train")
+    for entry in sorted(pkg.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".py", ".toml")):
+            yield entry.read_text(encoding="utf-8")
+    yield CHAT_TEMPLATE
+
+
+def _render_message_text(example: dict[str, Any]) -> Iterator[str]:
+    """Yield the text of every message and tool call argument of one example."""
+    for message in example.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, str) and content:
+            yield content
+        for call in message.get("tool_calls") or []:
+            arguments = call.get("function", {}).get("arguments", {})
+            if isinstance(arguments, dict):
+                yield from (v for v in arguments.values() if isinstance(v, str))
+            elif isinstance(arguments, str):
+                yield arguments
+    for tool in example.get("tools", []):
+        yield json.dumps(tool)
+
+
+def _data_corpus(data_dir: Path) -> Iterator[str]:
+    """Yield the training text of ``train.jsonl`` (and ``valid.jsonl`` when present)."""
+    for name in ("train.jsonl", "valid.jsonl"):
+        path = data_dir / name
+        if name == "valid.jsonl" and not path.exists():
+            continue
+        for example in read_examples(path):
+            yield from _render_message_text(example)
+    yield CHAT_TEMPLATE
+
+
+def train_tokenizer(corpus: Iterator[str], vocab_size: int) -> Any:
+    """Train a byte-level BPE tokenizer (GPT-2/Qwen style) on ``corpus``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(list(corpus), trainer=trainer)
+    tokenizer.add_tokens(ADDED_TOKENS)
+    return tokenizer
+
+
+def _model_config(spec: SmokeModelSpec, vocab_size: int, eos_id: int) -> dict[str, Any]:
+    """Return a Hugging Face-style Qwen3 ``config.json`` for the smoke model."""
+    return {
+        "architectures": ["Qwen3ForCausalLM"],
+        "model_type": "qwen3",
+        "hidden_size": spec.hidden_size,
+        "num_hidden_layers": spec.num_hidden_layers,
+        "num_attention_heads": spec.num_attention_heads,
+        "num_key_value_heads": spec.num_key_value_heads,
+        "head_dim": spec.head_dim,
+        "intermediate_size": spec.intermediate_size,
+        "vocab_size": vocab_size,
+        "max_position_embeddings": spec.max_position_embeddings,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 1000000.0,
+        "tie_word_embeddings": True,
+        "hidden_act": "silu",
+        "torch_dtype": "float32",
+        "eos_token_id": eos_id,
+        "bos_token_id": None,
+    }
+
+
+def make_smoke_model(
+    out_dir: Path,
+    data_dir: Path | None = None,
+    *,
+    seed: int = 0,
+    spec: SmokeModelSpec | None = None,
+) -> Path:
+    """Write a tiny random-init Qwen3 model + tokenizer to ``out_dir`` (atomically) and return it.
+
+    The tokenizer is trained on ``data_dir``'s training text when given (else on this package's
+    own text). The same inputs and seed give the same files.
+    """
+    import mlx.core as mx
+    from mlx_lm.models import qwen3
+    from mlx_lm.utils import save_model
+
+    spec = spec or SmokeModelSpec()
+    corpus = _data_corpus(data_dir) if data_dir is not None else _builtin_corpus()
+    tokenizer = train_tokenizer(corpus, spec.vocab_size)
+    vocab_size = tokenizer.get_vocab_size(with_added_tokens=True)
+    eos_id = tokenizer.token_to_id("<|im_end|>")
+    config = _model_config(spec, vocab_size, eos_id)
+
+    mx.random.seed(seed)
+    args = qwen3.ModelArgs.from_dict(config)
+    model = qwen3.Model(args)
+    mx.eval(model.parameters())
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        save_model(tmp, model, donate_model=True)
+        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        tokenizer.save(str(tmp / "tokenizer.json"))
+        tokenizer_config = {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": spec.max_position_embeddings,
+            "bos_token": None,
+            "eos_token": "<|im_end|>",
+            "pad_token": "<|endoftext|>",
+            "unk_token": None,
+            "add_prefix_space": False,
+            "clean_up_tokenization_spaces": False,
+            "chat_template": CHAT_TEMPLATE,
+        }
+        (tmp / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2) + "\n")
+        (tmp / "special_tokens_map.json").write_text(
+            json.dumps({"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}, indent=2) + "\n"
+        )
+        (tmp / "generation_config.json").write_text(
+            json.dumps({"eos_token_id": [eos_id]}, indent=2) + "\n"
+        )
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return out_dir
