@@ -1,0 +1,89 @@
+"""typecheck examples: simple checks, check-and-fix, type-informed refactors."""
+
+from __future__ import annotations
+
+from punie_datagen.generators._answers import pytest_summary, ty_summary
+from punie_datagen.generators._flows import check_answer, check_code, fix_answer, fix_steps, spec
+from punie_datagen.generators._text import FIX_WHAT, HINT
+from punie_datagen.generators.base import Spec, last, line_of, module_path, pick, replace_code, rng, window
+from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS, VARIANTS, variant_files
+
+VERSION = "typecheck/1"
+
+SIMPLE = [
+    "Check types in {path} of {desc}.",
+    "Type-check {path}; {hint}.",
+    "Does {path} pass the type checker?",
+    "Run ty over {path} and summarise the errors.",
+]
+FIX = [
+    "Fix all type errors in {path} ({hint}).",
+    "ty reports problems in {path} of {desc}; fix them and confirm.",
+    "Make {path} type-check cleanly; {hint}.",
+]
+ANNOTATE = [
+    "Add type annotations to `{func}` in {path} and check them with the type checker.",
+    "`{func}` in {path} lost its type hints; put them back and verify with ty and the tests.",
+]
+
+
+def generate(seed: int) -> list[Spec]:
+    specs: list[Spec] = []
+    for i, project in enumerate(PROJECTS):
+        desc, module = DESCRIPTIONS[project], module_path(project)
+        targets = [module, project, "."]
+        for j, variant in enumerate(("", "wrong_return", "bad_argument", "undefined_name")):
+            variants = (variant,) if variant else ()
+            path = targets[(i + j) % len(targets)]
+            r = rng(seed, "ty-simple", project, variant)
+            request = pick(r, SIMPLE).format(path=f"`{path}`", desc=desc, hint=HINT.get(variant, "just checking"))
+            specs.append(spec("typecheck", "simple", request, project, variants,
+                              [check_code("typecheck", path, i + j)], check_answer("typecheck", path), VERSION))  # fmt: skip
+        for j, variant in enumerate(("wrong_return", "bad_argument", "undefined_name")):
+            r = rng(seed, "ty-fix", project, variant)
+            request = pick(r, FIX).format(path=f"`{module}`", desc=desc, hint=HINT[variant])
+            steps, target = fix_steps(project, (variant,), "typecheck", module, i + j)
+            specs.append(spec("typecheck", "check-and-fix", request, project, (variant,), steps,
+                              fix_answer("typecheck", module, target, FIX_WHAT[variant]), VERSION))  # fmt: skip
+        specs.append(_annotate(seed, project, i))
+        r = rng(seed, "ty-refactor", project)
+        request = pick(r, [
+            "Refactor {path} to builtin generics (no `typing.List`/`Dict`) and prove with ty that the types still hold.",
+            "Replace the old typing aliases in {path} and re-run the type checker and tests.",
+        ]).format(path=f"`{module}`")  # fmt: skip
+        steps, target = fix_steps(project, ("legacy_typing",), "typecheck", module, i)
+        steps[-1] += 't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+        base = fix_answer("typecheck", module, target, FIX_WHAT["legacy_typing"])
+        specs.append(spec("typecheck", "type-informed-refactor", request, project, ("legacy_typing",), steps,
+                          lambda recs, base=base: f"{base(recs)} {pytest_summary(last(recs, 'pytest_run'), 'tests')}",
+                          VERSION))  # fmt: skip
+    return specs
+
+
+def _annotate(seed: int, project: str, style: int) -> Spec:
+    module = module_path(project)
+    [edit] = VARIANTS[project]["untyped"]
+    func = edit.new.split("def ", 1)[1].split("(", 1)[0]
+    planted = variant_files(project, ("untyped",))[module]
+    line = line_of(planted, edit.new.strip())
+    r = rng(seed, "ty-annotate", project)
+    request = pick(r, ANNOTATE).format(func=func, path=f"`{module}`")
+    check = (
+        f'r = typecheck("{module}")\nprint("errors:", r.error_count)\n'
+        'for e in r.errors:\n    print(e.code, e.line, e.message)\n'
+        't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+    )
+    steps = [
+        window(module, line, line + 8),
+        replace_code(module, [(edit.new, edit.old)], check),
+    ]
+
+    def answer(records) -> str:
+        after = ty_summary(last(records, "typecheck"), module)
+        tests = pytest_summary(last(records, "pytest_run"), "tests")
+        signature = edit.old.strip().rstrip(":")
+        return f"`{func}` at line {line} had no annotations; I changed it to `{signature}`. {after} {tests}"
+
+    return spec("typecheck", "type-informed-refactor", request, project, ("untyped",), steps, answer, VERSION)
+
+

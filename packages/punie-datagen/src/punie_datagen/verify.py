@@ -1,0 +1,114 @@
+"""Re-run every example's code on a fresh copy of its workspace and compare the tool messages."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from punie_tools import wire
+from punie_tools.backends import TOOL_NAMES
+from punie_tools.models import ExecutionRecord
+
+from punie_datagen.execute import run_steps
+from punie_datagen.workspaces import workspace_files
+
+__all__ = ["VerifyReport", "code_blocks", "load_examples", "verify_examples"]
+
+BUILTINS = set(dir(builtins))
+PATHLIKE = (".py", ".toml", ".md", ".txt", ".cfg")
+
+
+@dataclass
+class VerifyReport:
+    checked: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    per_category: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and not self.problems
+
+
+def load_examples(directory: Path) -> list[wire.Example]:
+    examples = []
+    for name in ("train", "valid", "test"):
+        path = directory / f"{name}.jsonl"
+        if path.exists():
+            examples += [wire.Example.model_validate_json(line) for line in path.read_text().splitlines() if line]
+    return examples
+
+
+def code_blocks(example: wire.Example) -> list[tuple[str, str]]:
+    """(code, tool message) per execute_code turn."""
+    pairs, pending = [], {}
+    for message in example.messages:
+        for call in message.get("tool_calls") or []:
+            pending[call["id"]] = call["function"]["arguments"]["code"]
+        if message.get("role") == "tool":
+            pairs.append((pending.pop(message["tool_call_id"]), message["content"]))
+    return pairs
+
+
+def _static_problems(code: str, files: dict[str, str], written: set[str]) -> list[str]:
+    """Calls of tools that do not exist; path literals naming files the workspace does not hold."""
+    problems = []
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+            if name in {"write_file"} and node.args and isinstance(node.args[0], ast.Constant):
+                written.add(str(node.args[0].value))
+            if name not in TOOL_NAMES and name not in BUILTINS and name not in _locals(tree):
+                problems.append(f"calls unknown function {name}()")
+    known = set(files) | {p.rsplit("/", 1)[0] for p in files if "/" in p} | written
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            value = node.value
+            if " " not in value and "\n" not in value and value.endswith(PATHLIKE) and value not in known:
+                problems.append(f"mentions {value}, which is not in the workspace")
+    return problems
+
+
+def _locals(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def verify_examples(examples: list[wire.Example], sample: int | None = None, seed: int = 0) -> VerifyReport:
+    """Generated examples only: mined ones carry their own provenance (punie-mine verify)."""
+    report = VerifyReport()
+    generated = [e for e in examples if e.meta.group != "mined"]
+    if sample is not None and sample < len(generated):
+        generated = random.Random(seed).sample(generated, sample)
+    for example in generated:
+        blocks = code_blocks(example)
+        report.checked += 1
+        report.per_category[f"{example.meta.group}/{example.meta.category}"] += 1
+        if not blocks:
+            continue
+        request = example.meta.request
+        try:
+            files = workspace_files(example.meta.workspace)
+        except (KeyError, ValueError) as exc:
+            report.problems.append(f"{request!r}: workspace cannot be rebuilt ({exc})")
+            continue
+        written: set[str] = set()
+        for code, _ in blocks:
+            report.problems += [f"{request!r}: {p}" for p in _static_problems(code, files, written)]
+        records = [ExecutionRecord.model_validate(r) for r in run_steps(files, [c for c, _ in blocks])]
+        for step, ((_, stored), record) in enumerate(zip(blocks, records, strict=True)):
+            if record.error is not None and record.error.kind == "type":
+                report.problems.append(f"{request!r}: turn {step} does not type-check: {record.error.message}")
+            fresh = wire.format_tool_output(record)
+            if fresh != stored:
+                report.mismatches.append(f"{request!r}: turn {step} tool message differs from a fresh run")
+    return report
+
+
+def summary_json(report: VerifyReport) -> str:
+    return json.dumps({"checked": report.checked, "mismatches": len(report.mismatches), "problems": len(report.problems)})
