@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from punie_tools import wire
-from punie_tools.models import ExecutionRecord
-from punie_tools.prompt import SYSTEM_PROMPT
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from punie_datagen.execute import ExecutionCache, run_steps, tool_versions
@@ -25,6 +22,9 @@ from punie_datagen.generators import VERSIONS, Spec, all_specs
 from punie_datagen.merge import dedup, normalize, split
 from punie_datagen.verify import verify_examples
 from punie_datagen.workspaces import workspace_files
+from punie_tools import wire
+from punie_tools.models import ExecutionRecord
+from punie_tools.prompt import SYSTEM_PROMPT
 
 __all__ = ["BuildError", "BuildResult", "build"]
 
@@ -46,7 +46,11 @@ def _scaled(specs: list[Spec], scale: float) -> list[Spec]:
     strata: dict[tuple[str, str], list[Spec]] = defaultdict(list)
     for spec in specs:
         strata[(spec.group, spec.category)].append(spec)
-    return [s for key in sorted(strata) for s in strata[key][: max(1, math.ceil(len(strata[key]) * scale))]]
+    return [
+        s
+        for key in sorted(strata)
+        for s in strata[key][: max(1, math.ceil(len(strata[key]) * scale))]
+    ]
 
 
 def _example(spec: Spec, records: list[ExecutionRecord]) -> wire.Example:
@@ -70,7 +74,9 @@ def _run(job: tuple[dict[str, str], list[str]]) -> list[dict[str, Any]]:
     return run_steps(*job)
 
 
-def _execute_all(specs: list[Spec], cache: ExecutionCache, workers: int, progress: Progress) -> list[list[ExecutionRecord]]:
+def _execute_all(
+    specs: list[Spec], cache: ExecutionCache, workers: int, progress: Progress
+) -> list[list[ExecutionRecord]]:
     results: list[list[ExecutionRecord] | None] = [None] * len(specs)
     pending: list[tuple[int, str, tuple[dict[str, str], list[str]]]] = []
     for i, spec in enumerate(specs):
@@ -88,7 +94,9 @@ def _execute_all(specs: list[Spec], cache: ExecutionCache, workers: int, progres
     if pending:
         # Threads suffice: the tools run as subprocesses and the sandbox pool is thread-safe.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for (i, key, _), raw in zip(pending, pool.map(_run, [job for _, _, job in pending]), strict=True):
+            for (i, key, _), raw in zip(
+                pending, pool.map(_run, [job for _, _, job in pending]), strict=True
+            ):
                 cache.put(key, raw)
                 results[i] = [ExecutionRecord.model_validate(r) for r in raw]
                 progress.advance(task)
@@ -117,7 +125,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_atomic(out: Path, splits: dict[str, list[wire.Example]], manifest: dict[str, Any]) -> None:
+def _write_atomic(
+    out: Path, splits: dict[str, list[wire.Example]], manifest: dict[str, Any]
+) -> None:
     """Write into a sibling temp dir, then swap it in; a crash leaves the old dataset whole."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -145,7 +155,9 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
     """Build the dataset into `out`; raises BuildError (leaving `out` untouched) on any failure."""
     specs = _scaled(all_specs(seed), scale)
     cache = ExecutionCache(cache_dir, tool_versions())
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as progress:
         records = _execute_all(specs, cache, workers, progress)
         generated, dropped = [], []
         task = progress.add_task("composing answers from the records", total=len(specs))
@@ -159,9 +171,13 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
     mined_examples = _load_mined(mined)
     kept, duplicates = dedup([*generated, *mined_examples])
     splits = split(kept, seed)
-    report = verify_examples([e for part in splits.values() for e in part], sample=verify_sample, seed=seed)
+    report = verify_examples(
+        [e for part in splits.values() for e in part], sample=verify_sample, seed=seed
+    )
     if not report.ok:
-        raise BuildError("verification failed:\n" + "\n".join((report.mismatches + report.problems)[:20]))
+        raise BuildError(
+            "verification failed:\n" + "\n".join((report.mismatches + report.problems)[:20])
+        )
     by_group_category: dict[str, Counter[str]] = defaultdict(Counter)
     by_group_split: dict[str, Counter[str]] = defaultdict(Counter)
     by_source: Counter[str] = Counter()
@@ -179,12 +195,18 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
         "distinct_request_ratio": round(distinct / len(generated), 4) if generated else 0.0,
         "duplicates_dropped": duplicates,
         "answers_dropped": len(dropped),
-        "by_group_category": {g: dict(sorted(c.items())) for g, c in sorted(by_group_category.items())},
+        "by_group_category": {
+            g: dict(sorted(c.items())) for g, c in sorted(by_group_category.items())
+        },
         "by_group_split": {g: dict(sorted(c.items())) for g, c in sorted(by_group_split.items())},
         "by_source": dict(sorted(by_source.items())),
         "generator_versions": VERSIONS,
         "tool_versions": cache.versions,
-        "verify": {"checked": report.checked, "mismatches": len(report.mismatches), "problems": len(report.problems)},
+        "verify": {
+            "checked": report.checked,
+            "mismatches": len(report.mismatches),
+            "problems": len(report.problems),
+        },
         "seed": seed,
         "scale": scale,
     }

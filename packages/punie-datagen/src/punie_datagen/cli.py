@@ -14,18 +14,31 @@ from rich.table import Table
 from punie_datagen.build import BuildError, build
 from punie_datagen.verify import load_examples, verify_examples
 
-app = typer.Typer(help="Grounded code-mode training data: generate from real tool runs, merge, dedup, split, verify.", no_args_is_help=True)
+app = typer.Typer(
+    help="Grounded code-mode training data: generate from real tool runs, merge, dedup, split, verify.",
+    no_args_is_help=True,
+)
 console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command("build")
 def build_command(
-    out: Annotated[Path, typer.Option(help="dataset directory to (re)write")] = Path("data/phase24"),
-    seed: Annotated[int, typer.Option(help="makes request phrasing and the split deterministic")] = 0,
+    out: Annotated[Path, typer.Option(help="dataset directory to (re)write")] = Path(
+        "data/phase24"
+    ),
+    seed: Annotated[
+        int, typer.Option(help="makes request phrasing and the split deterministic")
+    ] = 0,
     mined: Annotated[Path | None, typer.Option(help="directory of mined *.jsonl to merge")] = None,
-    cache: Annotated[Path, typer.Option(help="content-addressed cache of sandbox runs")] = Path("data/cache/datagen"),
-    scale: Annotated[float, typer.Option(help="fraction of each category to build (fast tests)")] = 1.0,
-    verify_sample: Annotated[int, typer.Option(help="examples re-run from scratch after the build")] = 40,
+    cache: Annotated[Path, typer.Option(help="content-addressed cache of sandbox runs")] = Path(
+        "data/cache/datagen"
+    ),
+    scale: Annotated[
+        float, typer.Option(help="fraction of each category to build (fast tests)")
+    ] = 1.0,
+    verify_sample: Annotated[
+        int, typer.Option(help="examples re-run from scratch after the build")
+    ] = 40,
     workers: Annotated[int, typer.Option(help="parallel sandbox workers")] = 2,
 ) -> None:
     """Generate, merge, deduplicate, split 80/10/10, write atomically, and verify a sample."""
@@ -34,13 +47,23 @@ def build_command(
         raise typer.Exit(2)
     started = time.perf_counter()
     try:
-        result = build(out, seed=seed, mined=mined, cache_dir=cache, scale=scale, verify_sample=verify_sample, workers=workers)
+        result = build(
+            out,
+            seed=seed,
+            mined=mined,
+            cache_dir=cache,
+            scale=scale,
+            verify_sample=verify_sample,
+            workers=workers,
+        )
     except BuildError as exc:
         console.print(f"[red]build failed; {out} was left as it was:[/red] {exc}")
         raise typer.Exit(1) from exc
     _print_manifest(result.manifest)
     if result.dropped_specs:
-        console.print(f"[yellow]{len(result.dropped_specs)} specs dropped (their tool output did not support the answer)[/yellow]")
+        console.print(
+            f"[yellow]{len(result.dropped_specs)} specs dropped (their tool output did not support the answer)[/yellow]"
+        )
         for line in result.dropped_specs[:10]:
             console.print(f"  {line}")
     console.print(f"dataset: {out} ({time.perf_counter() - started:.1f} s)")
@@ -79,7 +102,15 @@ def verify_command(
     console.print(table)
     for line in (report.mismatches + report.problems)[:30]:
         console.print(f"[red]{line}[/red]")
-    print(json.dumps({"checked": report.checked, "mismatches": len(report.mismatches), "problems": len(report.problems)}))
+    print(
+        json.dumps(
+            {
+                "checked": report.checked,
+                "mismatches": len(report.mismatches),
+                "problems": len(report.problems),
+            }
+        )
+    )
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -55,7 +55,9 @@ class ExecutionCache:
         directory.mkdir(parents=True, exist_ok=True)
 
     def key(self, files: dict[str, str], steps: list[str]) -> str:
-        blob = json.dumps({"files": files, "steps": steps, "versions": self.versions}, sort_keys=True)
+        blob = json.dumps(
+            {"files": files, "steps": steps, "versions": self.versions}, sort_keys=True
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def get(self, key: str) -> list[ExecutionRecord] | None:

@@ -31,7 +31,9 @@ def jaccard(a: frozenset, b: frozenset) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def dedup(examples: Sequence[Example], threshold: float = NEAR_THRESHOLD) -> tuple[list[Example], int]:
+def dedup(
+    examples: Sequence[Example], threshold: float = NEAR_THRESHOLD
+) -> tuple[list[Example], int]:
     """Keep the first of every group of exact or near-duplicate requests; returns (kept, dropped)."""
     kept: list[Example] = []
     seen_exact: set[str] = set()
@@ -61,7 +63,9 @@ def _order(seed: int, example: Example) -> str:
     return hashlib.sha256(f"{seed}:{normalize(example.meta.request)}".encode()).hexdigest()
 
 
-def split(examples: Sequence[Example], seed: int, ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> dict[str, list[Example]]:
+def split(
+    examples: Sequence[Example], seed: int, ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+) -> dict[str, list[Example]]:
     """Stratified by (group, category): each stratum is shuffled by a hash of its requests, then cut."""
     strata: dict[tuple[str, str], list[Example]] = defaultdict(list)
     for example in examples:

@@ -10,12 +10,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from punie_datagen.execute import run_steps
+from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
 from punie_tools.models import ExecutionRecord
-
-from punie_datagen.execute import run_steps
-from punie_datagen.workspaces import workspace_files
 
 __all__ = ["VerifyReport", "code_blocks", "load_examples", "verify_examples"]
 
@@ -40,7 +39,11 @@ def load_examples(directory: Path) -> list[wire.Example]:
     for name in ("train", "valid", "test"):
         path = directory / f"{name}.jsonl"
         if path.exists():
-            examples += [wire.Example.model_validate_json(line) for line in path.read_text().splitlines() if line]
+            examples += [
+                wire.Example.model_validate_json(line)
+                for line in path.read_text().splitlines()
+                if line
+            ]
     return examples
 
 
@@ -70,16 +73,25 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             value = node.value
-            if " " not in value and "\n" not in value and value.endswith(PATHLIKE) and value not in known:
+            if (
+                " " not in value
+                and "\n" not in value
+                and value.endswith(PATHLIKE)
+                and value not in known
+            ):
                 problems.append(f"mentions {value}, which is not in the workspace")
     return problems
 
 
 def _locals(tree: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
 
 
-def verify_examples(examples: list[wire.Example], sample: int | None = None, seed: int = 0) -> VerifyReport:
+def verify_examples(
+    examples: list[wire.Example], sample: int | None = None, seed: int = 0
+) -> VerifyReport:
     """Generated examples only: mined ones carry their own provenance (punie-mine verify)."""
     report = VerifyReport()
     generated = [e for e in examples if e.meta.group != "mined"]
@@ -100,15 +112,27 @@ def verify_examples(examples: list[wire.Example], sample: int | None = None, see
         written: set[str] = set()
         for code, _ in blocks:
             report.problems += [f"{request!r}: {p}" for p in _static_problems(code, files, written)]
-        records = [ExecutionRecord.model_validate(r) for r in run_steps(files, [c for c, _ in blocks])]
+        records = [
+            ExecutionRecord.model_validate(r) for r in run_steps(files, [c for c, _ in blocks])
+        ]
         for step, ((_, stored), record) in enumerate(zip(blocks, records, strict=True)):
             if record.error is not None and record.error.kind == "type":
-                report.problems.append(f"{request!r}: turn {step} does not type-check: {record.error.message}")
+                report.problems.append(
+                    f"{request!r}: turn {step} does not type-check: {record.error.message}"
+                )
             fresh = wire.format_tool_output(record)
             if fresh != stored:
-                report.mismatches.append(f"{request!r}: turn {step} tool message differs from a fresh run")
+                report.mismatches.append(
+                    f"{request!r}: turn {step} tool message differs from a fresh run"
+                )
     return report
 
 
 def summary_json(report: VerifyReport) -> str:
-    return json.dumps({"checked": report.checked, "mismatches": len(report.mismatches), "problems": len(report.problems)})
+    return json.dumps(
+        {
+            "checked": report.checked,
+            "mismatches": len(report.mismatches),
+            "problems": len(report.problems),
+        }
+    )

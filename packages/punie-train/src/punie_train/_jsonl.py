@@ -45,3 +45,19 @@ def read_examples(path: Path) -> list[dict[str, Any]]:
     if not examples:
         raise DatasetError(path, "no examples")
     return examples
+
+
+def expand_assistant_turns(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One example per assistant turn: the conversation up to and including that turn.
+
+    mlx-lm's ChatDataset with ``mask_prompt`` trains only the final message, so without this a
+    code-mode example would teach its closing answer but never the tool calls before it.
+    """
+    expanded: list[dict[str, Any]] = []
+    for example in examples:
+        messages = example["messages"]
+        for index, message in enumerate(messages):
+            if message.get("role") == "assistant":
+                prefix = {**example, "messages": messages[: index + 1]}
+                expanded.append(prefix)
+    return expanded

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from punie_train._io import atomic_write_json, dir_bytes
-from punie_train._jsonl import read_examples
+from punie_train._jsonl import expand_assistant_turns, read_examples
 from punie_train._verify import force_offline, require_model_dir, verify_generates
 from punie_train.backend import detect_backend
 from punie_train.errors import DatasetError, RunError
@@ -79,7 +79,12 @@ def read_state(run_dir: Path) -> TrainState | None:
 
 
 def load_chat_datasets(
-    data_dir: Path, tokenizer: Any, *, mask_prompt: bool, max_seq_length: int | None = None
+    data_dir: Path,
+    tokenizer: Any,
+    *,
+    mask_prompt: bool,
+    max_seq_length: int | None = None,
+    every_turn: bool = False,
 ) -> tuple[Any, Any, dict[str, int]]:
     """Validate and tokenize train/valid through mlx-lm's ChatDataset; return both + stats.
 
@@ -98,6 +103,8 @@ def load_chat_datasets(
     for split in ("train", "valid"):
         path = data_dir / f"{split}.jsonl"
         examples = read_examples(path)
+        if every_turn and mask_prompt:
+            examples = expand_assistant_turns(examples)
         cached = CacheDataset(ChatDataset(examples, tokenizer, mask_prompt=mask_prompt))
         total = 0
         keep: list[int] = []
@@ -276,6 +283,7 @@ def train_lora(
         tokenizer,
         mask_prompt=profile.mask_prompt,
         max_seq_length=profile.max_seq_length if profile.mask_prompt else None,
+        every_turn=profile.every_turn,
     )
     console.print(
         f"  train {stats['train_examples']} examples / {stats['train_tokens']:,} tokens, "

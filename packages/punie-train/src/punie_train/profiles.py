@@ -34,6 +34,9 @@ class Profile(BaseModel):
     lora_dropout: float = Field(0.0, ge=0, lt=1)
     max_seq_length: int = Field(2048, gt=1)
     mask_prompt: bool = True
+    # With mask_prompt, mlx-lm trains only an example's last message; every_turn splits each
+    # multi-turn example into one per assistant turn so the code-writing turns are trained too.
+    every_turn: bool = True
     grad_checkpoint: bool = False
     steps_per_report: int = Field(10, gt=0)
     steps_per_eval: int = Field(50, gt=0)

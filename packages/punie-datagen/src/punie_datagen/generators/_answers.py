@@ -28,7 +28,9 @@ def ty_summary(result: dict[str, Any], path: str) -> str:
     counted = [e for e in errors if e["severity"] in {"error", "warning"}]
     if not counted:
         return f"ty finds no type errors in `{path}`."
-    items = "; ".join(f"{e['code']} at {e['file']}:{e['line']}: {e['message']}" for e in counted[:5])
+    items = "; ".join(
+        f"{e['code']} at {e['file']}:{e['line']}: {e['message']}" for e in counted[:5]
+    )
     return (
         f"ty reports {plural(result['error_count'], 'error')} and "
         f"{plural(result['warning_count'], 'warning')} in `{path}`: {items}."
@@ -44,5 +46,7 @@ def pytest_summary(result: dict[str, Any], path: str) -> str:
     )
     if result["success"]:
         return f"All {result['total']} tests in `{path}` pass ({counts})."
-    failures = "; ".join(f"{f['test_id']}: {f['message'].splitlines()[0][:160]}" for f in result["failures"][:4])
+    failures = "; ".join(
+        f"{f['test_id']}: {f['message'].splitlines()[0][:160]}" for f in result["failures"][:4]
+    )
     return f"The tests in `{path}` do not all pass ({counts}). {failures}."

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from punie_tools.models import ExecutionRecord
-
 from punie_datagen.generators._answers import pytest_summary, ruff_summary, ty_summary
 from punie_datagen.generators.base import Spec, first, last, line_of, replace_code, window
 from punie_datagen.workspaces import VARIANTS, paths, variant_files
+from punie_tools.models import ExecutionRecord
 
 TOOL_CALL = {"ruff_check": "ruff_check", "typecheck": "typecheck", "pytest_run": "pytest_run"}
 SUMMARY = {"ruff_check": ruff_summary, "typecheck": ty_summary, "pytest_run": pytest_summary}

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from punie_tools.models import ExecutionRecord
-
 from punie_datagen.workspaces import paths
+from punie_tools.models import ExecutionRecord
 
 Answer = Callable[[list[ExecutionRecord]], str]
 
@@ -42,7 +41,10 @@ def pick(r: random.Random, options: list[str]) -> str:
 def results(records: list[ExecutionRecord], tool: str) -> list[dict[str, Any]]:
     """Every typed result a tool returned across the records, in call order."""
     return [
-        c.result for rec in records for c in rec.calls if c.name == tool and isinstance(c.result, dict)
+        c.result
+        for rec in records
+        for c in rec.calls
+        if c.name == tool and isinstance(c.result, dict)
     ]
 
 
@@ -81,7 +83,7 @@ def window(path: str, start: int, end: int) -> str:
     return (
         f'lines = read_file("{path}").splitlines()\n'
         f"for n in range({max(1, start)}, min({end}, len(lines)) + 1):\n"
-        f'    print(n, lines[n - 1])\n'
+        f"    print(n, lines[n - 1])\n"
     )
 
 

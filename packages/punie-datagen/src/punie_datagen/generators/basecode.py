@@ -9,12 +9,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from punie_datagen.generators.base import Spec, plural, rng, stdout, window
+from punie_datagen.workspaces import DESCRIPTIONS, FEATURES, PROJECTS, paths, project_files
 from punie_tools.models import ExecutionRecord
 
-from punie_datagen.generators.base import Spec, pick, plural, rng, stdout, window
-from punie_datagen.workspaces import DESCRIPTIONS, FEATURES, PROJECTS, paths, project_files
-
-VERSION = "basecode/1"
+VERSION = "basecode/2"
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,16 @@ def _functions(source: str) -> list[Func]:
         ret = f" -> {ast.unparse(node.returns)}" if node.returns else ""
         qual = f"{owner}.{node.name}" if owner else node.name
         doc = (ast.get_docstring(node) or "").split("\n")[0]
-        found.append(Func(qual, node.name, node.lineno, node.end_lineno or node.lineno, f"{node.name}({args}){ret}", doc))
+        found.append(
+            Func(
+                qual,
+                node.name,
+                node.lineno,
+                node.end_lineno or node.lineno,
+                f"{node.name}({args}){ret}",
+                doc,
+            )
+        )
 
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
@@ -72,9 +80,13 @@ def _show_file(seed: int, project: str, path: str, content: str) -> list[Spec]:
         f"Open `{path}` from {desc} so I can read it.",
         f"What's in {path}? (the {project} project)",
     ]
-    code_forms = [f'print(read_file("{path}"))\n', f'content = read_file("{path}")\nprint(content)\n']
+    code_forms = [
+        f'print(read_file("{path}"))\n',
+        f'content = read_file("{path}")\nprint(content)\n',
+    ]
     specs = []
     for k, request in enumerate(phrasings):
+
         def answer(records: list[ExecutionRecord], path=path, lines=lines) -> str:
             text = stdout(records)
             summary = _describe(path, text)
@@ -117,6 +129,7 @@ def _show_function(seed: int, project: str, module: str, func: Func) -> list[Spe
     ]
     specs = []
     for k, request in enumerate(phrasings):
+
         def answer(records, func=func) -> str:
             text = stdout(records)
             if f"def {func.short}" not in text:
@@ -124,7 +137,9 @@ def _show_function(seed: int, project: str, module: str, func: Func) -> list[Spe
             doc = f" Its docstring says: “{func.doc}”" if func.doc else ""
             return f"`{func.signature}` is at lines {func.line}–{func.end} of `{module}`.{doc}"
 
-        specs.append(_spec("read_file", request, project, [window(module, func.line, func.end)], answer))
+        specs.append(
+            _spec("read_file", request, project, [window(module, func.line, func.end)], answer)
+        )
         if k == 1:
             specs[-1].category = "read_function"
     return specs
@@ -142,6 +157,7 @@ def _grep_usages(seed: int, project: str, name: str) -> list[Spec]:
     ]
     specs = []
     for k, request in enumerate(phrasings):
+
         def answer(records, name=name) -> str:
             hits = _grep_hits(stdout(records))
             if not hits:
@@ -164,7 +180,13 @@ def _where_defined(project: str, module: str, func: Func) -> Spec:
         f, n, text = hits[0]
         return f"`{func.short}` is defined in `{f}` at line {n}: `{text}`."
 
-    return _spec("grep", request, project, [f'print(run_command("grep", ["-rn", "def {func.short}(", "."]))\n'], answer)
+    return _spec(
+        "grep",
+        request,
+        project,
+        [f'print(run_command("grep", ["-rn", "def {func.short}(", "."]))\n'],
+        answer,
+    )
 
 
 def _returns(project: str, module: str, func: Func) -> Spec | None:
@@ -189,7 +211,11 @@ def _listing(project: str) -> list[Spec]:
 
     def files_answer(records) -> str:
         names = [line for line in stdout(records).splitlines() if line.strip()]
-        return f"The workspace holds {plural(len(names), 'Python file')}: " + ", ".join(f"`{n.removeprefix('./')}`" for n in names) + "."
+        return (
+            f"The workspace holds {plural(len(names), 'Python file')}: "
+            + ", ".join(f"`{n.removeprefix('./')}`" for n in names)
+            + "."
+        )
 
     specs.append(_spec("run_command", f"List the Python files in {desc}.", project,
                        ['files = run_command("find", [".", "-name", "*.py"]).splitlines()\nfor name in sorted(files):\n    print(name)\n'], files_answer))  # fmt: skip
@@ -214,6 +240,7 @@ def _counts(project: str, module: str, tests: str) -> list[Spec]:
     desc = DESCRIPTIONS[project]
     specs = []
     for path in (module, tests):
+
         def wc_answer(records, path=path) -> str:
             n = stdout(records).split()[0]
             return f"`{path}` has {n} lines."
@@ -252,10 +279,18 @@ def _counts(project: str, module: str, tests: str) -> list[Spec]:
                        ['print(run_command("grep", ["-rn", "TODO", "."]))\n'], todo_answer))  # fmt: skip
 
     def raise_answer(records) -> str:
-        hits = [(int(line.split(":", 1)[0]), line.split(":", 1)[1].strip()) for line in stdout(records).splitlines() if line.split(":", 1)[0].isdigit()]
+        hits = [
+            (int(line.split(":", 1)[0]), line.split(":", 1)[1].strip())
+            for line in stdout(records).splitlines()
+            if line.split(":", 1)[0].isdigit()
+        ]
         if not hits:
             return f"Nothing in `{module}` raises an exception explicitly."
-        return f"`{module}` raises in {plural(len(hits), 'place')}: " + "; ".join(f"line {n}: `{t}`" for n, t in hits) + "."
+        return (
+            f"`{module}` raises in {plural(len(hits), 'place')}: "
+            + "; ".join(f"line {n}: `{t}`" for n, t in hits)
+            + "."
+        )
 
     specs.append(_spec("grep", f"Where does {module} raise exceptions?", project,
                        [f'print(run_command("grep", ["-n", "raise ", "{module}"]))\n'], raise_answer))  # fmt: skip
@@ -292,7 +327,10 @@ def _rename(project: str, module: str, tests: str, func: Func, new: str) -> Spec
 
 def _add_function(project: str, module: str) -> Spec:
     feature = FEATURES[project]
-    request = f"Add a `{feature.name}` function to {module} (see its docstring below) and check it type-checks.\n" + feature.implementation.strip().split("\n")[1].strip()
+    request = (
+        f"Add a `{feature.name}` function to {module} (see its docstring below) and check it type-checks.\n"
+        + feature.implementation.strip().split("\n")[1].strip()
+    )
     code = (
         f'path = "{module}"\nsource = read_file(path)\n'
         f"write_file(path, source + {feature.implementation!r})\n"
@@ -325,7 +363,9 @@ def _readme(project: str, module: str, source: str) -> Spec:
 
 
 def _test_for(project: str, tests: str, func: Func, test_source: str) -> Spec | None:
-    test_funcs = [f for f in _functions(test_source) if func.short in f.short and f.short.startswith("test_")]
+    test_funcs = [
+        f for f in _functions(test_source) if func.short in f.short and f.short.startswith("test_")
+    ]
     if not test_funcs:
         return None
     t = test_funcs[0]
@@ -348,8 +388,8 @@ def _code_mode(project: str, module: str, tests: str, funcs: list[Func]) -> list
     specs = []
     untested = (
         f'module = read_file("{module}")\ntests = read_file("{tests}")\n'
-        "names = [line.split(\"def \", 1)[1].split(\"(\", 1)[0] for line in module.splitlines() if line.startswith(\"def \")]\n"
-        "for name in names:\n    print(name, \"tested\" if name in tests else \"NOT tested\")\n"
+        'names = [line.split("def ", 1)[1].split("(", 1)[0] for line in module.splitlines() if line.startswith("def ")]\n'
+        'for name in names:\n    print(name, "tested" if name in tests else "NOT tested")\n'
     )
 
     def untested_answer(records) -> str:
@@ -357,9 +397,21 @@ def _code_mode(project: str, module: str, tests: str, funcs: list[Func]) -> list
         missing = [n for n, status in rows if status == "NOT tested"]
         if not missing:
             return f"Every top-level function in `{module}` is mentioned in `{tests}` ({plural(len(rows), 'function')} checked)."
-        return f"Not mentioned in `{tests}`: " + ", ".join(f"`{m}`" for m in missing) + f" (of {plural(len(rows), 'function')})."
+        return (
+            f"Not mentioned in `{tests}`: "
+            + ", ".join(f"`{m}`" for m in missing)
+            + f" (of {plural(len(rows), 'function')})."
+        )
 
-    specs.append(_spec("code_mode", f"Which functions in {module} have no test in {desc}?", project, [untested], untested_answer))
+    specs.append(
+        _spec(
+            "code_mode",
+            f"Which functions in {module} have no test in {desc}?",
+            project,
+            [untested],
+            untested_answer,
+        )
+    )
     longest = (
         f'lines = read_file("{module}").splitlines()\nstarts = [i for i, line in enumerate(lines) if line.lstrip().startswith("def ")]\n'
         "sizes = []\nfor k, start in enumerate(starts):\n    end = starts[k + 1] if k + 1 < len(starts) else len(lines)\n"
@@ -371,69 +423,231 @@ def _code_mode(project: str, module: str, tests: str, funcs: list[Func]) -> list
         size, header = first.split(" ", 1)
         return f"The longest function in `{module}` spans about {size} lines (up to the next `def`): `{header}`."
 
-    specs.append(_spec("code_mode", f"What is the longest function in {module}?", project, [longest], longest_answer))
+    specs.append(
+        _spec(
+            "code_mode",
+            f"What is the longest function in {module}?",
+            project,
+            [longest],
+            longest_answer,
+        )
+    )
     docs = (
         f'lines = read_file("{module}").splitlines()\n'
-        "for i, line in enumerate(lines):\n    if line.lstrip().startswith(\"def \"):\n"
-        "        doc = lines[i + 1].strip() if i + 1 < len(lines) else \"\"\n"
-        "        print(line.strip().split(\"(\")[0][4:], \"|\", doc if doc.startswith('\"\"\"') else \"(no docstring)\")\n"
+        'for i, line in enumerate(lines):\n    if line.lstrip().startswith("def "):\n'
+        '        doc = lines[i + 1].strip() if i + 1 < len(lines) else ""\n'
+        '        print(line.strip().split("(")[0][4:], "|", doc if doc.startswith(\'"""\') else "(no docstring)")\n'
     )
 
     def docs_answer(records) -> str:
         rows = [line.split(" | ", 1) for line in stdout(records).splitlines() if " | " in line]
         missing = [n for n, d in rows if d == "(no docstring)"]
         text = f"{plural(len(rows), 'function')} in `{module}`; " + (
-            "all have docstrings." if not missing else "without docstrings: " + ", ".join(f"`{m}`" for m in missing) + "."
+            "all have docstrings."
+            if not missing
+            else "without docstrings: " + ", ".join(f"`{m}`" for m in missing) + "."
         )
         return text
 
-    specs.append(_spec("code_mode", f"Do all functions in {module} have docstrings?", project, [docs], docs_answer))
+    specs.append(
+        _spec(
+            "code_mode",
+            f"Do all functions in {module} have docstrings?",
+            project,
+            [docs],
+            docs_answer,
+        )
+    )
     for path in (module, tests):
+
         def head_answer(records, path=path) -> str:
             shown = stdout(records).splitlines()
             return f"The first {len(shown)} lines of `{path}` start with `{shown[0]}`."
 
-        specs.append(_spec("run_command", f"Show the first 15 lines of {path} ({project}).", project,
-                           [f'print(run_command("head", ["-n", "15", "{path}"]))\n'], head_answer))
+        specs.append(
+            _spec(
+                "run_command",
+                f"Show the first 15 lines of {path} ({project}).",
+                project,
+                [f'print(run_command("head", ["-n", "15", "{path}"]))\n'],
+                head_answer,
+            )
+        )
+
         def tail_answer(records, path=path) -> str:
             shown = [line for line in stdout(records).splitlines() if line.strip()]
             return f"`{path}` ends with `{shown[-1].strip()}`."
 
-        specs.append(_spec("run_command", f"How does {path} end? Show its last 8 lines.", project,
-                           [f'print(run_command("tail", ["-n", "8", "{path}"]))\n'], tail_answer))
-    for param in sorted({p for f in funcs for p in f.signature.split("(", 1)[1].split(")", 1)[0].split(", ") if p})[:3]:
+        specs.append(
+            _spec(
+                "run_command",
+                f"How does {path} end? Show its last 8 lines.",
+                project,
+                [f'print(run_command("tail", ["-n", "8", "{path}"]))\n'],
+                tail_answer,
+            )
+        )
+    for param in sorted(
+        {p for f in funcs for p in f.signature.split("(", 1)[1].split(")", 1)[0].split(", ") if p}
+    )[:3]:
+
         def param_answer(records, param=param) -> str:
             hits = [line for line in stdout(records).splitlines() if ":" in line]
-            return f"{plural(len(hits), 'function')} in `{module}` take `{param}`: " + "; ".join(
-                f"line {h.split(':', 1)[0]}: `{h.split(':', 1)[1].strip()}`" for h in hits) + "."
+            return (
+                f"{plural(len(hits), 'function')} in `{module}` take `{param}`: "
+                + "; ".join(
+                    f"line {h.split(':', 1)[0]}: `{h.split(':', 1)[1].strip()}`" for h in hits
+                )
+                + "."
+            )
 
-        specs.append(_spec("grep", f"Find all functions in {module} that take a `{param}` parameter.", project,
-                           [f'print(run_command("grep", ["-nE", "def .*\\\\b{param}\\\\b", "{module}"]))\n'], param_answer))
-    conftest = 'import pytest\n\n\n@pytest.fixture\ndef workspace_name() -> str:\n    return "' + project + '"\n'
+        specs.append(
+            _spec(
+                "grep",
+                f"Find all functions in {module} that take a `{param}` parameter.",
+                project,
+                [f'print(run_command("grep", ["-nE", "def .*\\\\b{param}\\\\b", "{module}"]))\n'],
+                param_answer,
+            )
+        )
+    conftest = (
+        'import pytest\n\n\n@pytest.fixture\ndef workspace_name() -> str:\n    return "'
+        + project
+        + '"\n'
+    )
     code = (
-        f"write_file(\"tests/conftest.py\", {conftest!r})\n"
+        f'write_file("tests/conftest.py", {conftest!r})\n'
         'r = pytest_run("tests")\nprint(r.passed, "passed,", r.failed, "failed,", r.errors, "errors")\n'
     )
 
     def conftest_answer(records) -> str:
         return f"Created `tests/conftest.py` with a `workspace_name` fixture; the suite still runs: {stdout(records).strip()}."
 
-    specs.append(_spec("write_file", f"Add a tests/conftest.py with a `workspace_name` fixture to {desc} and run the suite.", project, [code], conftest_answer))
+    specs.append(
+        _spec(
+            "write_file",
+            f"Add a tests/conftest.py with a `workspace_name` fixture to {desc} and run the suite.",
+            project,
+            [code],
+            conftest_answer,
+        )
+    )
     all_code = (
         f'path = "{module}"\nsource = read_file(path)\n'
         f"names = {names!r}\n"
         "lines = source.splitlines(keepends=True)\nend = 1\n"
-        "while end < len(lines) and lines[end].strip() != \"\":\n    end += 1\n"
-        "block = \"\\n__all__ = [\" + \", \".join(repr(n) for n in names) + \"]\\n\"\n"
-        "write_file(path, \"\".join(lines[:end]) + block + \"\".join(lines[end:]))\n"
-        "r = ruff_check(path)\nprint(\"ruff:\", len(r.violations), [v.code for v in r.violations])\n"
+        'while end < len(lines) and lines[end].strip() != "":\n    end += 1\n'
+        'block = "\\n__all__ = [" + ", ".join(repr(n) for n in names) + "]\\n"\n'
+        'write_file(path, "".join(lines[:end]) + block + "".join(lines[end:]))\n'
+        'r = ruff_check(path)\nprint("ruff:", len(r.violations), [v.code for v in r.violations])\n'
     )
 
     def all_answer(records) -> str:
         return f"Added `__all__` listing {plural(len(names), 'public function')} to `{module}`; {stdout(records).strip()}."
 
-    specs.append(_spec("multi_step_edit", f"Declare the public API of {module} with an `__all__` list and lint it.", project, [all_code], all_answer))
+    specs.append(
+        _spec(
+            "multi_step_edit",
+            f"Declare the public API of {module} with an `__all__` list and lint it.",
+            project,
+            [all_code],
+            all_answer,
+        )
+    )
     return specs
+
+
+def _per_function(project: str, module: str, tests: str, func: Func) -> list[Spec]:
+    """Questions about one function whose answers come from what read_file and grep printed."""
+    desc = DESCRIPTIONS[project]
+    specs: list[Spec] = []
+
+    def callers_answer(records) -> str:
+        hits = [h for h in _grep_hits(stdout(records)) if f"def {func.short}(" not in h[2]]
+        if not hits:
+            return f"Nothing in the workspace calls `{func.short}` besides its own definition."
+        return (
+            f"`{func.short}` is called in {plural(len(hits), 'place')}: "
+            + "; ".join(f"{f}:{n} `{t}`" for f, n, t in hits[:8])
+            + "."
+        )
+
+    specs.append(_spec("grep", f"Which code calls `{func.short}(...)` in {desc}?", project,
+                       [f'print(run_command("grep", ["-rn", "{func.short}(", "."]))\n'], callers_answer))  # fmt: skip
+
+    def params_answer(records) -> str:
+        text = stdout(records)
+        header = next(
+            (
+                line.split(" ", 1)[1].strip()
+                for line in text.splitlines()
+                if f"def {func.short}(" in line
+            ),
+            None,
+        )
+        if header is None:
+            raise ValueError("definition not in output")
+        inside = header.split("(", 1)[1].rsplit(")", 1)[0]
+        params = [p.strip() for p in inside.split(",") if p.strip() and p.strip() != "self"]
+        if not params:
+            return f"`{func.name}` takes no arguments (line {func.line}: `{header}`)."
+        return (
+            f"`{func.name}` takes {plural(len(params), 'parameter')}: "
+            + ", ".join(f"`{p}`" for p in params)
+            + f" (line {func.line})."
+        )
+
+    specs.append(_spec("read_function", f"What parameters does `{func.name}` accept? ({module})", project,
+                       [window(module, func.line, func.line)], params_answer))  # fmt: skip
+    if func.doc:
+
+        def doc_answer(records) -> str:
+            if func.doc not in stdout(records):
+                raise ValueError("docstring not in output")
+            return f"According to its docstring, `{func.name}`: “{func.doc}” (lines {func.line}–{func.end} of `{module}`)."
+
+        specs.append(_spec("read_function", f"Summarize what `{func.name}` is for, from {desc}.", project,
+                           [window(module, func.line, min(func.end, func.line + 3))], doc_answer))  # fmt: skip
+
+    def size_answer(records) -> str:
+        shown = [line for line in stdout(records).splitlines() if line.strip()]
+        return f"`{func.name}` runs from line {func.line} to line {func.end} of `{module}`, {plural(len(shown), 'line')} including its signature."
+
+    specs.append(_spec("read_function", f"How long is the `{func.short}` function in {module}?", project,
+                       [window(module, func.line, func.end)], size_answer))  # fmt: skip
+
+    def tests_answer(records) -> str:
+        hits = [line for line in stdout(records).splitlines() if ":" in line]
+        if not hits:
+            return f"`{tests}` never mentions `{func.short}`."
+        return (
+            f"`{tests}` mentions `{func.short}` on {plural(len(hits), 'line')}: "
+            + ", ".join(h.split(":", 1)[0] for h in hits)
+            + "."
+        )
+
+    specs.append(_spec("grep", f"Do the tests of {desc} exercise `{func.short}`?", project,
+                       [f'print(run_command("grep", ["-n", "{func.short}", "{tests}"]))\n'], tests_answer))  # fmt: skip
+    return specs
+
+
+def _per_test(project: str, tests: str, test: Func) -> Spec:
+    def answer(records) -> str:
+        text = stdout(records)
+        bodies = [line.split(" ", 1)[1].strip() for line in text.splitlines() if " " in line]
+        asserts = [b for b in bodies if b.startswith("assert ") or "pytest.raises" in b]
+        if f"def {test.short}" not in text:
+            raise ValueError("test not in output")
+        if not asserts:
+            return f"`{test.short}` (lines {test.line}–{test.end}) has no assert or pytest.raises line."
+        return (
+            f"`{test.short}` (lines {test.line}–{test.end} of `{tests}`) checks: "
+            + "; ".join(f"`{a}`" for a in asserts)
+            + "."
+        )
+
+    request = f"What does `{test.short}` check? ({DESCRIPTIONS[project]})"
+    return _spec("read_function", request, project, [window(tests, test.line, test.end)], answer)
 
 
 RENAMES = {
@@ -462,6 +676,10 @@ def generate(seed: int) -> list[Spec]:
                 specs.append(spec)
             if (spec := _test_for(project, tests, func, files[tests])) is not None:
                 specs.append(spec)
+            specs += _per_function(project, module, tests, func)
+        for test in _functions(files[tests]):
+            if test.short.startswith("test_"):
+                specs.append(_per_test(project, tests, test))
         names = sorted({f.short for f in funcs if not f.short.startswith("_")})
         for name in names:
             specs += _grep_usages(seed, project, name)
@@ -475,6 +693,3 @@ def generate(seed: int) -> list[Spec]:
     r = rng(seed, "base-order")
     r.shuffle(specs)
     return specs
-
-
-_ = pick

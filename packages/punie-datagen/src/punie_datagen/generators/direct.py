@@ -13,6 +13,14 @@ def generate(seed: int) -> list[Spec]:
     for entry in load_knowledge():
         for question in entry.questions:
             specs.append(
-                Spec(entry.group, "direct", question, lambda _records, a=entry.answer: a, None, [], VERSION)
+                Spec(
+                    entry.group,
+                    "direct",
+                    question,
+                    lambda _records, a=entry.answer: a,
+                    None,
+                    [],
+                    VERSION,
+                )
             )
     return specs

@@ -29,7 +29,7 @@ TDD = [
 def generate(seed: int) -> list[Spec]:
     specs: list[Spec] = []
     for i, project in enumerate(PROJECTS):
-        desc, module, tests = DESCRIPTIONS[project], module_path(project), test_path(project)
+        desc, tests = DESCRIPTIONS[project], test_path(project)
         for j, variant in enumerate(("", "logic_bug", "broken_test_import")):
             variants = (variant,) if variant else ()
             for k, path in enumerate(("tests", tests)):
@@ -39,7 +39,9 @@ def generate(seed: int) -> list[Spec]:
                     request += f" ({HINT[variant]})"
                 specs.append(spec("pytest_run", "simple", request, project, variants,
                                   [check_code("pytest_run", path, i + j + k)], check_answer("pytest_run", path), VERSION))  # fmt: skip
-        for j, (variant, path) in enumerate((("logic_bug", "tests"), ("logic_bug", tests), ("broken_test_import", "tests"))):
+        for j, (variant, path) in enumerate(
+            (("logic_bug", "tests"), ("logic_bug", tests), ("broken_test_import", "tests"))
+        ):
             r = rng(seed, "pytest-fix", project, variant, path)
             request = pick(r, FIX).format(path=f"`{path}`", desc=desc, hint=HINT[variant])
             if j == 1:
@@ -56,11 +58,19 @@ def _tdd(seed: int, project: str, run_path: str, style: int) -> Spec:
     feature = FEATURES[project]
     module, tests = module_path(project), test_path(project)
     files = project_files(project)
-    import_line = next(line for line in files[tests].splitlines() if line.startswith(f"from {project}."))
+    import_line = next(
+        line for line in files[tests].splitlines() if line.startswith(f"from {project}.")
+    )
     new_import = import_line
-    if not feature.implementation.startswith("\n    def"):  # a module-level function must be imported
+    if not feature.implementation.startswith(
+        "\n    def"
+    ):  # a module-level function must be imported
         names = import_line.split(" import ", 1)[1].split(", ")
-        new_import = import_line.split(" import ", 1)[0] + " import " + ", ".join(sorted([*names, feature.name], key=str.lower))
+        new_import = (
+            import_line.split(" import ", 1)[0]
+            + " import "
+            + ", ".join(sorted([*names, feature.name], key=str.lower))
+        )
     write_test = (
         f'path = "{tests}"\nsource = read_file(path)\n'
         f"source = source.replace({import_line!r}, {new_import!r}, 1)\n"
@@ -76,7 +86,9 @@ def _tdd(seed: int, project: str, run_path: str, style: int) -> Spec:
         "for f in r.failures:\n    print(f.test_id, f.message)\n"
     )
     r = rng(seed, "tdd", project, run_path)
-    request = pick(r, TDD).format(name=feature.name, module=f"`{module}`", tests=f"`{tests}`", desc=DESCRIPTIONS[project])
+    request = pick(r, TDD).format(
+        name=feature.name, module=f"`{module}`", tests=f"`{tests}`", desc=DESCRIPTIONS[project]
+    )
     if style:
         request += " Run the whole test suite each time."
 

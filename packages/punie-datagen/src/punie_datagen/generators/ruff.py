@@ -50,11 +50,13 @@ def generate(seed: int) -> list[Spec]:
             r = rng(seed, "ruff-refactor", project, *variants)
             request = pick(r, REFACTOR).format(path=f"`{module}`", desc=desc)
             if j:
-                request = request.replace("Modernise", "Clean up the imports and modernise").replace(
-                    "outdated typing", "unused imports and outdated typing"
-                )
+                request = request.replace(
+                    "Modernise", "Clean up the imports and modernise"
+                ).replace("outdated typing", "unused imports and outdated typing")
             steps, target = fix_steps(project, variants, "ruff_check", module, i + j)
-            steps[-1] += f't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+            steps[-1] += (
+                't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+            )
             what = " and ".join(FIX_WHAT[v] for v in variants)
             specs.append(spec("ruff_check", "lint-informed-refactor", request, project, variants,
                               steps, _with_tests(fix_answer("ruff_check", module, target, what)), VERSION))  # fmt: skip

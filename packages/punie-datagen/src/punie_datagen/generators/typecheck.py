@@ -5,7 +5,16 @@ from __future__ import annotations
 from punie_datagen.generators._answers import pytest_summary, ty_summary
 from punie_datagen.generators._flows import check_answer, check_code, fix_answer, fix_steps, spec
 from punie_datagen.generators._text import FIX_WHAT, HINT
-from punie_datagen.generators.base import Spec, last, line_of, module_path, pick, replace_code, rng, window
+from punie_datagen.generators.base import (
+    Spec,
+    last,
+    line_of,
+    module_path,
+    pick,
+    replace_code,
+    rng,
+    window,
+)
 from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS, VARIANTS, variant_files
 
 VERSION = "typecheck/1"
@@ -36,7 +45,9 @@ def generate(seed: int) -> list[Spec]:
             variants = (variant,) if variant else ()
             path = targets[(i + j) % len(targets)]
             r = rng(seed, "ty-simple", project, variant)
-            request = pick(r, SIMPLE).format(path=f"`{path}`", desc=desc, hint=HINT.get(variant, "just checking"))
+            request = pick(r, SIMPLE).format(
+                path=f"`{path}`", desc=desc, hint=HINT.get(variant, "just checking")
+            )
             specs.append(spec("typecheck", "simple", request, project, variants,
                               [check_code("typecheck", path, i + j)], check_answer("typecheck", path), VERSION))  # fmt: skip
         for j, variant in enumerate(("wrong_return", "bad_argument", "undefined_name")):
@@ -52,7 +63,9 @@ def generate(seed: int) -> list[Spec]:
             "Replace the old typing aliases in {path} and re-run the type checker and tests.",
         ]).format(path=f"`{module}`")  # fmt: skip
         steps, target = fix_steps(project, ("legacy_typing",), "typecheck", module, i)
-        steps[-1] += 't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+        steps[-1] += (
+            't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+        )
         base = fix_answer("typecheck", module, target, FIX_WHAT["legacy_typing"])
         specs.append(spec("typecheck", "type-informed-refactor", request, project, ("legacy_typing",), steps,
                           lambda recs, base=base: f"{base(recs)} {pytest_summary(last(recs, 'pytest_run'), 'tests')}",
@@ -70,7 +83,7 @@ def _annotate(seed: int, project: str, style: int) -> Spec:
     request = pick(r, ANNOTATE).format(func=func, path=f"`{module}`")
     check = (
         f'r = typecheck("{module}")\nprint("errors:", r.error_count)\n'
-        'for e in r.errors:\n    print(e.code, e.line, e.message)\n'
+        "for e in r.errors:\n    print(e.code, e.line, e.message)\n"
         't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
     )
     steps = [
@@ -84,6 +97,13 @@ def _annotate(seed: int, project: str, style: int) -> Spec:
         signature = edit.old.strip().rstrip(":")
         return f"`{func}` at line {line} had no annotations; I changed it to `{signature}`. {after} {tests}"
 
-    return spec("typecheck", "type-informed-refactor", request, project, ("untyped",), steps, answer, VERSION)
-
-
+    return spec(
+        "typecheck",
+        "type-informed-refactor",
+        request,
+        project,
+        ("untyped",),
+        steps,
+        answer,
+        VERSION,
+    )

@@ -11,12 +11,18 @@ from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS, variant_files
 VERSION = "workflows/1"
 
 BOTH = 'ty = typecheck("{path}")\nruff = ruff_check("{path}")\nprint("types:", ty.error_count, "errors")\nfor e in ty.errors:\n    print(" ", e.file, e.line, e.code, e.message)\nprint("lint:", len(ruff.violations), "violations")\nfor v in ruff.violations:\n    print(" ", v.file, v.line, v.code, v.message)\n'
-ALL = BOTH + 'tests = pytest_run("tests")\nprint("tests:", tests.passed, "passed,", tests.failed, "failed")\nfor f in tests.failures:\n    print(" ", f.test_id, f.message)\n'
+ALL = (
+    BOTH
+    + 'tests = pytest_run("tests")\nprint("tests:", tests.passed, "passed,", tests.failed, "failed")\nfor f in tests.failures:\n    print(" ", f.test_id, f.message)\n'
+)
 
 
 def _both_answer(path: str, tests: bool):
     def answer(records) -> str:
-        parts = [ty_summary(first(records, "typecheck"), path), ruff_summary(first(records, "ruff_check"), path)]
+        parts = [
+            ty_summary(first(records, "typecheck"), path),
+            ruff_summary(first(records, "ruff_check"), path),
+        ]
         if tests:
             parts.append(pytest_summary(first(records, "pytest_run"), "tests"))
         return " ".join(parts)
@@ -26,8 +32,14 @@ def _both_answer(path: str, tests: bool):
 
 def _fixed_answer(path: str, what: str, tests: bool):
     def answer(records) -> str:
-        before = [ty_summary(first(records, "typecheck"), path), ruff_summary(first(records, "ruff_check"), path)]
-        after = [ty_summary(last(records, "typecheck"), path), ruff_summary(last(records, "ruff_check"), path)]
+        before = [
+            ty_summary(first(records, "typecheck"), path),
+            ruff_summary(first(records, "ruff_check"), path),
+        ]
+        after = [
+            ty_summary(last(records, "typecheck"), path),
+            ruff_summary(last(records, "ruff_check"), path),
+        ]
         if tests:
             before.append(pytest_summary(first(records, "pytest_run"), "tests"))
             after.append(pytest_summary(last(records, "pytest_run"), "tests"))
@@ -51,7 +63,10 @@ def generate(seed: int) -> list[Spec]:
     specs: list[Spec] = []
     for project in PROJECTS:
         desc, module = DESCRIPTIONS[project], module_path(project)
-        for combo in (("unused_import", "wrong_return"), _compatible(project, ("long_line", "bad_argument"), ("long_line", "wrong_return"))):
+        for combo in (
+            ("unused_import", "wrong_return"),
+            _compatible(project, ("long_line", "bad_argument"), ("long_line", "wrong_return")),
+        ):
             r = rng(seed, "wf-both", project, *combo)
             request = pick(r, [
                 "Check {path} for type errors and lint problems.",
@@ -65,7 +80,7 @@ def generate(seed: int) -> list[Spec]:
         combo = ("unused_import", "wrong_return")
         steps, _ = fix_steps(project, combo, "typecheck", module, 0)
         steps[0] = BOTH.format(path=module)
-        steps[-1] = steps[-1].rsplit('r = typecheck(', 1)[0] + BOTH.format(path=module)
+        steps[-1] = steps[-1].rsplit("r = typecheck(", 1)[0] + BOTH.format(path=module)
         what = " and ".join(FIX_WHAT[v] for v in combo)
         request = pick(rng(seed, "wf-fix", project), [
             "Make {path} pass both ty and ruff.", "Fix the type and lint errors in {path} of {desc}.",
@@ -81,7 +96,7 @@ def generate(seed: int) -> list[Spec]:
                           [ALL.format(path=module)], _both_answer(module, True), VERSION))  # fmt: skip
         steps, _ = fix_steps(project, combo3, "pytest_run", "tests", 0)
         steps[0] = ALL.format(path=module)
-        steps[-1] = steps[-1].rsplit('r = pytest_run(', 1)[0] + ALL.format(path=module)
+        steps[-1] = steps[-1].rsplit("r = pytest_run(", 1)[0] + ALL.format(path=module)
         what = ", ".join(FIX_WHAT[v] for v in combo3)
         request = pick(rng(seed, "wf-all-fix", project), [
             "Make {path} pass all checks: types, lint and the tests.",
@@ -90,5 +105,3 @@ def generate(seed: int) -> list[Spec]:
         specs.append(spec("workflow", "all-three-fix", request, project, combo3, steps,
                           _fixed_answer(module, what, True), VERSION))  # fmt: skip
     return specs
-
-

@@ -18,8 +18,13 @@ class Entry:
 
 
 def load_knowledge() -> list[Entry]:
-    text = files("punie_datagen.knowledge").joinpath("knowledge.toml").read_text(encoding="utf-8")
-    return [
-        Entry(e["id"], e["group"], tuple(e["questions"]), " ".join(e["answer"].split()))
-        for e in tomllib.loads(text)["entry"]
-    ]
+    """Every entry of every ``*.toml`` file in this folder, in file-name order."""
+    folder = files("punie_datagen.knowledge")
+    entries: list[Entry] = []
+    for name in sorted(p.name for p in folder.iterdir() if p.name.endswith(".toml")):
+        data = tomllib.loads(folder.joinpath(name).read_text(encoding="utf-8"))
+        entries.extend(
+            Entry(e["id"], e["group"], tuple(e["questions"]), " ".join(e["answer"].split()))
+            for e in data["entry"]
+        )
+    return entries

@@ -1,11 +1,28 @@
 """The workspace library: small realistic projects and the problems planted in them."""
 
 from punie_datagen.workspaces.projects import DESCRIPTIONS, PROJECTS, project_files
-from punie_datagen.workspaces.variants import FEATURES, KINDS, VARIANTS, Edit, Feature, paths, variant_files
+from punie_datagen.workspaces.variants import (
+    FEATURES,
+    KINDS,
+    VARIANTS,
+    Edit,
+    Feature,
+    paths,
+    variant_files,
+)
 
 __all__ = [
-    "DESCRIPTIONS", "FEATURES", "KINDS", "PROJECTS", "VARIANTS", "Edit", "Feature", "paths",
-    "project_files", "variant_files", "workspace_files",
+    "DESCRIPTIONS",
+    "FEATURES",
+    "KINDS",
+    "PROJECTS",
+    "VARIANTS",
+    "Edit",
+    "Feature",
+    "paths",
+    "project_files",
+    "variant_files",
+    "workspace_files",
 ]
 
 

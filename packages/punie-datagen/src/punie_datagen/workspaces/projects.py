@@ -86,7 +86,7 @@ def total_units(inventory: Inventory) -> int:
     return total
 '''
 
-INVENTORY_TESTS = '''\
+INVENTORY_TESTS = """\
 import pytest
 
 from inventory.stock import Inventory, Item, low_stock, total_units
@@ -121,7 +121,7 @@ def test_low_stock_lists_skus_below_threshold():
 
 def test_total_units_sums_quantities():
     assert total_units(make_inventory()) == 12
-'''
+"""
 
 TEXTSTATS = '''\
 """A command-line tool that reports word statistics for text files."""
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 '''
 
-TEXTSTATS_TESTS = '''\
+TEXTSTATS_TESTS = """\
 from textstats.cli import average_length, build_parser, top_words, words
 
 
@@ -190,7 +190,7 @@ def test_average_length_of_empty_text():
 def test_parser_defaults():
     args = build_parser().parse_args(["notes.txt"])
     assert args.top == 5
-'''
+"""
 
 WEBHOOKS = '''\
 """Handlers for incoming webhook requests: validate, route and answer."""
@@ -239,7 +239,7 @@ def dispatch(event: str, raw: str) -> Response:
     return handler(payload)
 '''
 
-WEBHOOKS_TESTS = '''\
+WEBHOOKS_TESTS = """\
 from webhooks.handlers import Response, dispatch, parse_payload
 
 
@@ -263,7 +263,7 @@ def test_bad_json_is_400():
 
 def test_parse_payload_returns_dict():
     assert parse_payload('{"a": 1}') == {"a": 1}
-'''
+"""
 
 CSVRECORDS = '''\
 """Parse CSV exports of sales into typed records and summarise them."""
@@ -390,7 +390,7 @@ class Container:
         return sorted(names)
 '''
 
-CONTAINER_TESTS = '''\
+CONTAINER_TESTS = """\
 import pytest
 
 from container.core import Container, ServiceNotFound
@@ -427,7 +427,7 @@ def test_registered_lists_names():
     container.register(Greeter, Greeter)
     container.register_value(Clock, Clock())
     assert container.registered() == ["Clock", "Greeter"]
-'''
+"""
 
 HTMLKIT = '''\
 """Tiny HTML components: escape text and build elements as strings."""
@@ -462,7 +462,7 @@ def unordered_list(items: list[str]) -> str:
     return element("ul", [element("li", [text(item)]) for item in items])
 '''
 
-HTMLKIT_TESTS = '''\
+HTMLKIT_TESTS = """\
 from htmlkit.components import attrs, card, element, text, unordered_list
 
 
@@ -486,7 +486,7 @@ def test_card_has_title_and_body():
 
 def test_unordered_list():
     assert unordered_list(["a"]) == "<ul><li>a</li></ul>"
-'''
+"""
 
 # name -> (package, module file name, module text, test text)
 PROJECTS: dict[str, tuple[str, str, str, str]] = {

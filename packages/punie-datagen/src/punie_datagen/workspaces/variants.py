@@ -33,7 +33,7 @@ KINDS = {
     "unused_import": "ruff F401",
     "long_line": "ruff E501",
     "undefined_name": "ruff F821 and ty unresolved-reference",
-    "wrong_return": "ty invalid-return-type",
+    "wrong_return": "ty invalid-explicit-return",
     "bad_argument": "ty invalid-argument-type",
     "legacy_typing": "ruff UP035/UP006",
     "logic_bug": "one failing test",
@@ -176,7 +176,9 @@ def apply(files: dict[str, str], project: str, edits: list[Edit]) -> dict[str, s
     for edit in edits:
         target = module if edit.file == "module" else tests
         if result[target].count(edit.old) != 1:
-            raise ValueError(f"{project}: edit does not match exactly once in {target}: {edit.old!r}")
+            raise ValueError(
+                f"{project}: edit does not match exactly once in {target}: {edit.old!r}"
+            )
         result[target] = result[target].replace(edit.old, edit.new, 1)
     return result
 

@@ -1,0 +1,82 @@
+"""Dataset build time: a cold full build (empty sandbox cache) and a warm one (same cache).
+
+Both run `punie-datagen build` as a user would, in their own process, into temporary
+directories; the warm build must produce byte-identical splits. Targets on the 2-core dev
+machine: cold ≤ 180 s, warm ≤ 10 s. Usage: ``python benchmarks/datagen_build.py [--scale S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+TARGETS = {"cold": 180.0, "warm": 10.0}
+
+
+def run_build(out: Path, cache: Path, scale: float) -> float:
+    command = [
+        sys.executable,
+        "-m",
+        "punie_datagen.cli",
+        "build",
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--scale",
+        str(scale),
+    ]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="fraction of the dataset (1.0 = full)"
+    )
+    args = parser.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="punie-bench-datagen-") as tmp:
+        root = Path(tmp)
+        cold = run_build(root / "cold", root / "cache", args.scale)
+        warm = run_build(root / "warm", root / "cache", args.scale)
+        manifest = json.loads((root / "cold" / "manifest.json").read_text())
+        same = all(
+            (root / "cold" / n).read_bytes() == (root / "warm" / n).read_bytes()
+            for n in ("train.jsonl", "valid.jsonl", "test.jsonl")
+        )
+    table = Table(title=f"punie-datagen build, {manifest['total']} examples (scale {args.scale})")
+    for column in ("build", "seconds", "target", "met"):
+        table.add_column(column)
+    for name, seconds in (("cold", cold), ("warm", warm)):
+        target = TARGETS[name] if args.scale == 1.0 else float("nan")
+        table.add_row(
+            name, f"{seconds:.1f}", f"≤ {target:.0f}", "yes" if seconds <= target else "no"
+        )
+    console.print(table)
+    console.print(f"warm/cold ratio {warm / cold:.3f}; warm build byte-identical: {same}")
+    print(
+        json.dumps(
+            {
+                "cold_seconds": round(cold, 1),
+                "warm_seconds": round(warm, 1),
+                "examples": manifest["total"],
+                "identical": same,
+            }
+        )
+    )
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""A small real build (every category, a few specs each), then verify, tampering, atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from punie_datagen import build as build_module
+from punie_datagen.build import BuildError, build
+from punie_datagen.execute import materialize
+from punie_datagen.verify import VerifyReport, code_blocks, load_examples, verify_examples
+from punie_datagen.workspaces import workspace_files
+from punie_tools import wire
+
+SCALE = 0.02
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    root = tmp_path_factory.mktemp("dataset")
+    out, cache = root / "out", root / "cache"
+    result = build(out, scale=SCALE, cache_dir=cache, verify_sample=1000)
+    return out, cache, result.manifest
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def test_build_writes_three_splits_and_a_truthful_manifest(built: tuple[Path, Path, dict]) -> None:
+    out, _, manifest = built
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "test.jsonl",
+        "train.jsonl",
+        "valid.jsonl",
+    ]
+    assert json.loads((out / "manifest.json").read_text()) == manifest
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    counted = {
+        name: len((out / f"{name}.jsonl").read_text().splitlines())
+        for name in ("train", "valid", "test")
+    }
+    assert counted == manifest["splits"] and sum(counted.values()) == manifest["total"]
+    assert manifest["verify"]["mismatches"] == 0 and manifest["verify"]["problems"] == 0
+    assert {"ruff_check", "pytest_run", "typecheck", "workflow", "base"} <= set(
+        manifest["by_group_category"]
+    )
+
+
+def test_examples_are_mlx_chat_records_in_one_wire_format(built: tuple[Path, Path, dict]) -> None:
+    out, _, _ = built
+    for line in (out / "train.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        assert record["tools"] == wire.TOOLS
+        roles = [m["role"] for m in record["messages"]]
+        assert roles[:2] == ["system", "user"] and roles[-1] == "assistant"
+        for message in record["messages"]:
+            for call in message.get("tool_calls") or []:
+                assert call["function"]["name"] == wire.EXECUTE_CODE_TOOL["function"]["name"]
+
+
+def test_verify_passes_on_the_build_and_catches_a_tampered_tool_message(
+    built: tuple[Path, Path, dict],
+) -> None:
+    out, _, _ = built
+    examples = load_examples(out)
+    with_tools = [e for e in examples if code_blocks(e)][:3]
+    assert verify_examples(with_tools).ok
+    tampered = with_tools[0].model_copy(deep=True)
+    tool = next(m for m in tampered.messages if m["role"] == "tool")
+    tool["content"] = (
+        tool["content"].replace("0", "1", 1)
+        if "0" in tool["content"]
+        else tool["content"] + "\n1 failed"
+    )
+    report = verify_examples([tampered])
+    assert not report.ok and len(report.mismatches) == 1
+
+
+def test_verify_flags_unknown_tools_and_files_missing_from_the_workspace(
+    built: tuple[Path, Path, dict],
+) -> None:
+    out, _, _ = built
+    example = next(e for e in load_examples(out) if code_blocks(e)).model_copy(deep=True)
+    call = next(m for m in example.messages if m.get("tool_calls"))["tool_calls"][0]
+    call["function"]["arguments"]["code"] = (
+        'print(read_file("src/nowhere.py"))\ndelete_everything()\n'
+    )
+    problems = " ".join(verify_examples([example]).problems)
+    assert "delete_everything" in problems and "src/nowhere.py" in problems
+
+
+def test_verify_cli_exit_codes(built: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    out, _, _ = built
+    cli = [sys.executable, "-m", "punie_datagen.cli"]
+    ok = subprocess.run([*cli, "verify", str(out), "--sample", "3"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout.strip().splitlines()[-1])["mismatches"] == 0
+    shutil.copytree(out, tmp_path / "bad")
+    lines = (tmp_path / "bad" / "train.jsonl").read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if '"role":"tool"' in line)
+    lines[index] = re.sub(r'("role":"tool","content":")', r"\1tampered ", lines[index], count=1)
+    (tmp_path / "bad" / "train.jsonl").write_text("\n".join(lines) + "\n")
+    bad = subprocess.run([*cli, "verify", str(tmp_path / "bad")], capture_output=True, text=True)
+    assert bad.returncode == 1
+    missing = subprocess.run(
+        [*cli, "verify", str(tmp_path / "nothing")], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "no train.jsonl" in missing.stderr
+
+
+def test_second_build_is_deterministic_and_needs_no_new_runs(
+    built: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    out, cache, _ = built
+    before = sorted(p.name for p in cache.rglob("*.json"))
+    build(tmp_path / "again", scale=SCALE, cache_dir=cache, verify_sample=0)
+    assert sorted(p.name for p in cache.rglob("*.json")) == before
+    for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_a_crash_while_writing_leaves_the_previous_dataset_whole(
+    built: tuple[Path, Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, cache, _ = built
+    target = tmp_path / "data"
+    shutil.copytree(out, target)
+    before = _snapshot(target)
+
+    def crash(path: Path) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module, "_sha256", crash)
+    with pytest.raises(OSError, match="disk full"):
+        build(target, scale=SCALE, cache_dir=cache, verify_sample=0)
+    assert _snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no temp dirs left behind
+
+
+def test_a_failed_verification_is_a_build_error_and_writes_nothing(
+    built: tuple[Path, Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, cache, _ = built
+    monkeypatch.setattr(
+        build_module, "verify_examples", lambda *a, **k: VerifyReport(1, ["'x': turn 0 differs"])
+    )
+    with pytest.raises(BuildError, match="verification failed"):
+        build(tmp_path / "out", scale=SCALE, cache_dir=cache, verify_sample=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_mined_examples_are_merged_and_bad_mined_files_are_named(
+    built: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    out, cache, manifest = built
+    mined_dir = tmp_path / "mined"
+    mined_dir.mkdir()
+    example = load_examples(out)[0].model_copy(deep=True)
+    example.meta.group, example.meta.category, example.meta.source = "mined", "code", "mine:test"
+    example.meta.request = "explain the mined module's public entry point in a few sentences"
+    (mined_dir / "demo.jsonl").write_text(example.model_dump_json() + "\n")
+    result = build(
+        tmp_path / "merged", scale=SCALE, cache_dir=cache, verify_sample=0, mined=mined_dir
+    )
+    assert result.manifest["mined"] == 1 and result.manifest["total"] == manifest["total"] + 1
+    (mined_dir / "broken.jsonl").write_text("{not json\n")
+    with pytest.raises(BuildError, match=r"broken.jsonl:1"):
+        build(tmp_path / "merged2", scale=SCALE, cache_dir=cache, verify_sample=0, mined=mined_dir)
+
+
+def test_tool_results_match_the_raw_tools_on_the_same_workspace(
+    built: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    """Each ruff/ty result the examples were built from equals what the raw CLI says there."""
+    from punie_datagen.execute import run_steps
+
+    out, _, _ = built
+    checked = 0
+    for example in load_examples(out):
+        if example.meta.group not in {"ruff_check", "workflow"} or not code_blocks(example):
+            continue
+        files = workspace_files(example.meta.workspace)
+        code, _ = code_blocks(example)[0]
+        records = run_steps(files, [code])
+        root = tmp_path / f"ws{checked}"
+        materialize(files, root)
+        for call in records[0]["calls"]:
+            if call["name"] == "ruff_check":
+                raw = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "json", call["arguments"].get("path", ".")],
+                                     cwd=root, capture_output=True, text=True)  # fmt: skip
+                expected = sorted((v["code"], v["location"]["row"]) for v in json.loads(raw.stdout))
+                got = sorted((v["code"], v["line"]) for v in call["result"]["violations"])
+                assert got == expected, example.meta.request
+                checked += 1
+    assert checked >= 1
