@@ -31,6 +31,9 @@ PACKAGES: dict[str, str] = {
     "punie-train": "test",
     "punie-eval": "test,mlx",
 }
+RUNTIME_EXTRAS: dict[str, str] = {
+    p: ",".join(x for x in extras.split(",") if x != "test") for p, extras in PACKAGES.items()
+}
 # Local packages each one depends on, so nox installs them from their paths, not from an index.
 LOCAL_DEPS: dict[str, list[str]] = {
     "punie-tools": [],
@@ -109,7 +112,11 @@ def bench(session: nox.Session) -> None:
     if not scripts:
         session.log("benchmarks/ holds no scripts yet; nothing to run")
         return
-    _install_all(session)
+    # The packages as users install them (no test extras): the test-only pytest plugins, such as
+    # hypothesis's, would slow every pytest the benchmarks start.
+    session.install(
+        *(f"{PACKAGES_DIR / p}[{e}]" if e else str(PACKAGES_DIR / p) for p, e in RUNTIME_EXTRAS.items())
+    )
     for script in scripts:
         if session.posargs and script.stem not in session.posargs:
             continue
@@ -346,6 +353,11 @@ def eval(session: nox.Session) -> None:
     if o.reduced:
         run += ["--max-tokens", "48"]
         heldout += ["--max-tokens", "48", "--limit", "5"]
+    elif o.profile == "smoke" and not o.endpoint:
+        # The random-weight smoke model rarely stops on its own: cap its replies so the whole
+        # phase stays within minutes; real profiles keep punie-eval's defaults.
+        run += ["--max-tokens", "256"]
+        heldout += ["--max-tokens", "256", "--limit", "20"]
     _stage(
         session,
         "eval",

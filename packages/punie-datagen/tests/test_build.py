@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -107,8 +106,11 @@ def test_verify_cli_exit_codes(built: tuple[Path, Path, dict], tmp_path: Path) -
     assert json.loads(ok.stdout.strip().splitlines()[-1])["mismatches"] == 0
     shutil.copytree(out, tmp_path / "bad")
     lines = (tmp_path / "bad" / "train.jsonl").read_text().splitlines()
-    index = next(i for i, line in enumerate(lines) if '"role":"tool"' in line)
-    lines[index] = re.sub(r'("role":"tool","content":")', r"\1tampered ", lines[index], count=1)
+    index = next(i for i, line in enumerate(lines) if '"tool"' in line)
+    record = json.loads(lines[index])
+    tool = next(m for m in record["messages"] if m["role"] == "tool")
+    tool["content"] = "tampered " + tool["content"]
+    lines[index] = json.dumps(record)
     (tmp_path / "bad" / "train.jsonl").write_text("\n".join(lines) + "\n")
     bad = subprocess.run([*cli, "verify", str(tmp_path / "bad")], capture_output=True, text=True)
     assert bad.returncode == 1
@@ -203,3 +205,11 @@ def test_tool_results_match_the_raw_tools_on_the_same_workspace(
                 assert got == expected, example.meta.request
                 checked += 1
     assert checked >= 1
+
+
+def test_flags_and_glob_patterns_are_not_taken_for_missing_files() -> None:
+    from punie_datagen.verify import _static_problems
+
+    code = 'print(run_command("grep", ["-rn", "--include=*.py", "x", "."]))\nprint(run_command("find", [".", "-name", "*.py"]))\n'
+    assert _static_problems(code, {"pkg/mod.py": ""}, set()) == []
+    assert _static_problems('print(read_file("pkg/other.py"))\n', {"pkg/mod.py": ""}, set()) == ["mentions pkg/other.py, which is not in the workspace"]

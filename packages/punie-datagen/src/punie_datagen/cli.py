@@ -127,3 +127,7 @@ def stats_command(directory: Annotated[Path, typer.Argument(help="dataset direct
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

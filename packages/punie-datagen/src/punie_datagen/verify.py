@@ -73,6 +73,8 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             value = node.value
+            if value.startswith("-") or "*" in value:  # a command-line flag or a glob pattern
+                continue
             if (
                 " " not in value
                 and "\n" not in value

@@ -34,6 +34,20 @@ def rng(seed: int, *key: object) -> random.Random:
     return random.Random(f"{seed}:" + ":".join(map(str, key)))
 
 
+def fill(template: str, *, path: str, desc: str, hint: str = "", add_hint: bool = True) -> str:
+    """A request from a template that always names the project and, when given, the hint.
+
+    Templates that leave out `{desc}` or `{hint}` would make the same request for different
+    projects or planted problems; those are exact duplicates that dedup would drop.
+    """
+    text = template.format(path=path, desc=desc, hint=hint)
+    if "{desc}" not in template:
+        text = f"In {desc}: {text[0].lower()}{text[1:]}"
+    if add_hint and hint and "{hint}" not in template:
+        text = f"{text} ({hint})"
+    return text
+
+
 def pick(r: random.Random, options: list[str]) -> str:
     return options[r.randrange(len(options))]
 

@@ -13,7 +13,7 @@ from punie_datagen.generators.base import Spec, plural, rng, stdout, window
 from punie_datagen.workspaces import DESCRIPTIONS, FEATURES, PROJECTS, paths, project_files
 from punie_tools.models import ExecutionRecord
 
-VERSION = "basecode/2"
+VERSION = "basecode/3"
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _show_file(seed: int, project: str, path: str, content: str) -> list[Spec]:
     desc = DESCRIPTIONS[project]
     lines = content.count("\n")
     phrasings = [
-        f"Show me the {path} file.",
+        f"Show me the {path} file of the {project} project.",
         f"Open `{path}` from {desc} so I can read it.",
         f"What's in {path}? (the {project} project)",
     ]
@@ -626,7 +626,7 @@ def _per_function(project: str, module: str, tests: str, func: Func) -> list[Spe
             + "."
         )
 
-    specs.append(_spec("grep", f"Do the tests of {desc} exercise `{func.short}`?", project,
+    specs.append(_spec("grep", f"Which lines of {tests} mention `{func.short}`?", project,
                        [f'print(run_command("grep", ["-n", "{func.short}", "{tests}"]))\n'], tests_answer))  # fmt: skip
     return specs
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from punie_datagen.generators._answers import pytest_summary
 from punie_datagen.generators._flows import check_answer, check_code, fix_answer, fix_steps, spec
 from punie_datagen.generators._text import FIX_WHAT, HINT
-from punie_datagen.generators.base import Spec, first, last, module_path, pick, rng, test_path
+from punie_datagen.generators.base import Spec, fill, first, last, module_path, pick, rng, test_path
 from punie_datagen.workspaces import DESCRIPTIONS, FEATURES, PROJECTS, project_files
 
-VERSION = "pytest/1"
+VERSION = "pytest/2"
 
 SIMPLE = [
     "Run the tests in {path}.",
@@ -26,6 +26,11 @@ TDD = [
 ]
 
 
+def _label(path: str, desc: str) -> str:
+    """A path as a request names it; the bare `tests` folder also names the project."""
+    return f"the `tests` folder of {desc}" if path == "tests" else f"`{path}`"
+
+
 def generate(seed: int) -> list[Spec]:
     specs: list[Spec] = []
     for i, project in enumerate(PROJECTS):
@@ -34,7 +39,7 @@ def generate(seed: int) -> list[Spec]:
             variants = (variant,) if variant else ()
             for k, path in enumerate(("tests", tests)):
                 r = rng(seed, "pytest-simple", project, variant, path)
-                request = pick(r, SIMPLE).format(path=f"`{path}`", desc=desc)
+                request = pick(r, SIMPLE).format(path=_label(path, desc), desc=desc)
                 if variant:
                     request += f" ({HINT[variant]})"
                 specs.append(spec("pytest_run", "simple", request, project, variants,
@@ -43,7 +48,7 @@ def generate(seed: int) -> list[Spec]:
             (("logic_bug", "tests"), ("logic_bug", tests), ("broken_test_import", "tests"))
         ):
             r = rng(seed, "pytest-fix", project, variant, path)
-            request = pick(r, FIX).format(path=f"`{path}`", desc=desc, hint=HINT[variant])
+            request = fill(pick(r, FIX), path=_label(path, desc), desc=desc, hint=HINT[variant])
             if j == 1:
                 request = f"{request} Start from {tests} and read the code it exercises."
             steps, target = fix_steps(project, (variant,), "pytest_run", path, i + j)

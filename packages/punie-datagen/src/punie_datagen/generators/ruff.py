@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from punie_datagen.generators._flows import check_answer, check_code, fix_answer, fix_steps, spec
 from punie_datagen.generators._text import FIX_WHAT, HINT
-from punie_datagen.generators.base import Spec, module_path, pick, rng, test_path
+from punie_datagen.generators.base import Spec, fill, module_path, pick, rng, test_path
 from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS
 
-VERSION = "ruff/1"
+VERSION = "ruff/2"
 
 SIMPLE = [
     "Lint {path} in {desc}.",
@@ -36,13 +36,13 @@ def generate(seed: int) -> list[Spec]:
             path = targets[(i + j) % len(targets)]
             r = rng(seed, "ruff-simple", project, variant)
             hint = HINT.get(variant, "I just want a quick look")
-            request = pick(r, SIMPLE).format(path=f"`{path}`", desc=desc, hint=hint)
+            request = fill(pick(r, SIMPLE), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant))
             steps = [check_code("ruff_check", path, i + j)]
             specs.append(spec("ruff_check", "simple", request, project, variants, steps,
                               check_answer("ruff_check", path), VERSION))  # fmt: skip
         for j, variant in enumerate(("unused_import", "long_line", "undefined_name")):
             r = rng(seed, "ruff-fix", project, variant)
-            request = pick(r, FIX).format(path=f"`{module}`", desc=desc, hint=HINT[variant])
+            request = fill(pick(r, FIX), path=f"`{module}`", desc=desc, hint=HINT[variant])
             steps, target = fix_steps(project, (variant,), "ruff_check", module, i + j)
             specs.append(spec("ruff_check", "check-and-fix", request, project, (variant,), steps,
                               fix_answer("ruff_check", module, target, FIX_WHAT[variant]), VERSION))  # fmt: skip

@@ -7,6 +7,7 @@ from punie_datagen.generators._flows import check_answer, check_code, fix_answer
 from punie_datagen.generators._text import FIX_WHAT, HINT
 from punie_datagen.generators.base import (
     Spec,
+    fill,
     last,
     line_of,
     module_path,
@@ -17,7 +18,7 @@ from punie_datagen.generators.base import (
 )
 from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS, VARIANTS, variant_files
 
-VERSION = "typecheck/1"
+VERSION = "typecheck/2"
 
 SIMPLE = [
     "Check types in {path} of {desc}.",
@@ -45,14 +46,13 @@ def generate(seed: int) -> list[Spec]:
             variants = (variant,) if variant else ()
             path = targets[(i + j) % len(targets)]
             r = rng(seed, "ty-simple", project, variant)
-            request = pick(r, SIMPLE).format(
-                path=f"`{path}`", desc=desc, hint=HINT.get(variant, "just checking")
-            )
+            hint = HINT.get(variant, "just checking")
+            request = fill(pick(r, SIMPLE), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant))
             specs.append(spec("typecheck", "simple", request, project, variants,
                               [check_code("typecheck", path, i + j)], check_answer("typecheck", path), VERSION))  # fmt: skip
         for j, variant in enumerate(("wrong_return", "bad_argument", "undefined_name")):
             r = rng(seed, "ty-fix", project, variant)
-            request = pick(r, FIX).format(path=f"`{module}`", desc=desc, hint=HINT[variant])
+            request = fill(pick(r, FIX), path=f"`{module}`", desc=desc, hint=HINT[variant])
             steps, target = fix_steps(project, (variant,), "typecheck", module, i + j)
             specs.append(spec("typecheck", "check-and-fix", request, project, (variant,), steps,
                               fix_answer("typecheck", module, target, FIX_WHAT[variant]), VERSION))  # fmt: skip
