@@ -212,4 +212,6 @@ def test_flags_and_glob_patterns_are_not_taken_for_missing_files() -> None:
 
     code = 'print(run_command("grep", ["-rn", "--include=*.py", "x", "."]))\nprint(run_command("find", [".", "-name", "*.py"]))\n'
     assert _static_problems(code, {"pkg/mod.py": ""}, set()) == []
-    assert _static_problems('print(read_file("pkg/other.py"))\n', {"pkg/mod.py": ""}, set()) == ["mentions pkg/other.py, which is not in the workspace"]
+    assert _static_problems('print(read_file("pkg/other.py"))\n', {"pkg/mod.py": ""}, set()) == [
+        "mentions pkg/other.py, which is not in the workspace"
+    ]

@@ -50,3 +50,21 @@ def test_one_example_per_assistant_turn_ending_with_that_turn() -> None:
 
 def test_examples_without_assistant_turns_contribute_nothing() -> None:
     assert expand_assistant_turns([{"messages": [{"role": "user", "content": "hi"}]}]) == []
+
+
+def test_smoke_profile_builds_its_model_at_an_explicit_path(tmp_path) -> None:
+    import json
+
+    from punie_train.lora import resolve_model
+    from punie_train.profiles import load_profiles
+
+    data = tmp_path / "data"
+    data.mkdir()
+    example = _example()
+    for split in ("train", "valid"):
+        (data / f"{split}.jsonl").write_text(
+            "\n".join(json.dumps(example) for _ in range(4)) + "\n"
+        )
+    target = tmp_path / "models" / "smoke"
+    resolved = resolve_model(load_profiles()["smoke"], target, data)
+    assert resolved == target and (target / "config.json").is_file()

@@ -228,9 +228,13 @@ def _make_callback(recorder: _Recorder) -> Any:
 
 
 def resolve_model(profile: Profile, model: str | Path | None, data_dir: Path) -> Path:
-    """Return the local base-model directory; build the smoke model when the profile says so."""
+    """Return the local base-model directory; build the smoke model when the profile says so.
+
+    A smoke profile builds its model (from `data_dir`) wherever it is pointed, its own
+    `model` or `--model`, when nothing is there yet; other profiles never build or download.
+    """
     chosen = str(model) if model is not None else profile.model
-    if profile.smoke_model and model is None and chosen:
+    if profile.smoke_model and chosen:
         path = Path(chosen)
         if not (path / "config.json").is_file():
             make_smoke_model(path, data_dir, seed=profile.seed)

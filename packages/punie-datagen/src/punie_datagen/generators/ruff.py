@@ -36,7 +36,9 @@ def generate(seed: int) -> list[Spec]:
             path = targets[(i + j) % len(targets)]
             r = rng(seed, "ruff-simple", project, variant)
             hint = HINT.get(variant, "I just want a quick look")
-            request = fill(pick(r, SIMPLE), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant))
+            request = fill(
+                pick(r, SIMPLE), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant)
+            )
             steps = [check_code("ruff_check", path, i + j)]
             specs.append(spec("ruff_check", "simple", request, project, variants, steps,
                               check_answer("ruff_check", path), VERSION))  # fmt: skip

@@ -47,7 +47,9 @@ def generate(seed: int) -> list[Spec]:
             path = targets[(i + j) % len(targets)]
             r = rng(seed, "ty-simple", project, variant)
             hint = HINT.get(variant, "just checking")
-            request = fill(pick(r, SIMPLE), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant))
+            request = fill(
+                pick(r, SIMPLE), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant)
+            )
             specs.append(spec("typecheck", "simple", request, project, variants,
                               [check_code("typecheck", path, i + j)], check_answer("typecheck", path), VERSION))  # fmt: skip
         for j, variant in enumerate(("wrong_return", "bad_argument", "undefined_name")):
