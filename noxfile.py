@@ -356,8 +356,8 @@ def eval(session: nox.Session) -> None:
     elif o.profile == "smoke" and not o.endpoint:
         # The random-weight smoke model rarely stops on its own: cap its replies so the whole
         # phase stays within minutes; real profiles keep punie-eval's defaults.
-        run += ["--max-tokens", "256"]
-        heldout += ["--max-tokens", "256", "--limit", "20"]
+        run += ["--max-tokens", "128"]
+        heldout += ["--max-tokens", "128", "--limit", "10"]
     _stage(
         session,
         "eval",

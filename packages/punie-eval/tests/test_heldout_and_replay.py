@@ -75,3 +75,20 @@ def test_replay_of_a_run_reproduces_its_report(suite: Suite, tmp_path: Path) -> 
         (q.id, q.passed, [c.name for c in q.calls]) for q in first.queries
     ]
     assert again.overall.passed == 3
+
+
+def test_limit_spreads_the_sample_over_the_file(tmp_path: Path) -> None:
+    data = write_heldout_file(tmp_path / "test.jsonl")
+    replies = _transcript(
+        [
+            ("Lint the src folder", [wire.render_qwen3_coder('print(ruff_check("src/app.py"))')]),
+            ("What does E501 mean?", ["E501 means the line is too long."]),
+        ],
+        tmp_path / "replies.jsonl",
+    )
+    report = run_heldout(data, make_backend(f"replay:{replies}"), limit=2)
+    # the first two lines are both code examples; a spread sample takes the first and the last
+    assert [(e.index, e.expected, e.correct) for e in report.examples] == [
+        (0, "ruff_check", True),
+        (2, "direct", True),
+    ]

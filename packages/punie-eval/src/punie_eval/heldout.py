@@ -111,12 +111,24 @@ def run_heldout(
     limit: int | None = None,
     on_example: Callable[[HeldoutExample], None] | None = None,
 ) -> HeldoutReport:
-    """Ask the backend for the first reply of every example in the JSONL file `data`."""
+    """Ask the backend for the first reply of every example in the JSONL file `data`.
+
+    With `limit`, `limit` examples evenly spaced through the file are asked (the splits are
+    written stratum by stratum, so the first N lines would all come from one or two groups).
+    """
     examples: list[HeldoutExample] = []
     skipped = 0
-    for index, line in enumerate(data.read_text(encoding="utf-8").splitlines()):
-        if limit is not None and len(examples) >= limit:
-            break
+    lines = data.read_text(encoding="utf-8").splitlines()
+    chosen: list[int] = list(range(len(lines)))
+    if limit is not None and 0 <= limit < len(lines):
+        last = len(lines) - 1
+        chosen = (
+            sorted({round(k * last / (limit - 1)) for k in range(limit)})
+            if limit > 1
+            else [0][:limit]
+        )
+    for index in chosen:
+        line = lines[index]
         if not line.strip():
             continue
         try:
