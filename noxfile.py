@@ -94,8 +94,9 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """ty check over every package's sources, in an env holding all of them."""
-    _install_all(session)
-    session.install("ty")
+    # Editable installs: ty must resolve `punie_*` imports to the very files it checks, not to
+    # installed copies (two copies of a class are two different types to it).
+    session.install(*(a for p, e in PACKAGES.items() for a in ("-e", f"{PACKAGES_DIR / p}[{e}]")))
     python = session.virtualenv.location  # ty resolves imports against this env
     sources = [str(PACKAGES_DIR / p / "src") for p in PACKAGES]
     session.run("ty", "check", "--python", python, *sources, *session.posargs)
@@ -115,7 +116,10 @@ def bench(session: nox.Session) -> None:
     # The packages as users install them (no test extras): the test-only pytest plugins, such as
     # hypothesis's, would slow every pytest the benchmarks start.
     session.install(
-        *(f"{PACKAGES_DIR / p}[{e}]" if e else str(PACKAGES_DIR / p) for p, e in RUNTIME_EXTRAS.items())
+        *(
+            f"{PACKAGES_DIR / p}[{e}]" if e else str(PACKAGES_DIR / p)
+            for p, e in RUNTIME_EXTRAS.items()
+        )
     )
     for script in scripts:
         if session.posargs and script.stem not in session.posargs:

@@ -63,9 +63,9 @@ def _example(spec: Spec, records: list[ExecutionRecord]) -> wire.Example:
         messages.append(wire.assistant_code_message(code, call_id))
         messages.append(wire.tool_message(wire.format_tool_output(record), call_id))
     messages.append(wire.assistant_text_message(spec.answer(records)))
-    meta = wire.ExampleMeta(
-        group=spec.group, category=spec.category, source=spec.generator, request=spec.request,
-        workspace=spec.workspace or {},
+    meta = wire.ExampleMeta.model_validate(
+        {"group": spec.group, "category": spec.category, "source": spec.generator,
+         "request": spec.request, "workspace": spec.workspace or {}}
     )  # fmt: skip
     return wire.Example(messages=messages, tools=wire.TOOLS, meta=meta)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from punie_eval.backends import Completion
+from punie_eval.backends.base import Completion
 
 
 class MlxBackend:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from punie_eval.backends import Completion
+from punie_eval.backends.base import Completion
 
 
 def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from punie_eval.backends import Completion
 from punie_eval.backends._common import assistant_turns, first_user_text
+from punie_eval.backends.base import Completion
 from punie_eval.suite import Suite
 from punie_tools import wire
 

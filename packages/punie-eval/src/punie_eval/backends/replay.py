@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from punie_eval.backends import Completion
 from punie_eval.backends._common import assistant_turns, first_user_text
+from punie_eval.backends.base import Completion
 
 
 class ReplayBackend:
