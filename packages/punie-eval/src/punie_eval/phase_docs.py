@@ -404,9 +404,18 @@ def _plan(art: dict[str, Any], profile: str, run: Path) -> str:
     return "\n".join(lines)
 
 
+def _relative(path: Path) -> Path:
+    """`path` relative to the working directory when it lies inside it, else unchanged."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return Path(path)
+
+
 def write_docs(*, data: Path, run: Path, profile: str, out: Path) -> list[Path]:
     """Write both documents (and the results sidecar) into `out`; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
+    data, run = _relative(data), _relative(run)  # documents name paths as a reader's clone has them
     art = collect(data, run)
     previous = _read_json(out / RESULTS_FILE)
     progress = out / "phase24-progress.md"
