@@ -215,3 +215,26 @@ def test_flags_and_glob_patterns_are_not_taken_for_missing_files() -> None:
     assert _static_problems('print(read_file("pkg/other.py"))\n', {"pkg/mod.py": ""}, set()) == [
         "mentions pkg/other.py, which is not in the workspace"
     ]
+
+
+def test_a_difference_that_does_not_repeat_is_reported_as_flaky_not_as_a_mismatch(
+    built: tuple[Path, Path, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from punie_datagen import verify as verify_module
+
+    out, _, _ = built
+    example = next(e for e in load_examples(out) if code_blocks(e))
+    real = verify_module.run_steps
+    calls = []
+
+    def first_run_differs(files: dict[str, str], steps: list[str]) -> list[dict]:
+        records = real(files, steps)
+        calls.append(1)
+        if len(calls) == 1:
+            records[0]["stdout"] = "timed out\n"
+        return records
+
+    monkeypatch.setattr(verify_module, "run_steps", first_run_differs)
+    report = verify_examples([example])
+    assert report.ok and len(calls) == 2
+    assert len(report.flaky) == 1 and "timed out" in report.flaky[0]

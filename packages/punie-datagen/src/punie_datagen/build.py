@@ -206,6 +206,7 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
             "checked": report.checked,
             "mismatches": len(report.mismatches),
             "problems": len(report.problems),
+            "flaky": len(report.flaky),
         },
         "seed": seed,
         "scale": scale,

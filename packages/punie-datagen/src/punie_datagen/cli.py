@@ -100,6 +100,8 @@ def verify_command(
     for key, count in sorted(report.per_category.items()):
         table.add_row(key, str(count))
     console.print(table)
+    for line in report.flaky[:10]:
+        console.print(f"[yellow]{line}[/yellow]")
     for line in (report.mismatches + report.problems)[:30]:
         console.print(f"[red]{line}[/red]")
     print(
@@ -108,6 +110,7 @@ def verify_command(
                 "checked": report.checked,
                 "mismatches": len(report.mismatches),
                 "problems": len(report.problems),
+                "flaky": len(report.flaky),
             }
         )
     )
