@@ -103,8 +103,15 @@ def load_chat_datasets(
     for split in ("train", "valid"):
         path = data_dir / f"{split}.jsonl"
         examples = read_examples(path)
+        lines = list(range(1, len(examples) + 1))  # file line (1-based) of each example
         if every_turn and mask_prompt:
-            examples = expand_assistant_turns(examples)
+            expanded = [
+                (line, turn)
+                for line, example in zip(lines, examples, strict=True)
+                for turn in expand_assistant_turns([example])
+            ]
+            lines = [line for line, _ in expanded]
+            examples = [turn for _, turn in expanded]
         cached = CacheDataset(ChatDataset(examples, tokenizer, mask_prompt=mask_prompt))
         total = 0
         keep: list[int] = []
@@ -113,10 +120,10 @@ def load_chat_datasets(
                 tokens, offset = cached[index]
             except Exception as exc:
                 raise DatasetError(
-                    path, f"chat template failed: {type(exc).__name__}: {exc}", index + 1
+                    path, f"chat template failed: {type(exc).__name__}: {exc}", lines[index]
                 ) from exc
             if len(tokens) - offset < 1:
-                raise DatasetError(path, "nothing to train on after prompt masking", index + 1)
+                raise DatasetError(path, "nothing to train on after prompt masking", lines[index])
             if max_seq_length is None or offset < max_seq_length - 1:
                 keep.append(index)
                 total += min(len(tokens), max_seq_length or len(tokens))
@@ -231,13 +238,12 @@ def resolve_model(profile: Profile, model: str | Path | None, data_dir: Path) ->
     """Return the local base-model directory; build the smoke model when the profile says so.
 
     A smoke profile builds its model (from `data_dir`) wherever it is pointed, its own
-    `model` or `--model`, when nothing is there yet; other profiles never build or download.
+    `model` or `--model`, when that path does not exist yet; an existing directory without a
+    model in it is an error, never overwritten. Other profiles never build or download.
     """
     chosen = str(model) if model is not None else profile.model
-    if profile.smoke_model and chosen:
-        path = Path(chosen)
-        if not (path / "config.json").is_file():
-            make_smoke_model(path, data_dir, seed=profile.seed)
+    if profile.smoke_model and chosen and not Path(chosen).expanduser().exists():
+        make_smoke_model(Path(chosen).expanduser(), data_dir, seed=profile.seed)
     return require_model_dir(chosen, profile.name)
 
 
