@@ -50,7 +50,7 @@ def _ruff(path: str, repo: str, request: str) -> Plan:
         first = violations[0]
         return (
             f"ruff reports {len(violations)} violation{'s' if len(violations) != 1 else ''} in `{path}` "
-            f"({result['error_count']} errors, {result['warning_count']} warnings, "
+            f"({_count(result['error_count'], 'error')}, {_count(result['warning_count'], 'warning')}, "
             f"{result.get('fixable_count', 0)} fixable). Most common: {top}. The first is "
             f"{first['code']} at {first['file']}:{first['line']}: {first['message']}."
         )
@@ -94,3 +94,7 @@ def tool_plans(index: RepoIndex, repo: str) -> list[Plan]:
             plans.append(_ruff(module.path, repo, f"Check `{module.path}` for lint problems."))
             plans.append(_ty(module.path, repo, f"Type-check `{module.path}`."))
     return plans
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
