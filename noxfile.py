@@ -102,10 +102,6 @@ def typecheck(session: nox.Session) -> None:
     session.run("ty", "check", "--python", python, *sources, *session.posargs)
 
 
-def _install_all(session: nox.Session) -> None:
-    session.install(*(f"{PACKAGES_DIR / p}[{extras}]" for p, extras in PACKAGES.items()))
-
-
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Run every script under benchmarks/ (each prints ratios against the raw tool)."""
