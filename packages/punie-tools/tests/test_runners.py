@@ -301,3 +301,18 @@ def test_run_process_reports_launch_failure(tmp_path: Path) -> None:
     assert outcome.finished is False
     assert outcome.launch_error is not None
     assert "no-such-binary" in outcome.launch_error
+
+
+def test_pytest_failure_text_is_the_same_on_every_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest lists differing dict items in set order; a fixed hash seed makes that repeatable."""
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_totals.py").write_text(
+        "def test_totals():\n"
+        "    got = {'north': '5', 'south': '1', 'east': '2', 'west': '7'}\n"
+        "    assert got == {'north': 5, 'south': 1, 'east': 2, 'west': 7}\n"
+    )
+    messages = {pytest_run("tests", cwd=tmp_path).failures[0].message for _ in range(4)}
+    assert len(messages) == 1, messages

@@ -17,7 +17,7 @@ from punie_tools.models import (
 from punie_tools.parsers import parse_pytest_output, parse_ruff_output, parse_ty_output
 from punie_tools.runners import pytest_run, ruff_check, typecheck
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "ExecutionError",

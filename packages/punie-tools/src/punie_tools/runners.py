@@ -166,8 +166,13 @@ def pytest_command(path: PathLike, *, cwd: PathLike, report_file: PathLike) -> l
 
 
 def pytest_env() -> dict[str, str]:
-    """The environment pytest runs in: ours, without writing `__pycache__` into the workspace."""
-    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    """The environment pytest runs in: ours, without writing `__pycache__` into the workspace.
+
+    `PYTHONHASHSEED` is fixed (unless the caller set one): pytest lists the differing items of
+    a failed dict or set comparison in set order, which otherwise changes from run to run, and
+    the same tests on the same code must report the same failure text.
+    """
+    return {"PYTHONHASHSEED": "0", **os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 # Exit statuses after which pytest-json-report has written a full report.
