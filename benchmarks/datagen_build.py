@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,9 @@ def main() -> int:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="fraction of the dataset (1.0 = full)"
     )
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="copy the cold build's dataset here"
+    )
     args = parser.parse_args()
     console = Console()
     with tempfile.TemporaryDirectory(prefix="punie-bench-datagen-") as tmp:
@@ -51,6 +55,8 @@ def main() -> int:
         cold = run_build(root / "cold", root / "cache", args.scale)
         warm = run_build(root / "warm", root / "cache", args.scale)
         manifest = json.loads((root / "cold" / "manifest.json").read_text())
+        if args.keep is not None:
+            shutil.copytree(root / "cold", args.keep, dirs_exist_ok=True)
         same = all(
             (root / "cold" / n).read_bytes() == (root / "warm" / n).read_bytes()
             for n in ("train.jsonl", "valid.jsonl", "test.jsonl")

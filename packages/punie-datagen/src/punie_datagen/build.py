@@ -172,7 +172,10 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
     kept, duplicates = dedup([*generated, *mined_examples])
     splits = split(kept, seed)
     report = verify_examples(
-        [e for part in splits.values() for e in part], sample=verify_sample, seed=seed
+        [e for part in splits.values() for e in part],
+        sample=verify_sample,
+        seed=seed,
+        workers=workers,
     )
     if not report.ok:
         raise BuildError(

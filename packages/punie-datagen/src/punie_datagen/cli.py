@@ -88,12 +88,13 @@ def verify_command(
     directory: Annotated[Path, typer.Argument(help="dataset directory")],
     sample: Annotated[int | None, typer.Option(help="check only N random examples")] = None,
     seed: Annotated[int, typer.Option(help="which sample")] = 0,
+    workers: Annotated[int, typer.Option(help="examples checked in parallel")] = 2,
 ) -> None:
     """Re-run every example's code on a fresh workspace; exit 1 on any mismatch or problem."""
     if not (directory / "train.jsonl").is_file():
         console.print(f"[red]error:[/red] {directory} holds no train.jsonl")
         raise typer.Exit(2)
-    report = verify_examples(load_examples(directory), sample=sample, seed=seed)
+    report = verify_examples(load_examples(directory), sample=sample, seed=seed, workers=workers)
     table = Table(title="verified examples per category")
     table.add_column("group/category")
     table.add_column("checked")

@@ -7,6 +7,7 @@ import builtins
 import json
 import random
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
@@ -118,38 +119,53 @@ def _differences(
     return found
 
 
+def _check(example: wire.Example) -> VerifyReport:
+    """Verify one example into a report of its own (merged by `verify_examples`)."""
+    report = VerifyReport(checked=1)
+    report.per_category[f"{example.meta.group}/{example.meta.category}"] += 1
+    blocks = code_blocks(example)
+    if not blocks:
+        return report
+    request = example.meta.request
+    try:
+        files = workspace_files(example.meta.workspace)
+    except (KeyError, ValueError) as exc:
+        report.problems.append(f"{request!r}: workspace cannot be rebuilt ({exc})")
+        return report
+    written: set[str] = set()
+    for code, _ in blocks:
+        report.problems += [f"{request!r}: {p}" for p in _static_problems(code, files, written)]
+    differences = _differences(blocks, files, request, report)
+    if differences:
+        # One re-run before calling it a mismatch: a tool that timed out on a loaded machine
+        # is not a wrong example. Both outcomes are reported; only a repeat fails.
+        again = _differences(blocks, files, request, None)
+        if again:
+            report.mismatches += again
+        else:
+            report.flaky += [f"{d} (matched on a second run)" for d in differences]
+    return report
+
+
 def verify_examples(
-    examples: list[wire.Example], sample: int | None = None, seed: int = 0
+    examples: list[wire.Example], sample: int | None = None, seed: int = 0, workers: int = 2
 ) -> VerifyReport:
-    """Generated examples only: mined ones carry their own provenance (punie-mine verify)."""
-    report = VerifyReport()
+    """Generated examples only: mined ones carry their own provenance (punie-mine verify).
+
+    Examples are checked `workers` at a time (the tools run as subprocesses); the report lists
+    them in input order either way.
+    """
     generated = [e for e in examples if e.meta.group != "mined"]
     if sample is not None and sample < len(generated):
         generated = random.Random(seed).sample(generated, sample)
-    for example in generated:
-        blocks = code_blocks(example)
-        report.checked += 1
-        report.per_category[f"{example.meta.group}/{example.meta.category}"] += 1
-        if not blocks:
-            continue
-        request = example.meta.request
-        try:
-            files = workspace_files(example.meta.workspace)
-        except (KeyError, ValueError) as exc:
-            report.problems.append(f"{request!r}: workspace cannot be rebuilt ({exc})")
-            continue
-        written: set[str] = set()
-        for code, _ in blocks:
-            report.problems += [f"{request!r}: {p}" for p in _static_problems(code, files, written)]
-        differences = _differences(blocks, files, request, report)
-        if differences:
-            # One re-run before calling it a mismatch: a tool that timed out on a loaded machine
-            # is not a wrong example. Both outcomes are reported; only a repeat fails.
-            again = _differences(blocks, files, request, None)
-            if again:
-                report.mismatches += again
-            else:
-                report.flaky += [f"{d} (matched on a second run)" for d in differences]
+    report = VerifyReport()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for part in pool.map(_check, generated):
+            report.checked += part.checked
+            report.per_category.update(part.per_category)
+            report.problems += part.problems
+            report.mismatches += part.mismatches
+            report.flaky += part.flaky
     return report
 
 
