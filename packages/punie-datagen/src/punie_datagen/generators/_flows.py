@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from punie_datagen.generators._answers import pytest_summary, ruff_summary, ty_summary
-from punie_datagen.generators.base import Spec, first, last, line_of, replace_code, window
+from punie_datagen.generators._text import FIX_WHAT, HINT
+from punie_datagen.generators.base import (
+    Spec,
+    fill,
+    first,
+    last,
+    line_of,
+    pick,
+    replace_code,
+    rng,
+    window,
+)
 from punie_datagen.workspaces import VARIANTS, paths, variant_files
 from punie_tools.models import ExecutionRecord
 
@@ -78,3 +89,45 @@ def spec(group: str, category: str, request: str, project: str, variants: tuple[
     if extra:
         workspace["extra"] = extra
     return Spec(group, category, request, answer, workspace, steps, generator)
+
+
+RUN_TESTS = 't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+
+
+def with_tests(answer):
+    """`answer`, followed by what the last `pytest_run("tests")` (RUN_TESTS) reported."""
+
+    def wrapped(records: list[ExecutionRecord]) -> str:
+        return f"{answer(records)} {pytest_summary(last(records, 'pytest_run'), 'tests')}"
+
+    return wrapped
+
+
+def simple_specs(seed: int, tool: str, key: str, project: str, desc: str, *, targets: list[str],
+                 variants: tuple[str, ...], templates: list[str], default_hint: str,
+                 style: int, generator: str) -> list[Spec]:  # fmt: skip
+    """One plain check per variant ("" = the clean project), on a rotating target path."""
+    specs = []
+    for j, variant in enumerate(variants):
+        path = targets[(style + j) % len(targets)]
+        r = rng(seed, f"{key}-simple", project, variant)
+        hint = HINT.get(variant, default_hint)
+        request = fill(
+            pick(r, templates), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant)
+        )
+        specs.append(spec(tool, "simple", request, project, (variant,) if variant else (),
+                          [check_code(tool, path, style + j)], check_answer(tool, path), generator))  # fmt: skip
+    return specs
+
+
+def fix_specs(seed: int, tool: str, key: str, project: str, desc: str, module: str, *,
+              variants: tuple[str, ...], templates: list[str], style: int, generator: str) -> list[Spec]:  # fmt: skip
+    """check → read → fix → re-check, one per planted variant, on the project's module."""
+    specs = []
+    for j, variant in enumerate(variants):
+        r = rng(seed, f"{key}-fix", project, variant)
+        request = fill(pick(r, templates), path=f"`{module}`", desc=desc, hint=HINT[variant])
+        steps, target = fix_steps(project, (variant,), tool, module, style + j)
+        specs.append(spec(tool, "check-and-fix", request, project, (variant,), steps,
+                          fix_answer(tool, module, target, FIX_WHAT[variant]), generator))  # fmt: skip
+    return specs

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from punie_datagen.generators._answers import pytest_summary, ty_summary
-from punie_datagen.generators._flows import check_answer, check_code, fix_answer, fix_steps, spec
-from punie_datagen.generators._text import FIX_WHAT, HINT
+from punie_datagen.generators._flows import (
+    RUN_TESTS,
+    fix_answer,
+    fix_specs,
+    fix_steps,
+    simple_specs,
+    spec,
+    with_tests,
+)
+from punie_datagen.generators._text import FIX_WHAT
 from punie_datagen.generators.base import (
     Spec,
-    fill,
     last,
     line_of,
     module_path,
@@ -41,23 +48,12 @@ def generate(seed: int) -> list[Spec]:
     specs: list[Spec] = []
     for i, project in enumerate(PROJECTS):
         desc, module = DESCRIPTIONS[project], module_path(project)
-        targets = [module, project, "."]
-        for j, variant in enumerate(("", "wrong_return", "bad_argument", "undefined_name")):
-            variants = (variant,) if variant else ()
-            path = targets[(i + j) % len(targets)]
-            r = rng(seed, "ty-simple", project, variant)
-            hint = HINT.get(variant, "just checking")
-            request = fill(
-                pick(r, SIMPLE), path=f"`{path}`", desc=desc, hint=hint, add_hint=bool(variant)
-            )
-            specs.append(spec("typecheck", "simple", request, project, variants,
-                              [check_code("typecheck", path, i + j)], check_answer("typecheck", path), VERSION))  # fmt: skip
-        for j, variant in enumerate(("wrong_return", "bad_argument", "undefined_name")):
-            r = rng(seed, "ty-fix", project, variant)
-            request = fill(pick(r, FIX), path=f"`{module}`", desc=desc, hint=HINT[variant])
-            steps, target = fix_steps(project, (variant,), "typecheck", module, i + j)
-            specs.append(spec("typecheck", "check-and-fix", request, project, (variant,), steps,
-                              fix_answer("typecheck", module, target, FIX_WHAT[variant]), VERSION))  # fmt: skip
+        specs += simple_specs(seed, "typecheck", "ty", project, desc, targets=[module, project, "."],
+                              variants=("", "wrong_return", "bad_argument", "undefined_name"), templates=SIMPLE,
+                              default_hint="just checking", style=i, generator=VERSION)  # fmt: skip
+        specs += fix_specs(seed, "typecheck", "ty", project, desc, module,
+                           variants=("wrong_return", "bad_argument", "undefined_name"), templates=FIX,
+                           style=i, generator=VERSION)  # fmt: skip
         specs.append(_annotate(seed, project, i))
         r = rng(seed, "ty-refactor", project)
         request = pick(r, [
@@ -65,13 +61,10 @@ def generate(seed: int) -> list[Spec]:
             "Replace the old typing aliases in {path} and re-run the type checker and tests.",
         ]).format(path=f"`{module}`")  # fmt: skip
         steps, target = fix_steps(project, ("legacy_typing",), "typecheck", module, i)
-        steps[-1] += (
-            't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
-        )
-        base = fix_answer("typecheck", module, target, FIX_WHAT["legacy_typing"])
+        steps[-1] += RUN_TESTS
+        answer = with_tests(fix_answer("typecheck", module, target, FIX_WHAT["legacy_typing"]))
         specs.append(spec("typecheck", "type-informed-refactor", request, project, ("legacy_typing",), steps,
-                          lambda recs, base=base: f"{base(recs)} {pytest_summary(last(recs, 'pytest_run'), 'tests')}",
-                          VERSION))  # fmt: skip
+                          answer, VERSION))  # fmt: skip
     return specs
 
 
@@ -85,8 +78,7 @@ def _annotate(seed: int, project: str, style: int) -> Spec:
     request = pick(r, ANNOTATE).format(func=func, path=f"`{module}`")
     check = (
         f'r = typecheck("{module}")\nprint("errors:", r.error_count)\n'
-        "for e in r.errors:\n    print(e.code, e.line, e.message)\n"
-        't = pytest_run("tests")\nprint("tests:", t.passed, "passed,", t.failed, "failed")\n'
+        "for e in r.errors:\n    print(e.code, e.line, e.message)\n" + RUN_TESTS
     )
     steps = [
         window(module, line, line + 8),
