@@ -180,3 +180,28 @@ def test_format_tool_output() -> None:
     assert wire.format_tool_output(timed) == wire.format_tool_output(
         timed.model_copy(update={"duration": 9.0})
     )
+
+
+def test_code_mode_messages_carry_each_real_run(tmp_path) -> None:
+    from punie_tools.sandbox import run_code
+
+    (tmp_path / "notes.txt").write_text("alpha\nbeta\n")
+    codes = ['print(read_file("notes.txt").splitlines()[0])\n', "print(undefined_name)\n"]
+    turns = [(code, run_code(code, tmp_path)) for code in codes]
+    messages = wire.code_mode_messages("SYS", "read the notes", turns, "The first line is alpha.")
+    assert [m["role"] for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
+    assert messages[2]["tool_calls"][0]["function"]["arguments"]["code"] == codes[0]
+    assert [m["tool_call_id"] for m in messages if m["role"] == "tool"] == ["call_0", "call_1"]
+    assert messages[3]["content"] == "alpha"
+    assert (
+        messages[5]["content"].startswith("Error (") and "undefined_name" in messages[5]["content"]
+    )
+    assert messages[-1] == wire.assistant_text_message("The first line is alpha.")

@@ -54,15 +54,8 @@ def _scaled(specs: list[Spec], scale: float) -> list[Spec]:
 
 
 def _example(spec: Spec, records: list[ExecutionRecord]) -> wire.Example:
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": spec.request},
-    ]
-    for step, (code, record) in enumerate(zip(spec.steps, records, strict=True)):
-        call_id = f"call_{step}"
-        messages.append(wire.assistant_code_message(code, call_id))
-        messages.append(wire.tool_message(wire.format_tool_output(record), call_id))
-    messages.append(wire.assistant_text_message(spec.answer(records)))
+    turns = list(zip(spec.steps, records, strict=True))
+    messages = wire.code_mode_messages(SYSTEM_PROMPT, spec.request, turns, spec.answer(records))
     meta = wire.ExampleMeta.model_validate(
         {"group": spec.group, "category": spec.category, "source": spec.generator,
          "request": spec.request, "workspace": spec.workspace or {}}

@@ -72,15 +72,8 @@ def _example(
     source: str,
     index: RepoIndex,
 ) -> wire.Example:
-    messages: list[dict] = [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": plan.request},
-    ]
-    for step, (code, record) in enumerate(zip(plan.steps, records, strict=True)):
-        call_id = f"call_{step}"
-        messages.append(wire.assistant_code_message(code, call_id))
-        messages.append(wire.tool_message(wire.format_tool_output(record), call_id))
-    messages.append({"role": "assistant", "content": answer})
+    turns = list(zip(plan.steps, records, strict=True))
+    messages = wire.code_mode_messages(SYSTEM_PROMPT, plan.request, turns, answer)
     meta = wire.ExampleMeta(
         group="mined",
         category=plan.category,

@@ -9,6 +9,7 @@ actually emit (Qwen3-Coder XML form, Hermes/Qwen2.5 JSON form) and never raise.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,7 @@ __all__ = [
     "ParsedOutput",
     "assistant_code_message",
     "assistant_text_message",
+    "code_mode_messages",
     "format_tool_output",
     "parse_model_output",
     "render_hermes",
@@ -82,6 +84,24 @@ def assistant_text_message(text: str) -> dict[str, Any]:
 def tool_message(content: str, call_id: str) -> dict[str, Any]:
     """The tool turn carrying execute_code's output back to the model."""
     return {"role": "tool", "tool_call_id": call_id, "content": content}
+
+
+def code_mode_messages(
+    system: str, request: str, turns: Sequence[tuple[str, ExecutionRecord]], answer: str
+) -> list[dict[str, Any]]:
+    """A whole code-mode conversation as training data holds it: system prompt, user request,
+    then per turn the execute_code call (`call_0`, `call_1`, …) and its real output, then the
+    final answer."""
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": request},
+    ]
+    for step, (code, record) in enumerate(turns):
+        call_id = f"call_{step}"
+        messages.append(assistant_code_message(code, call_id))
+        messages.append(tool_message(format_tool_output(record), call_id))
+    messages.append(assistant_text_message(answer))
+    return messages
 
 
 def format_tool_output(record: ExecutionRecord, *, max_chars: int = 8000) -> str:
