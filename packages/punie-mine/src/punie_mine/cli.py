@@ -23,7 +23,7 @@ from punie_mine.miner import (
     write_jsonl,
     write_text_atomic,
 )
-from punie_mine.sources import ResolvedSource, SourceError, resolve_source
+from punie_mine.sources import GitUnreachableError, ResolvedSource, SourceError, resolve_source
 from punie_mine.verify import verify_file
 
 app = typer.Typer(
@@ -209,34 +209,32 @@ def all_command(
             row["note"] = "skipped: no source"
             continue
         reasons: list[str] = []
+        unreachable = False
         for spec, why in candidates:
-            if why == "fallback" and not any(
-                "cannot reach" in r or "no answer" in r for r in reasons
-            ):
+            if why == "fallback" and not unreachable:
                 break  # fall back only when the git host was unreachable, not on a bad revision
             try:
                 counts, resolved = _mine_one(
                     spec, name, out / f"{name}.jsonl", row["targets"], python, cache
                 )
             except SourceError as exc:
-                console.print(f"[yellow]{name}: {exc}[/yellow]")
+                console.print(f"[yellow]{name}: {exc}[/yellow]", markup=False)
                 reasons.append(str(exc))
+                unreachable = unreachable or isinstance(exc, GitUnreachableError)
                 continue
             row["counts"], row["source"] = counts, _describe(resolved)
             row["origin"] = resolved.origin
             if why == "fallback":
-                row["note"] = (
-                    "fallback: git host unreachable; the sdist holds less, counts are reduced"
-                )
+                row["note"] = "fallback: git host unreachable, the sdist holds less"
             break
-        else:
-            reasons = reasons or ["no source could be had"]
         if row["source"] is None:
-            console.print(
-                f"[yellow]warning: skipping {name}: {reasons[-1] if reasons else 'no source'}[/yellow]"
-            )
+            reason = reasons[-1] if reasons else "no source could be had"
+            console.print(f"warning: skipping {name}: {reason}", markup=False)
+            row["reason"] = reason
             row["note"] = (
-                f"skipped: {reasons[-1] if reasons else 'git host unreachable and no fallback'}"
+                "skipped: git host unreachable, no fallback"
+                if unreachable
+                else f"skipped: {reason}"
             )
     if out.is_dir():
         write_text_atomic(out / "sources.json", json.dumps({"sources": rows}, indent=2) + "\n")
@@ -263,7 +261,11 @@ def _print_table(rows: list[dict]) -> None:
         if row["note"]:
             where = f"{where} ({row['note']})" if where else row["note"]
         table.add_row(row["name"], *cells, str(total) if row["counts"] else "-", where)
-    Console(soft_wrap=True, no_color=True).print(table)
+    Console(width=160, no_color=True, highlight=False).print(table)
+    if any(r.get("origin") == "pypi" and "fallback" in r["note"] for r in rows) or any(
+        "skipped" in r["note"] for r in rows
+    ):
+        print("counts are reduced: not every repository was mined from git (see `from`)")
 
 
 @app.command("verify")

@@ -26,6 +26,9 @@ __all__ = ["DEFAULT_TARGETS", "MineReport", "mine", "parse_targets"]
 
 DEFAULT_TARGETS = {"code": 15, "testing": 15, "concepts": 15, "tools": 10}
 SOURCE_VERSION = "punie-mine/2"
+# Characters of one conversation after the system prompt (about 1,000 tokens): with the system
+# prompt and tool schema an example then fits the profiles' max_seq_length of 2,048 tokens.
+MAX_EXAMPLE_CHARS = 3600
 
 
 class TargetsError(ValueError):
@@ -60,6 +63,7 @@ class MineReport:
     environment: str = ""  # what was installed for the tools (see punie_mine.envs)
     clairvoyant: Counter[str] = field(default_factory=Counter)  # dropped by the grounding rule
     kinds: Counter[str] = field(default_factory=Counter)  # examples kept per template
+    too_long: Counter[str] = field(default_factory=Counter)  # dropped: would not fit training
 
 
 def _copy_source(root: Path, dest: Path) -> None:
@@ -98,6 +102,13 @@ def _example(
         provenance=[s.as_dict(name) for s in plan.spans],
     )
     return wire.Example(messages=messages, tools=wire.TOOLS, meta=meta)
+
+
+def _size(example: wire.Example) -> int:
+    return sum(
+        len(m.get("content") or "") + len(json.dumps(m.get("tool_calls") or ""))
+        for m in example.messages[1:]
+    )
 
 
 def _planners(can_run_tests: bool) -> dict[str, Callable[[RepoIndex, str], list[Plan]]]:
@@ -160,6 +171,10 @@ def mine(
                         report.dropped[category] += 1
                         continue
                     example = _example(plan, records, answer, name, resolved)
+                    if _size(example) > MAX_EXAMPLE_CHARS:
+                        report.too_long[category] += 1
+                        report.dropped[category] += 1
+                        continue
                     quoted = [index.span(sp.file, sp.start_line, sp.end_line) for sp in plan.spans]
                     quoted += [sp.file for sp in plan.spans]
                     if check_messages(example.messages, quoted):
@@ -207,6 +222,7 @@ def report_json(report: MineReport) -> str:
             "environment": report.environment,
             "clairvoyant_dropped": dict(report.clairvoyant),
             "kinds": dict(report.kinds),
+            "too_long_dropped": dict(report.too_long),
         },
         indent=2,
     )

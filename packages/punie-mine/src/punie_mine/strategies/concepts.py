@@ -28,8 +28,9 @@ from punie_mine.strategies._common import (
 from punie_mine.syntax import ClassInfo, ModuleInfo
 from punie_tools.models import ExecutionRecord
 
-MAX_ANSWER = 1800  # characters: a whole section must fit one example
-MAX_SECTION_LINES = 70
+MAX_ANSWER = 1400  # characters: a whole section must fit one example
+MAX_SECTION_LINES = 60
+MAX_READ_LINES = 35  # a section read with a tool is printed and restated: keep it shorter
 # Headings that name a part of a document, not a concept a developer would ask about.
 GENERIC_HEADINGS = {
     "about", "api", "api reference", "changelog", "contents", "contributing", "credits",
@@ -40,6 +41,7 @@ GENERIC_HEADINGS = {
     "testing", "tests", "usage", "what's next", "why", "acknowledgements", "status", "roadmap",
     "prerequisites", "output", "result", "results", "running", "run it", "the code", "code",
     "how it works", "conclusion", "background", "recap", "steps", "step", "todo",
+    "documentation", "docs", "links", "resources", "support", "authors", "history",
 }  # fmt: skip
 _GERUND = re.compile(r"^(using|creating|defining|adding|registering|writing|making|building|"
                      r"getting|setting up|configuring|handling|injecting|rendering|scanning|"
@@ -178,7 +180,12 @@ def concept_plans(index: RepoIndex, repo: str) -> list[Plan]:
     plans: list[Plan] = []
     usable = [s for s in index.docs if _usable(s)]
     for i, section in enumerate(usable):
-        readable = section.path.endswith((".md", ".markdown")) and section.heading_line
+        readable = (
+            section.path.endswith((".md", ".markdown"))
+            and section.heading_line
+            and section.end_line - section.line < MAX_READ_LINES
+            and len(section.answer_text() or "") <= 1000
+        )
         plans.append(
             _from_doc(index, repo, section)
             if readable and i % 3 == 2

@@ -360,21 +360,20 @@ def _fix_copy(index: RepoIndex, repo: str, module: ModuleInfo, test: FunctionInf
     assert match is not None
     broken = match.group(1) + "None"
     copy = _copy_name(module.path)
-    node = f"{copy}::{test.owner}::{test.name}" if test.owner else f"{copy}::{test.name}"
     find = grep_code(["-rnE", f"def {test.name}\\(", tests_root(index)])
     read = block_at_code(module.path, test.line)
     break_it = (
         f"source = read_file({q(module.path)})\n"
         f"expected = {q(target)}\n"
         f"write_file({q(copy)}, source.replace(expected, {q(broken)}, 1))\n"
-        f"result = pytest_run({q(node)})\n"
+        f"result = pytest_run({q(copy)})\n"
         'print("passed:", result.passed, "failed:", result.failed)\n'
         "for f in result.failures[:3]:\n"
         "    print(f.test_id, f.message)\n"
     )
     restore = (
         f"write_file({q(copy)}, read_file({q(module.path)}))\n"
-        f"result = pytest_run({q(node)})\n"
+        f"result = pytest_run({q(copy)})\n"
         'print("passed:", result.passed, "failed:", result.failed)\n'
     )
 
@@ -383,9 +382,12 @@ def _fix_copy(index: RepoIndex, repo: str, module: ModuleInfo, test: FunctionInf
         if read_out is None or target not in read_out:
             return None
         broke, fixed = _result(records[2:], "pytest_run"), _result(records[3:], "pytest_run")
-        if broke is None or fixed is None or not broke.get("failed") or not fixed.get("success"):
+        if broke is None or fixed is None or broke.get("failed") != 1 or not fixed.get("success"):
             return None
-        message = " ".join(str((broke.get("failures") or [{}])[0].get("message", "")).split())
+        failures = broke.get("failures") or [{}]
+        if not str(failures[0].get("test_id", "")).endswith(test.name):
+            return None
+        message = " ".join(str(failures[0].get("message", "")).split())
         return (
             f"In a copy of `{module.path}` (`{copy}`) I replaced the expected value in "
             f"`{target.strip()}` with `None`, and `{test.name}` failed: {message[:160]}. "
