@@ -218,7 +218,7 @@ def all_command(
                     spec, name, out / f"{name}.jsonl", row["targets"], python, cache
                 )
             except SourceError as exc:
-                console.print(f"[yellow]{name}: {exc}[/yellow]", markup=False)
+                console.print(f"{name}: {exc}", markup=False)
                 reasons.append(str(exc))
                 unreachable = unreachable or isinstance(exc, GitUnreachableError)
                 continue

@@ -127,7 +127,7 @@ _UNREACHABLE = (
     "no route to host",
     "temporary failure in name resolution",
     "operation timed out",
-    "could not read from remote repository",
+    "ssh: connect to host",
 )
 GIT_TIMEOUT = float(os.environ.get("PUNIE_MINE_GIT_TIMEOUT", "300"))
 
@@ -171,8 +171,11 @@ def _git(args: list[str], cwd: Path | None = None, timeout: float = GIT_TIMEOUT)
 
 
 def _last_line(text: str) -> str:
+    """git's own reason: its first `fatal:` line (the lines after it are generic advice)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].removeprefix("fatal: ") if lines else "no output"
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:", "ssh:"))]
+    chosen = fatal[0] if fatal else (lines[-1] if lines else "no output")
+    return chosen.removeprefix("fatal: ").removeprefix("error: ")
 
 
 def _clone(url: str, rev: str | None, dest: Path) -> str:
@@ -181,7 +184,7 @@ def _clone(url: str, rev: str | None, dest: Path) -> str:
     fetched = _git(["fetch", "-q", "--depth", "1", url, rev or "HEAD"], cwd=dest)
     if fetched.returncode != 0:
         reason = _last_line(fetched.stderr)
-        if any(marker in reason.lower() for marker in _UNREACHABLE):
+        if any(marker in fetched.stderr.lower() for marker in _UNREACHABLE):
             raise GitUnreachableError(f"cannot reach {url}: {reason}")
         if rev is None:
             raise SourceError(f"could not fetch {url}: {reason}")

@@ -308,7 +308,7 @@ def _module_outline(index: RepoIndex, repo: str, module: ModuleInfo) -> Plan:
             if not name.startswith("_")
         ]
         private = [name for name, _, _ in defs if name.startswith("_")]
-        parts = [f"`{module.path}` has {count} top-level definitions."]
+        parts = [f"`{module.path}` has {count} top-level definition{'s' if count != 1 else ''}."]
         if public:
             parts.append(
                 "Public: " + ", ".join(public[:12]) + (", …" if len(public) > 12 else "") + "."

@@ -55,9 +55,17 @@ _BASE = {
 }  # fmt: skip
 
 
+def _word(word: str) -> str:
+    """Lower-case a plain Title-Case word; keep code, CamelCase and acronyms as written."""
+    if not word.isalpha() or any(c.isupper() for c in word[1:]):
+        return word
+    return word.lower()
+
+
 def _topic(heading: str) -> str:
     text = re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", heading).strip().rstrip(":")
-    return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    text = text.split(": ")[0]  # "Hopscotch: Multi-Implementation Resolution" → "Hopscotch"
+    return " ".join(_word(w) for w in text.split())
 
 
 def _request(section: DocSection, repo: str) -> str:
