@@ -22,7 +22,7 @@ def _conversation(request: str, *turns: tuple[str, str], answer: str) -> list[di
     ]
     for code, output in turns:
         messages += [_call(code), {"role": "tool", "tool_call_id": "c", "content": output}]
-    return messages + [{"role": "assistant", "content": answer}]
+    return [*messages, {"role": "assistant", "content": answer}]
 
 
 READ = 'lines = read_file("m.py").splitlines()\nfor n in range(115, 160 + 1):\n    print(n, lines[n - 1])\n'
