@@ -121,3 +121,35 @@ def test_declared_dependencies_are_pinned_from_uv_lock(tmp_path: Path) -> None:
 def test_python_version_defaults() -> None:
     assert python_version({}) == "3.11"
     assert python_version({"project": {"requires-python": ">=3.12,<4"}}) == "3.12"
+
+
+def test_requirements_the_index_lacks_are_left_out_and_named(tmp_path: Path, monkeypatch) -> None:
+    """Stands in for uv (no network in tests); the real install runs in every mining run."""
+    from punie_mine import envs
+
+    asked: list[list[str]] = []
+
+    def install(requirements: list[str], version: str, target: Path) -> str | None:
+        asked.append(list(requirements))
+        if any(r.startswith("svcs-hopscotch") for r in requirements):
+            return "Because svcs-hopscotch was not found in the package registry and you require it"
+        target.mkdir(parents=True)
+        (target / "svcs").mkdir()
+        return None
+
+    monkeypatch.setattr(envs, "_install", install)
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nrequires-python = ">=3.14"\ndependencies = ["svcs", "svcs-hopscotch"]\n'
+    )
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    env = envs.prepare_deps_env(tmp_path / "repo", workspace, tmp_path / "cache")
+    assert env.status == "installed, except svcs-hopscotch (not on the index)" and env.ok
+    assert asked == [["svcs", "svcs-hopscotch"], ["svcs"]]
+    assert (workspace / ".venv" / "lib" / "python3.14" / "site-packages" / "svcs").is_dir()
+    assert "version_info = 3.14.0" in (workspace / ".venv" / "pyvenv.cfg").read_text()
+    again = tmp_path / "ws2"
+    again.mkdir()
+    assert envs.prepare_deps_env(tmp_path / "repo", again, tmp_path / "cache").ok
+    assert len(asked) == 2  # cached: installed once
