@@ -35,25 +35,48 @@ def _tool_returns(messages: list[ModelMessage]) -> list[ToolReturnPart]:
     ]
 
 
+def _instructions(messages: list[ModelMessage]) -> str | None:
+    """The instructions sent with the latest request (what the model reads as its system text)."""
+    last = messages[-1]
+    assert isinstance(last, ModelRequest)
+    return last.instructions
+
+
 def test_code_mode_toolset(tmp_path: Path) -> None:
     ws = materialise("shop", tmp_path / "ws")
     seen: list[list[str]] = []
+    instructions: list[str | None] = []
 
     def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         seen.append([t.name for t in info.function_tools])
+        instructions.append(_instructions(messages))
         returns = _tool_returns(messages)
         if not returns:
             return ModelResponse(parts=[ToolCallPart("execute_code", {"code": CODE})])
         return ModelResponse(parts=[TextPart(f"tool said: {returns[-1].content}")])
 
-    agent = Agent(
-        FunctionModel(model), system_prompt=SYSTEM_PROMPT, toolsets=[code_mode_toolset(ws)]
-    )
+    agent = Agent(FunctionModel(model), toolsets=[code_mode_toolset(ws)])
     result = agent.run_sync("Any lint problems?")
     expected = format_tool_output(run_code(CODE, ws))
     assert expected == "1 ['F401']"
     assert result.output == f"tool said: {expected}"
     assert seen[0] == ["execute_code"]
+    assert [i and i.strip() for i in instructions] == [SYSTEM_PROMPT.strip()] * 2  # the prompt
+
+
+def test_code_mode_instructions_can_be_replaced(tmp_path: Path) -> None:
+    ws = materialise("shop", tmp_path / "ws")
+    instructions: list[str | None] = []
+
+    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        instructions.append(_instructions(messages))
+        return ModelResponse(parts=[TextPart("done")])
+
+    Agent(FunctionModel(model), toolsets=[code_mode_toolset(ws, instructions=None)]).run_sync("x")
+    Agent(
+        FunctionModel(model), toolsets=[code_mode_toolset(ws, instructions="Be brief.")]
+    ).run_sync("x")
+    assert instructions == [None, "Be brief."]
 
 
 def test_code_mode_reports_errors_to_the_model(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def _render_ruff(console: Console, result: RuffResult) -> None:
 def _render_pytest(console: Console, result: TestResult) -> None:
     table = Table(
         title=f"pytest: {result.passed} passed, {result.failed} failed, {result.skipped} skipped, "
-        f"{result.errors} errors of {result.total} tests in {result.duration:.2f} s"
+        f"{result.error_count} errors of {result.total} tests in {result.duration:.2f} s"
     )
     _columns(table, "test", "message")
     for f in result.failures:

@@ -1,8 +1,10 @@
 """The punie tools as pydantic-ai toolsets (needs the `pydantic-ai` extra).
 
 `code_mode_toolset` offers the single `execute_code(code)` tool that runs Python in the Monty
-sandbox (the same tool, output text and prompt as the training data); `direct_toolset` offers
-the six tools one by one, returning the typed results. Both are plain `FunctionToolset`s.
+sandbox (the same tool, output text and prompt as the training data) and carries the code-mode
+system prompt as the toolset's instructions, so the agent needs no `system_prompt` of its own;
+`direct_toolset` offers the six tools one by one, returning the typed results. Both are plain
+`FunctionToolset`s (pydantic-ai 1.80 or later: toolset instructions).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
+from punie_tools.prompt import SYSTEM_PROMPT
 from punie_tools.sandbox import Sandbox, SandboxLimits, run_code
 from punie_tools.wire import EXECUTE_CODE_TOOL, format_tool_output
 
@@ -44,8 +47,13 @@ def code_mode_toolset(
     backend: ToolBackend | None = None,
     limits: SandboxLimits | None = None,
     sandbox: Sandbox | None = None,
+    instructions: str | None = SYSTEM_PROMPT,
 ) -> FunctionToolset[Any]:
-    """A toolset with one tool, `execute_code(code)`, returning the tool-message text."""
+    """A toolset with one tool, `execute_code(code)`, returning the tool-message text.
+
+    `instructions` (default: `SYSTEM_PROMPT`, the prompt the model was trained with) reach the
+    model with every request that offers the tool; pass None to bring your own system prompt.
+    """
     target = _backend(workspace, backend)
     description = EXECUTE_CODE_TOOL["function"]["description"]
 
@@ -58,7 +66,7 @@ def code_mode_toolset(
         return format_tool_output(record)
 
     execute_code.__doc__ = f"{description}\n\nArgs:\n    code: Python source to run; print results."
-    return _function_toolset()([execute_code], id="punie-code-mode")
+    return _function_toolset()([execute_code], id="punie-code-mode", instructions=instructions)
 
 
 def direct_toolset(
