@@ -25,7 +25,7 @@ def test_narrow_terminal_gets_one_finding_per_block(fixture_projects: Path, colu
     assert all(len(line) <= columns for line in lines), out
     assert "broken.py:8:14 error invalid-assignment" in lines
     # the message stays in one piece (at most wrapped at the terminal edge, never word-per-line)
-    assert "    Object of type `Literal[\"three\"]` is not assignable to `int`" in lines
+    assert '    Object of type `Literal["three"]` is not assignable to `int`' in lines
     assert "┃" not in out
 
 

@@ -83,7 +83,9 @@ def test_wrong_except_clause_does_not_catch(shop: Path) -> None:
 
 def test_every_declared_exception_passes_the_type_check(shop: Path) -> None:
     names = ", ".join(SANDBOX_EXCEPTIONS)
-    code = f"try:\n    print('ok')\nexcept ({names}, TimeoutError, NotImplementedError):\n    pass\n"
+    code = (
+        f"try:\n    print('ok')\nexcept ({names}, TimeoutError, NotImplementedError):\n    pass\n"
+    )
     record = run_code(code, shop)
     assert record.error is None, record.error
     for name, (base, _) in SANDBOX_EXCEPTIONS.items():
