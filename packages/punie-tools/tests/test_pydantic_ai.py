@@ -9,6 +9,7 @@ from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
     ModelResponse,
+    RetryPromptPart,
     TextPart,
     ToolCallPart,
     ToolReturnPart,
@@ -114,3 +115,26 @@ def test_direct_toolset_returns_typed_results(tmp_path: Path) -> None:
     assert sorted(names) == sorted(
         ["read_file", "write_file", "run_command", "typecheck", "ruff_check", "pytest_run"]
     )
+
+
+def test_direct_tool_errors_are_retries_not_crashes(tmp_path: Path) -> None:
+    """A path outside the workspace or a missing file goes back to the model, which retries."""
+    ws = materialise("shop", tmp_path / "ws")
+    calls = ["../secret.txt", "missing.txt", "notes.txt"]
+    feedback: list[str] = []
+
+    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        last = messages[-1]
+        assert isinstance(last, ModelRequest)
+        # pydantic-ai 1.x sends a RetryPromptPart, 2.x a ToolReturnPart holding the error
+        feedback.extend(
+            str(p.content) for p in last.parts if isinstance(p, RetryPromptPart | ToolReturnPart)
+        )
+        if len(feedback) < len(calls):
+            return ModelResponse(parts=[ToolCallPart("read_file", {"path": calls[len(feedback)]})])
+        return ModelResponse(parts=[TextPart(feedback[-1])])
+
+    agent = Agent(FunctionModel(model), toolsets=[direct_toolset(ws)])
+    assert agent.run_sync("read the notes").output == "alpha\nbeta\ngamma\n"
+    assert "WorkspaceEscapeError: path '../secret.txt' contains '..'" in feedback[0]
+    assert "FileNotFoundError: no such file in the workspace: 'missing.txt'" in feedback[1]

@@ -9,7 +9,9 @@ system prompt as the toolset's instructions, so the agent needs no `system_promp
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
@@ -69,9 +71,38 @@ def code_mode_toolset(
     return _function_toolset()([execute_code], id="punie-code-mode", instructions=instructions)
 
 
+# What the tools raise for a bad request from the model (missing file, path outside the
+# workspace, command not allowed, timeout, missing editor capability): the model can do better.
+_RETRYABLE = (OSError, ValueError, TypeError, NotImplementedError)
+
+
+def _retrying(tool: Callable[..., Any]) -> Callable[..., Any]:
+    """`tool` raising pydantic-ai's `ModelRetry` for what the model can fix, not aborting the run."""
+    from pydantic_ai import ModelRetry
+
+    @functools.wraps(tool)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return tool(*args, **kwargs)
+        except _RETRYABLE as exc:
+            raise ModelRetry(f"{type(exc).__name__}: {exc}") from exc
+
+    return call
+
+
 def direct_toolset(
-    workspace: str | os.PathLike[str] | None = None, *, backend: ToolBackend | None = None
+    workspace: str | os.PathLike[str] | None = None,
+    *,
+    backend: ToolBackend | None = None,
+    max_retries: int = 3,
 ) -> FunctionToolset[Any]:
-    """A toolset with the six tools as separate functions returning typed results."""
+    """A toolset with the six tools as separate functions returning typed results.
+
+    A tool error the model caused (`FileNotFoundError`, `PermissionError` such as
+    `WorkspaceEscapeError`, `TimeoutError`, ...) goes back to the model as a retry prompt with
+    the error's message instead of ending the run; `max_retries` such errors per tool are
+    allowed before pydantic-ai gives up.
+    """
     target = _backend(workspace, backend)
-    return _function_toolset()([getattr(target, name) for name in TOOL_NAMES], id="punie-tools")
+    tools = [_retrying(getattr(target, name)) for name in TOOL_NAMES]
+    return _function_toolset()(tools, id="punie-tools", max_retries=max_retries)
