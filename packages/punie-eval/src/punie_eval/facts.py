@@ -214,15 +214,32 @@ def _count_facts(answer: str, check: AnswerCheck, probe: Probe) -> list[FactResu
     ]
 
 
-def _files_fact(answer: str, probe: Probe) -> FactResult:
+def _unseen(items: list[str], seen: str | None, basename: bool = False) -> list[str]:
+    """The items no tool output of the episode showed (the model could not have known them)."""
+    if seen is None:
+        return []
+    text = seen.lower()
+    return [
+        item
+        for item in items
+        if item.lower() not in text
+        and not (basename and PurePosixPath(item).name.lower() in text)
+    ]
+
+
+def _files_fact(answer: str, probe: Probe, seen: str | None) -> FactResult:
     named = files_named(answer)
     missing = [f for f in sorted(probe.by_file) if not any(_same_file(n, f) for n in named)]
+    unseen = _unseen(sorted(probe.by_file), seen, basename=True)
+    detail = f"does not name {', '.join(missing)}" if missing else ""
+    if unseen and not missing:
+        detail = f"names {', '.join(unseen)}, which no tool output in the episode showed"
     return FactResult(
         fact="files",
         expected=", ".join(sorted(probe.by_file)) or "-",
         claimed=", ".join(dict.fromkeys(named)) or "-",
-        ok=not missing,
-        detail=f"does not name {', '.join(missing)}" if missing else "",
+        ok=not missing and not unseen,
+        detail=detail,
     )
 
 
@@ -288,15 +305,19 @@ def _test_counts(answer: str, probe: Probe) -> FactResult:
     )
 
 
-def _failing_fact(answer: str, probe: Probe) -> FactResult:
+def _failing_fact(answer: str, probe: Probe, seen: str | None) -> FactResult:
     text = answer.lower()
     missing = [name for name in probe.failing if name.lower() not in text]
+    unseen = _unseen(probe.failing, seen)
+    detail = f"does not name {', '.join(missing)}" if missing else ""
+    if unseen and not missing:
+        detail = f"names {', '.join(unseen)}, which no tool output in the episode showed"
     return FactResult(
         fact="failing",
         expected=", ".join(probe.failing) or "-",
         claimed="names them" if not missing else "-",
-        ok=not missing,
-        detail=f"does not name {', '.join(missing)}" if missing else "",
+        ok=not missing and not unseen,
+        detail=detail,
     )
 
 
@@ -328,10 +349,10 @@ def _verdict_fact(answer: str, probe: Probe) -> FactResult:
     )
 
 
-def _names_fact(answer: str, check: AnswerCheck, probe: Probe) -> FactResult:
+def _names_fact(answer: str, check: AnswerCheck, probe: Probe, seen: str | None) -> FactResult:
     mentioned = [n for n in probe.names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", answer)]
     need = min(check.min_names, len(probe.names)) if check.tool == "defines" else len(probe.names)
-    mentioned = list(dict.fromkeys(mentioned))
+    mentioned = [n for n in dict.fromkeys(mentioned) if not _unseen([n], seen)]
     return FactResult(
         fact="names",
         expected=(f"at least {need} of " if need < len(probe.names) else "")
@@ -343,9 +364,13 @@ def _names_fact(answer: str, check: AnswerCheck, probe: Probe) -> FactResult:
 
 
 def check_answer(
-    answer: str, checks: list[AnswerCheck], probes: dict[str, Probe]
+    answer: str, checks: list[AnswerCheck], probes: dict[str, Probe], seen: str | None = None
 ) -> list[FactResult]:
-    """Every expected fact of the query's checks compared with the answer's claims."""
+    """Every expected fact of the query's checks compared with the answer's claims.
+
+    `seen` is what the episode's tool outputs showed the model: files, names and failing tests
+    the answer gives must have been among them (an answer cannot know what it never saw).
+    """
     results: list[FactResult] = []
     line_probes: list[Probe] = []
     for check in checks:
@@ -366,7 +391,7 @@ def check_answer(
             if fact == "count":
                 found = _count_facts(answer, check, probe)
             elif fact == "files":
-                found = [_files_fact(answer, probe)]
+                found = [_files_fact(answer, probe, seen)]
             elif fact == "codes":
                 found = [_codes_fact(answer, probe, required=False)]
             elif fact == "lines":
@@ -375,11 +400,11 @@ def check_answer(
             elif fact == "counts":
                 found = [_test_counts(answer, probe)]
             elif fact == "failing":
-                found = [_failing_fact(answer, probe)]
+                found = [_failing_fact(answer, probe, seen)]
             elif fact == "verdict":
                 found = [_verdict_fact(answer, probe)]
             else:
-                found = [_names_fact(answer, check, probe)]
+                found = [_names_fact(answer, check, probe, seen)]
             results += [r.model_copy(update={"fact": f"{label} {r.fact}"}) for r in found]
     if line_probes:
         results.append(_lines_fact(answer, line_probes))

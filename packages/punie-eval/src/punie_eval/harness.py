@@ -212,6 +212,7 @@ def run_suite(
     transcripts: list[dict[str, Any]] = []
     error: str | None = None
     requests_made = False
+    abort = False
     with tempfile.TemporaryDirectory(prefix="punie-eval-cwd-") as cwd, contextlib.chdir(cwd):
         for run in range(max(1, repeat)):
             results: list[QueryResult] = []
@@ -236,6 +237,7 @@ def run_suite(
                     transcripts.append(transcript(query, episode, run))
                     if episode.unavailable and not requests_made:
                         error = f"the backend is unavailable: {episode.unavailable}"
+                        abort = True
                     requests_made = requests_made or any(
                         t.kind != "backend_error" for t in episode.turns
                     )
@@ -245,14 +247,14 @@ def run_suite(
                     why = "the model's code modified the pristine fixture: " + "; ".join(tampered)
                     result.reasons.append(why)
                     result.why = "; ".join(result.reasons)
-                    error = why
+                    error, abort = why, True
                 results.append(result)
                 if on_result is not None:
                     on_result(result)
-                if error and (tampered or not requests_made):
+                if abort:
                     break
             runs.append(results)
-            if error and (not requests_made or "modified" in error):
+            if abort:
                 break
     results = _merge_runs(runs)
     partial = bool(only)

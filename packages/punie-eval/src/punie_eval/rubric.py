@@ -24,7 +24,7 @@ from punie_eval.suite import Rubric, RubricItem
 __all__ = ["RubricVerdict", "judge_rubric", "negated", "split_clauses"]
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s+(?=[A-Z])")
-_CLAUSE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[—–]\s+|\s+-\s+")
+_CLAUSE = re.compile(r"(?<=[.!?;])\s+|(?<=:)\s+(?!\d)|\n+|\s+[—–]\s+|\s+-\s+")
 _CONTRAST = re.compile(
     r",?\s+\b(?:but|whereas|while|although|though|however|yet)\b\s*,?\s*", re.IGNORECASE
 )
@@ -35,6 +35,7 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _NOT_NEGATION = re.compile(r"\bnot only\b|\bno doubt\b|\bnot just\b", re.IGNORECASE)
+_INTERJECTION = re.compile(r"\b(?:no|nope)\s*[:,.!—–-]", re.IGNORECASE)  # "No: 1 failed"
 _WINDOW_WORDS = 5
 
 
@@ -48,7 +49,7 @@ def split_clauses(text: str) -> list[str]:
 
 def negated(clause: str, position: int) -> bool:
     """Whether the text at `position` of `clause` is negated by a cue a few words before it."""
-    before = clause[:position]
+    before = _INTERJECTION.sub(" ", clause[:position])
     words = re.findall(r"[\w'’-]+", before)
     window = " ".join(words[-_WINDOW_WORDS:]).replace("’", "'")
     window = _NOT_NEGATION.sub(" ", window)

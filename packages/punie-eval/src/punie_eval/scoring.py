@@ -296,11 +296,11 @@ def _mutants(query: Query, copy: Path, pristine: Path, timer: _Timer) -> StateRe
     return StateResult(check="mutants", path=spec.tests, ok=ok, detail=detail)
 
 
-def _simpler(query: Query, copy: Path, truth: Truth) -> StateResult:
+def _simpler(query: Query, copy: Path, truth: Truth, timer: _Timer) -> StateResult:
     spec = query.improve
     assert spec is not None
     before = truth.complexity.get(improve_key(spec))
-    after = measure_complexity(_read(copy / spec.path), spec.function)
+    after = timer.run(measure_complexity, _read(copy / spec.path), spec.function)
     if before is None or after is None:
         what = "before" if before is None else "after the change"
         return StateResult(
@@ -367,7 +367,7 @@ def run_state_check(
         return _mutants(query, copy, pristine, timer)
     if check.check == "simpler":
         assert query is not None and truth is not None
-        return _simpler(query, copy, truth)
+        return _simpler(query, copy, truth, timer)
     # hidden_test: the suite's own test of the behaviour asked for, written into the copy
     target = copy / HIDDEN_TEST_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -493,7 +493,10 @@ def score_episode(
                 break
             position += 1
         if answer is not None:
-            facts = check_answer(answer, query.answer, truth.probes)
+            seen = "\n".join(
+                run.tool_output + "\n" + run.code for t in episode.turns for run in t.runs
+            )
+            facts = check_answer(answer, query.answer, truth.probes, seen)
             for fact in facts:
                 if not fact.ok:
                     reasons.append(f"answer: {fact.fact}: {fact.detail or 'wrong'}")
