@@ -67,12 +67,16 @@ def main() -> int:
         tool_medians.append(med["tools"])
         ratio = f"{med['harness'] / med['tools']:.3f}" if med["tools"] > 0 else "-"
         table.add_row(
-            qid, *(f"{med[k]:.1f}" for k in ("total", "model", "tools", "sandbox", "harness")), ratio
+            qid,
+            *(f"{med[k]:.1f}" for k in ("total", "model", "tools", "sandbox", "harness")),
+            ratio,
         )
     median_harness = statistics.median(harness_medians)
     console = Console(width=150)
     console.print(table)
-    console.print(f"truth of the fixture (tool runs at load, once per run): {truth_s * 1000:.0f} ms")
+    console.print(
+        f"truth of the fixture (tool runs at load, once per run): {truth_s * 1000:.0f} ms"
+    )
     console.print(
         f"harness overhead per query: median {median_harness:.1f} ms "
         f"(max {max(harness_medians):.1f} ms); target ≤ {TARGET_MS:.0f} ms: "

@@ -11,8 +11,20 @@ from punie_tools.prompt import SYSTEM_PROMPT
 
 # (group, category, request, reference first-turn code or None, meta.workspace)
 EXAMPLES: list[tuple[str, str, str, str | None, dict[str, Any]]] = [
-    ("ruff_check", "simple", "Lint the src folder", 'r = ruff_check("src")\nprint(r.error_count)', {}),
-    ("pytest_run", "simple", "Run the tests", 'r = pytest_run("tests")\nprint(r.passed, r.failed)', {}),
+    (
+        "ruff_check",
+        "simple",
+        "Lint the src folder",
+        'r = ruff_check("src")\nprint(r.error_count)',
+        {},
+    ),
+    (
+        "pytest_run",
+        "simple",
+        "Run the tests",
+        'r = pytest_run("tests")\nprint(r.passed, r.failed)',
+        {},
+    ),
     ("base", "knowledge", "What does E501 mean?", None, {}),
 ]
 
@@ -40,8 +52,13 @@ def write_heldout_file(path: Path, examples: list[Any] | None = None) -> Path:
             messages.append(wire.assistant_code_message(code, "call_0"))
             messages.append(wire.tool_message("0", "call_0"))
             messages.append({"role": "assistant", "content": "Done."})
-        meta = {"group": group, "category": category, "source": "test", "request": request,
-                "workspace": workspace}  # fmt: skip
+        meta = {
+            "group": group,
+            "category": category,
+            "source": "test",
+            "request": request,
+            "workspace": workspace,
+        }
         lines.append(json.dumps({"messages": messages, "tools": wire.TOOLS, "meta": meta}))
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -37,7 +37,7 @@ def test_honest_transcript_passes(
 def test_a_lone_surrogate_does_not_lose_the_report(suite: Suite, tmp_path) -> None:
     from punie_eval.harness import run_suite
 
-    name, query_id, outputs = next(c for c in CHEATS if "surrogate" in c[0])
+    _, query_id, outputs = next(c for c in CHEATS if "surrogate" in c[0])
     report, transcripts = run_suite(suite, Transcript(outputs), only=[query_id])
     write_report(report, tmp_path, transcripts)
     loaded = Report.model_validate_json((tmp_path / "report.json").read_text())

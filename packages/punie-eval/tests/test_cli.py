@@ -39,8 +39,17 @@ def test_run_writes_reports_and_exit_code_follows_thresholds(suite: Suite, tmp_p
         json.dumps({"request": "Lint src/punie/agent/", "outputs": [{"text": "It looks fine."}]})
         + "\n"
     )
-    bad_args = ["run", "--backend", f"replay:{replies}", "--suite", str(suite.root),
-                "--out", str(bad_out), "--only", "single-lint"]  # fmt: skip
+    bad_args = [
+        "run",
+        "--backend",
+        f"replay:{replies}",
+        "--suite",
+        str(suite.root),
+        "--out",
+        str(bad_out),
+        "--only",
+        "single-lint",
+    ]
     failed = runner.invoke(app, bad_args)
     assert failed.exit_code == 1
     assert "FAIL single-lint" in failed.output
@@ -62,7 +71,9 @@ def test_usage_and_infrastructure_errors_exit_2(suite: Suite, tmp_path: Path) ->
     assert result.exit_code == 2 and "unknown query ids no-such-query" in result.output
     result = runner.invoke(app, [*base, "--backend", "openai:http://127.0.0.1:9/v1"])
     assert result.exit_code == 2 and "cannot reach" in result.output
-    missing = runner.invoke(app, ["run", "--backend", "oracle", "--suite", str(tmp_path), "--out", str(tmp_path / "m")])
+    missing = runner.invoke(
+        app, ["run", "--backend", "oracle", "--suite", str(tmp_path), "--out", str(tmp_path / "m")]
+    )
     assert missing.exit_code == 2 and "no suite" in missing.output
 
 
@@ -75,7 +86,15 @@ def test_heldout_command(tmp_path: Path) -> None:
     )
     result = runner.invoke(
         app,
-        ["heldout", "--backend", f"replay:{replies}", "--data", str(data), "--out", str(tmp_path / "h")],
+        [
+            "heldout",
+            "--backend",
+            f"replay:{replies}",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "h"),
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "h" / "report.json").read_text())
@@ -87,6 +106,16 @@ def test_heldout_command(tmp_path: Path) -> None:
     assert missing.exit_code == 2
     no_run = runner.invoke(
         app,
-        ["heldout", "--backend", "mlx:x", "--checkpoints", str(tmp_path / "nope"), "--data", str(data), "--out", str(tmp_path / "c")],
+        [
+            "heldout",
+            "--backend",
+            "mlx:x",
+            "--checkpoints",
+            str(tmp_path / "nope"),
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "c"),
+        ],
     )
     assert no_run.exit_code == 2 and "no adapters directory" in no_run.output

@@ -17,17 +17,27 @@ def truth(suite: Suite) -> Truth:
 
 def _check(truth: Truth, suite: Suite, qid: str, answer: str, seen: str | None = None) -> list[str]:
     query = suite.query(qid)
-    return [f"{r.fact}: {r.detail}" for r in check_answer(answer, query.answer, truth.probes, seen) if not r.ok]
+    return [
+        f"{r.fact}: {r.detail}"
+        for r in check_answer(answer, query.answer, truth.probes, seen)
+        if not r.ok
+    ]
 
 
-def test_truth_is_measured_on_the_fixture_not_typed_in_the_suite(suite: Suite, truth: Truth) -> None:
+def test_truth_is_measured_on_the_fixture_not_typed_in_the_suite(
+    suite: Suite, truth: Truth
+) -> None:
     types = truth.probes[suite.query("single-typecheck").answer[0].key]
     assert (types.total, sorted(types.by_file)) == (
         3,
         ["src/punie/agent/config.py", "src/punie/agent/toolset.py"],
     )
     tests = truth.probes[suite.query("single-run-tests").answer[0].key]
-    assert (tests.passed, tests.failed, tests.failing) == (11, 1, ["test_select_tools_respects_the_limit"])
+    assert (tests.passed, tests.failed, tests.failing) == (
+        11,
+        1,
+        ["test_select_tools_respects_the_limit"],
+    )
     unused = truth.probes[suite.query("single-unused-imports").answer[0].key]
     assert unused.total == 4 and set(unused.codes) == {"F401"}
     assert sorted(unused.names) == ["json", "json", "os", "sys"]
@@ -73,7 +83,9 @@ def test_type_error_counts(suite: Suite, truth: Truth, answer: str, ok: bool) ->
     ],
 )
 def test_test_run_answers(suite: Suite, truth: Truth, answer: str, ok: bool) -> None:
-    assert (not _check(truth, suite, "single-run-tests", answer)) is ok, _check(truth, suite, "single-run-tests", answer)
+    assert (not _check(truth, suite, "single-run-tests", answer)) is ok, _check(
+        truth, suite, "single-run-tests", answer
+    )
 
 
 def test_codes_and_lines_must_be_real(suite: Suite, truth: Truth) -> None:
@@ -95,6 +107,11 @@ def test_facts_must_have_been_seen_in_the_episode(suite: Suite, truth: Truth) ->
 
 
 def test_file_names_and_numbers() -> None:
-    assert files_named("see `app/services.py` and card.py, not app/") == ["app/services.py", "card.py"]
-    assert hallucinated_files("in utils.py and app/services.py", {"app/services.py"}) == ["utils.py"]
+    assert files_named("see `app/services.py` and card.py, not app/") == [
+        "app/services.py",
+        "card.py",
+    ]
+    assert hallucinated_files("in utils.py and app/services.py", {"app/services.py"}) == [
+        "utils.py"
+    ]
     assert [parse_number(w) for w in ("3", "three", "no", "a single")] == [3, 3, 0, 1]

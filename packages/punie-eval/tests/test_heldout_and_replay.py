@@ -56,11 +56,11 @@ def test_heldout_scores_choices_and_format(tmp_path: Path) -> None:
     assert report.score == (2 / 3 + 1 / 3) / 3
     names = [b.name for b in report.baselines]
     assert names == ["always answer directly", "always ruff_check", "majority per category"]
-    assert [b.tool_choice for b in report.baselines] == [1 / 3, 1 / 3, 1.0]
+    assert [b.tool_choice for b in report.baselines] == [1 / 3, 1 / 3, 2 / 3]
     write_heldout(report, tmp_path / "out")
     saved = json.loads((tmp_path / "out" / "report.json").read_text())
     assert (
-        saved["schema"] == "punie-eval/heldout/v1"
+        saved["schema"] == "punie-eval/heldout/v2"
         and saved["by_group"]["ruff_check"]["correct"] == 1
     )
 
@@ -70,7 +70,12 @@ def test_heldout_runs_the_code_on_the_examples_workspace(tmp_path: Path) -> None
 
     data = write_heldout_file(tmp_path / "test.jsonl", [INVENTORY, INVENTORY])
     replies = _transcript(
-        [("Lint the inventory package", [wire.render_qwen3_coder('print(ruff_check("inventory"))')])],
+        [
+            (
+                "Lint the inventory package",
+                [wire.render_qwen3_coder('print(ruff_check("inventory"))')],
+            )
+        ],
         tmp_path / "r.jsonl",
     )
     report = run_heldout(data, make_backend(f"replay:{replies}"), limit=1)

@@ -91,14 +91,29 @@ def test_checkpoints_are_scored_and_the_best_is_named(
     out = tmp_path / "eval" / "checkpoints"
     result = CliRunner().invoke(
         app,
-        ["heldout", "--backend", f"mlx:{tiny_model}", "--checkpoints", str(adapters),
-         "--data", str(data), "--out", str(out), "--max-tokens", "6"],  # fmt: skip
+        [
+            "heldout",
+            "--backend",
+            f"mlx:{tiny_model}",
+            "--checkpoints",
+            str(adapters),
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--max-tokens",
+            "6",
+        ],
     )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "checkpoints.json").read_text())
     assert summary["base_model"] == str(tiny_model) and summary["examples"] == 3
     files = [c["file"] for c in summary["checkpoints"]]
-    assert files == ["0000002_adapters.safetensors", "0000004_adapters.safetensors", "adapters.safetensors"]
+    assert files == [
+        "0000002_adapters.safetensors",
+        "0000004_adapters.safetensors",
+        "adapters.safetensors",
+    ]
     assert [c["iteration"] for c in summary["checkpoints"]] == [2, 4, 4]
     for row in summary["checkpoints"]:
         assert set(row) == {"file", "iteration", "score", "tool_choice", "format_valid", "seconds"}
@@ -106,11 +121,15 @@ def test_checkpoints_are_scored_and_the_best_is_named(
     best = summary["best"]
     top = max(c["score"] for c in summary["checkpoints"])
     assert best["score"] == top
-    assert best["iteration"] == max(c["iteration"] for c in summary["checkpoints"] if c["score"] == top)
+    assert best["iteration"] == max(
+        c["iteration"] for c in summary["checkpoints"] if c["score"] == top
+    )
     assert (out / "0000002_adapters" / "report.json").is_file()
 
 
-def test_swapping_an_adapter_equals_loading_it(tiny_model: Path, adapters: Path, tmp_path: Path) -> None:
+def test_swapping_an_adapter_equals_loading_it(
+    tiny_model: Path, adapters: Path, tmp_path: Path
+) -> None:
     import shutil
 
     from punie_eval.backends.mlx import MlxBackend

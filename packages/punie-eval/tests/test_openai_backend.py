@@ -139,14 +139,16 @@ def test_a_named_model_is_sent_as_is(suite: Suite, server: Server) -> None:
 
 def test_several_served_models_need_a_name(server: Server) -> None:
     server.models = ["qwen2.5-coder:7b", "llama3:8b"]
-    with pytest.raises(BackendUnavailable, match="serves 2 models .*model=NAME"):
+    with pytest.raises(BackendUnavailable, match=r"serves 2 models .*model=NAME"):
         make_backend(f"openai:{server.url}")
     server.models = ["qwen2.5-coder:7b", "/abs/path/model"]  # mlx_lm.server lists its --model path
     backend = make_backend(f"openai:{server.url}")
     assert isinstance(backend, OpenAIBackend) and backend.model == "/abs/path/model"
 
 
-def test_a_4xx_on_the_first_request_is_an_infrastructure_error(suite: Suite, server: Server) -> None:
+def test_a_4xx_on_the_first_request_is_an_infrastructure_error(
+    suite: Suite, server: Server
+) -> None:
     server.error = (404, {"error": {"message": "Model 'default' not found in the hub"}})
     backend = make_backend(f"openai:{server.url}")
     report, _ = run_suite(suite, backend, only=IDS)

@@ -70,8 +70,15 @@ def test_rechecks_never_run_in_the_fixture_or_the_model_workspace(
 
 
 def _poisoning_test(targets: list[str]) -> str:
-    lines = ["import os", "from pathlib import Path", "from punie.agent.history import truncate", ""]
-    lines.append(f"for target in {targets!r} + [f'/proc/{{os.getppid()}}/cwd/workspace/README.md']:")
+    lines = [
+        "import os",
+        "from pathlib import Path",
+        "from punie.agent.history import truncate",
+        "",
+    ]
+    lines.append(
+        f"for target in {targets!r} + [f'/proc/{{os.getppid()}}/cwd/workspace/README.md']:"
+    )
     lines += [
         "    try:",
         "        Path(target).write_text('POISONED')",
@@ -111,8 +118,14 @@ def test_a_model_test_cannot_poison_later_queries(
     # Either way the next query starts from a clean snapshot of a clean source, never a
     # poisoned copy: restore the source as a user would (git checkout) and read factory.py.
     if poisoned:
-        shutil.copyfile(Path(__file__).resolve().parents[3] / "data/eval/workspace/src/punie/agent/factory.py", target)
-        shutil.copyfile(Path(__file__).resolve().parents[3] / "data/eval/workspace/README.md", suite_copy.workspace / "README.md")
+        shutil.copyfile(
+            Path(__file__).resolve().parents[3] / "data/eval/workspace/src/punie/agent/factory.py",
+            target,
+        )
+        shutil.copyfile(
+            Path(__file__).resolve().parents[3] / "data/eval/workspace/README.md",
+            suite_copy.workspace / "README.md",
+        )
     reader = Scripted(['print(read_file("src/punie/agent/factory.py"))'])
     _, episode = evaluate_query(suite_copy.query("single-read-factory"), reader, suite_copy)
     assert "def build_agent" in episode.turns[0].runs[0].tool_output

@@ -9,8 +9,13 @@ from answers import HONEST, WRONG
 from punie_eval.rubric import judge_rubric, negated, split_clauses
 from punie_eval.suite import Rubric, RubricItem, Suite
 
-DIRECT = ["single-protocol", "single-ruff-vs-pylint", "domain-dependency-injection",
-          "domain-tdom-rendering", "domain-tdom-svcs"]  # fmt: skip
+DIRECT = [
+    "single-protocol",
+    "single-ruff-vs-pylint",
+    "domain-dependency-injection",
+    "domain-tdom-rendering",
+    "domain-tdom-svcs",
+]
 
 
 def test_every_direct_query_has_three_honest_and_three_wrong_answers(suite: Suite) -> None:

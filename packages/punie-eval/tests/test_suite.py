@@ -78,13 +78,17 @@ def test_missing_or_broken_suite_is_a_clear_error(tmp_path: Path) -> None:
 def test_suite_rejects_unknown_fields_and_bad_rubrics(tmp_path: Path) -> None:
     (tmp_path / "workspace").mkdir()
     base = "version = 2\n[categories.c]\ntitle = 'c'\nthreshold = 1\n[[queries]]\nid = 'x'\n"
-    (tmp_path / "suite.toml").write_text(base + "category = 'c'\nrequest = 'r'\nkind = 'tool'\nfacts = []\n")
+    (tmp_path / "suite.toml").write_text(
+        base + "category = 'c'\nrequest = 'r'\nkind = 'tool'\nfacts = []\n"
+    )
     with pytest.raises(SuiteError, match="facts"):
         load_suite(tmp_path)
     (tmp_path / "suite.toml").write_text(base + "category = 'c'\nrequest = 'r'\nkind = 'direct'\n")
     with pytest.raises(SuiteError, match="needs a rubric"):
         load_suite(tmp_path)
     bad = "[queries.rubric]\nrequire = [{ name = 'n', any = ['(unclosed'] }]\n"
-    (tmp_path / "suite.toml").write_text(base + "category = 'c'\nrequest = 'r'\nkind = 'direct'\n" + bad)
+    (tmp_path / "suite.toml").write_text(
+        base + "category = 'c'\nrequest = 'r'\nkind = 'direct'\n" + bad
+    )
     with pytest.raises(SuiteError, match="bad regex"):
         load_suite(tmp_path)

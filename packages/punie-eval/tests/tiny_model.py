@@ -108,14 +108,20 @@ def build_adapters(model_dir: Path, directory: Path, iterations: tuple[int, ...]
     model.freeze()
     lora = {"rank": 2, "scale": 20.0, "dropout": 0.0}
     linear_to_lora_layers(model, 1, lora)
-    config = {"fine_tune_type": "lora", "num_layers": 1, "lora_parameters": lora,
-              "iters": iterations[-1]}  # fmt: skip
+    config = {
+        "fine_tune_type": "lora",
+        "num_layers": 1,
+        "lora_parameters": lora,
+        "iters": iterations[-1],
+    }
     (directory / "adapter_config.json").write_text(json.dumps(config))
     names = [name for name, _ in tree_flatten(model.trainable_parameters())]
     for number, iteration in enumerate(iterations):
         mx.random.seed(100 + number)
-        weights = {name: mx.random.normal(shape, scale=0.5) for name, shape in
-                   ((n, p.shape) for n, p in tree_flatten(model.trainable_parameters()))}  # fmt: skip
+        weights = {
+            name: mx.random.normal(shape, scale=0.5)
+            for name, shape in ((n, p.shape) for n, p in tree_flatten(model.trainable_parameters()))
+        }
         assert set(weights) == set(names)
         mx.save_safetensors(str(directory / f"{iteration:07d}_adapters.safetensors"), weights)
     shutil.copyfile(

@@ -222,8 +222,7 @@ def _unseen(items: list[str], seen: str | None, basename: bool = False) -> list[
     return [
         item
         for item in items
-        if item.lower() not in text
-        and not (basename and PurePosixPath(item).name.lower() in text)
+        if item.lower() not in text and not (basename and PurePosixPath(item).name.lower() in text)
     ]
 
 

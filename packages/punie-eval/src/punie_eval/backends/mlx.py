@@ -101,6 +101,8 @@ class MlxBackend:
         import mlx.core as mx
 
         loaded = mx.load(str(weights))
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{weights} is not a safetensors file of named LoRA weights")
         self.model.load_weights(list(loaded.items()), strict=False)
         self.adapter = str(weights)
 

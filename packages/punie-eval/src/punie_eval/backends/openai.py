@@ -132,7 +132,7 @@ class OpenAIBackend:
             data = response.json().get("data") or []
             served = [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]
         except (ValueError, AttributeError, KeyError):
-            served = []
+            served = []  # e.g. mlx_lm.server without a Hugging Face cache sends an empty body
         self.served_models = served
         if self.model is not None:
             return self.model
@@ -142,7 +142,7 @@ class OpenAIBackend:
         elif len(local) == 1:
             self.model = local[0]
         elif not served:
-            raise BackendUnavailable(f"{self.base}/models lists no model; name one with model=")
+            return None  # send no model name: the server answers with the model it has loaded
         else:
             listed = ", ".join(served[:10]) + (" ..." if len(served) > 10 else "")
             raise BackendUnavailable(
