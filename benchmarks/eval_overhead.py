@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 3
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3  # `python eval_overhead.py 1`
 TARGET_MS = 50.0
 
 

@@ -83,6 +83,7 @@ WRONG: dict[str, list[str]] = {
         "inside the class instead of receiving them as parameters.",
     ],
     "domain-tdom-rendering": [
+        "tdom does not use t-strings, node trees or HTML.",  # the issue's own example
         "tdom does not use t-strings, node trees or HTML; it renders with Jinja templates in the "
         "browser.",
         "tdom sends the t-string to JavaScript in the browser, which builds a node tree and "

@@ -135,6 +135,10 @@ def run(
     except SuiteError as exc:
         write_report(_error_report(backend, suite, str(exc)), out)
         raise _fail(str(exc)) from exc
+    except Exception as exc:  # a harness failure outside any query: still leave a report
+        message = f"the run failed: {type(exc).__name__}: {exc}"
+        write_report(_error_report(backend, suite, message), out)
+        raise _fail(message) from exc
     write_report(report, out, transcripts)
     _print_summary(report)
     console.print(f"report: {out / 'report.json'}, {out / 'report.md'}", markup=False)

@@ -9,6 +9,7 @@ start, so a model that manages to write into either is caught (and cannot poison
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
@@ -16,26 +17,48 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["Snapshot", "copy_tree", "digest_tree", "fresh_copy", "iter_files"]
+__all__ = [
+    "LazyCopy",
+    "Snapshot",
+    "copy_tree",
+    "digest_tree",
+    "discard",
+    "fresh_copy",
+    "iter_files",
+    "signature",
+    "wait_for_cleanup",
+]
 
 _SKIP_DIRS = frozenset({"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache"})
 
 
+def _entries(root: Path) -> list[tuple[str, os.DirEntry[str]]]:
+    """(relative posix name, entry) of every regular file under `root`, sorted; caches left out."""
+    found: list[tuple[str, os.DirEntry[str]]] = []
+
+    def walk(directory: str, prefix: str) -> None:
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in _SKIP_DIRS:
+                    walk(entry.path, prefix + entry.name + "/")
+            elif entry.is_file(follow_symlinks=False) and not entry.name.endswith(".pyc"):
+                found.append((prefix + entry.name, entry))
+
+    walk(str(root), "")
+    return found
+
+
 def iter_files(root: Path) -> list[Path]:
     """Every regular file under `root` (relative paths, sorted), caches left out."""
-    found: list[Path] = []
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-        base = Path(directory)
-        for name in sorted(files):
-            if name.endswith(".pyc"):
-                continue
-            path = base / name
-            if path.is_file() and not path.is_symlink():
-                found.append(path.relative_to(root))
-    return found
+    return [Path(name) for name, _ in _entries(root)]
 
 
 def digest_tree(root: Path, only: Iterable[str] | None = None) -> str:
@@ -50,6 +73,18 @@ def digest_tree(root: Path, only: Iterable[str] | None = None) -> str:
         except OSError:
             h.update(b"<unreadable>")
     return h.hexdigest()
+
+
+def signature(root: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """(name, size, mtime_ns, inode) of every file: a cheap check that nothing was rewritten."""
+    found = []
+    for name, entry in _entries(root):
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        found.append((name, st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(found)
 
 
 def copy_tree(source: Path, target: Path) -> None:
@@ -71,12 +106,12 @@ def _make_read_only(root: Path) -> None:
 
 
 def _make_writable(root: Path) -> None:
-    for directory, dirs, files in os.walk(root):
-        os.chmod(directory, 0o755)
+    for directory, _dirs, files in os.walk(root):  # top-down: each directory opened first
+        with contextlib.suppress(OSError):
+            os.chmod(directory, 0o755)
         for name in files:
             with contextlib.suppress(OSError):
                 os.chmod(os.path.join(directory, name), 0o644)
-        del dirs  # walked top-down after each chmod
 
 
 class Snapshot:
@@ -91,13 +126,23 @@ class Snapshot:
         self.digest = digest_tree(self.path)
         self.source_digest = digest_tree(self.source)
         _make_read_only(self.path)
+        self._signature = signature(self.path)
+        self._source_signature = signature(self.source)
 
-    def tampered(self) -> list[str]:
-        """What changed since the snapshot was made: the snapshot and/or the repository fixture."""
+    def tampered(self, *, full: bool = False) -> list[str]:
+        """What changed since the snapshot was made: the snapshot and/or the repository fixture.
+
+        The quick check compares file names, sizes, modification times and inodes (run after
+        every query); `full` compares the contents (run at the end of a run).
+        """
         problems = []
-        if digest_tree(self.path) != self.digest:
+        if signature(self.path) != self._signature or (
+            full and digest_tree(self.path) != self.digest
+        ):
             problems.append("the pristine snapshot was modified")
-        if digest_tree(self.source) != self.source_digest:
+        if signature(self.source) != self._source_signature or (
+            full and digest_tree(self.source) != self.source_digest
+        ):
             problems.append(f"the suite's fixture {self.source} was modified")
         return problems
 
@@ -113,6 +158,32 @@ class Snapshot:
         self.close()
 
 
+_cleaner: ThreadPoolExecutor | None = None
+_pending: list[Future[None]] = []
+
+
+def _remove(tmp: Path) -> None:
+    _make_writable(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def discard(tmp: Path) -> None:
+    """Remove a temporary directory in the background (removal is slow on some disks)."""
+    global _cleaner
+    if _cleaner is None:
+        _cleaner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="punie-eval-cleanup")
+        atexit.register(wait_for_cleanup)
+    _pending[:] = [f for f in _pending if not f.done()]
+    _pending.append(_cleaner.submit(_remove, tmp))
+
+
+def wait_for_cleanup() -> None:
+    """Block until every discarded directory is gone."""
+    for future in list(_pending):
+        future.result()
+    _pending.clear()
+
+
 @contextlib.contextmanager
 def fresh_copy(source: Path, prefix: str = "punie-eval-") -> Generator[Path]:
     """A writable private copy of `source`, removed afterwards."""
@@ -122,5 +193,37 @@ def fresh_copy(source: Path, prefix: str = "punie-eval-") -> Generator[Path]:
         copy_tree(source, target)
         yield target
     finally:
-        _make_writable(tmp)
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard(tmp)
+
+
+class LazyCopy:
+    """A private copy of `source` made only when first asked for (`path()`); `close()` removes it.
+
+    A query answered directly never needs one, so it never pays for the copy.
+    """
+
+    def __init__(self, source: Path, prefix: str = "punie-eval-") -> None:
+        self.source = source
+        self.prefix = prefix
+        self._tmp: Path | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._tmp is not None
+
+    def path(self) -> Path:
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix=self.prefix))
+            copy_tree(self.source, self._tmp / "workspace")
+        return self._tmp / "workspace"
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            discard(self._tmp)
+            self._tmp = None
+
+    def __enter__(self) -> LazyCopy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from punie_eval.backends import Backend, backend_identity
-from punie_eval.fixture import Snapshot, digest_tree, fresh_copy
+from punie_eval.fixture import LazyCopy, Snapshot, digest_tree, wait_for_cleanup
 from punie_eval.loop import Episode, run_episode
 from punie_eval.report import (
     QueryResult,
@@ -111,15 +111,17 @@ def evaluate_query(
 ) -> tuple[QueryResult, Episode]:
     """Run and score one query on a fresh copy of the suite's pristine snapshot."""
     snapshot, truth = prepared or prepare(suite)
-    with fresh_copy(snapshot.path) as workspace:
+    with LazyCopy(snapshot.path) as workspace:
         episode = run_episode(
             query.request,
             backend,
-            workspace,
+            workspace.path,
             turn_limit=turn_limit or suite.turn_limit,
             time_limit=time_limit,
         )
-        score = score_episode(query, episode, workspace, snapshot.path, suite, truth, judge)
+        # A model that ran no code left its workspace as pristine as the snapshot.
+        model_ws = workspace.path() if workspace.made else snapshot.path
+        score = score_episode(query, episode, model_ws, snapshot.path, suite, truth, judge)
     tokens = episode.completion_tokens
     model_s = episode.model_s
     result = QueryResult(
@@ -256,6 +258,11 @@ def run_suite(
             runs.append(results)
             if abort:
                 break
+        if not abort:
+            tampered = snapshot.tampered(full=True)  # contents, not only sizes and times
+            if tampered:
+                error = "the model's code modified the pristine fixture: " + "; ".join(tampered)
+        wait_for_cleanup()
     results = _merge_runs(runs)
     partial = bool(only)
     thresholds: dict[str, tuple[str, int | None]] = {}

@@ -94,6 +94,9 @@ class HeldoutReport(BaseModel):
     schema_: str = Field(default=HELDOUT_SCHEMA, alias="schema")
     backend: str
     model: dict[str, Any] = Field(default_factory=dict)
+    temperature: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
     data: str
     total: int
     skipped: int
@@ -346,6 +349,9 @@ def _summarise(
     return HeldoutReport(
         backend=getattr(backend, "name", type(backend).__name__),
         model=backend_identity(backend),
+        temperature=getattr(backend, "temperature", None),
+        seed=getattr(backend, "seed", None),
+        max_tokens=getattr(backend, "max_tokens", None),
         data=str(data),
         total=total,
         skipped=skipped,

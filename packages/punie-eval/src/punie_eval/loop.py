@@ -116,7 +116,8 @@ def _limits(remaining: float) -> SandboxLimits:
 def _run(code: str, workspace: Any, remaining: float) -> CodeRun:
     start = time.perf_counter()
     try:
-        record = run_code(code, workspace, limits=_limits(remaining))
+        where = workspace() if callable(workspace) else workspace
+        record = run_code(code, where, limits=_limits(remaining))
     except Exception as exc:  # a sandbox failure on odd input is the model's turn failing
         record = ExecutionRecord(
             code=code,
@@ -149,6 +150,8 @@ def run_episode(
     system_prompt: str = SYSTEM_PROMPT,
 ) -> Episode:
     """Run the conversation for `request` on `workspace` until an answer, an error or a limit.
+
+    `workspace` is a directory, or a callable returning one (made when code first runs).
 
     `time_limit` (seconds) bounds the whole episode, model and tool time included: tools get
     at most the time that is left, and no new turn starts after it has run out.

@@ -403,7 +403,7 @@ def _scorer_copy_checks(
     return state, reasons
 
 
-def _outcome_reasons(episode: Episode, turn_limit: int | None) -> list[str]:
+def _outcome_reasons(episode: Episode) -> list[str]:
     reasons: list[str] = []
     last = episode.turns[-1] if episode.turns else None
     if episode.outcome == "backend_error" and last is not None:
@@ -424,7 +424,6 @@ def _outcome_reasons(episode: Episode, turn_limit: int | None) -> list[str]:
                     f"turn {turn.index + 1}: code rejected before running "
                     f"({err.kind}: {err.message[:120]})"
                 )
-    del turn_limit
     return reasons
 
 
@@ -440,7 +439,7 @@ def score_episode(
     """Score one episode against its query's expectations (see data/eval/suite.toml)."""
     start = time.perf_counter()
     timer = _Timer()
-    reasons = _outcome_reasons(episode, suite.turn_limit)
+    reasons = _outcome_reasons(episode)
     calls = executed_calls(episode)
     written = [c for t in episode.turns for r in t.runs for c in calls_in_code(r.code, t.index)]
     code_turns = [t for t in episode.turns if t.kind == "code"]
