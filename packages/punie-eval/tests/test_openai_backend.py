@@ -25,6 +25,7 @@ class Server:
     def __init__(self) -> None:
         self.seen: list[dict[str, Any]] = []
         self.models: list[str] | None = ["/models/qwen3-coder-5bit"]
+        self.empty_models_body = False
         self.error: tuple[int, dict[str, Any]] | None = None
         self.finish_reason = "stop"
         self.split_calls = False
@@ -45,7 +46,10 @@ def server(suite: Suite) -> Iterator[Server]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path.startswith("/v1/models") and state.models is not None:
+            if state.empty_models_body:  # mlx_lm.server without a Hugging Face cache does this
+                self.send_response(200)
+                self.end_headers()
+            elif self.path.startswith("/v1/models") and state.models is not None:
                 self._send(200, {"object": "list", "data": [{"id": m} for m in state.models]})
             else:
                 self._send(404, {"error": "not found"})
@@ -115,6 +119,7 @@ def _reset(server: Server) -> None:
     server.error = None
     server.finish_reason = "stop"
     server.split_calls = False
+    server.empty_models_body = False
 
 
 def test_without_model_the_served_model_is_used(suite: Suite, server: Server) -> None:
@@ -144,6 +149,16 @@ def test_several_served_models_need_a_name(server: Server) -> None:
     server.models = ["qwen2.5-coder:7b", "/abs/path/model"]  # mlx_lm.server lists its --model path
     backend = make_backend(f"openai:{server.url}")
     assert isinstance(backend, OpenAIBackend) and backend.model == "/abs/path/model"
+
+
+def test_an_unreadable_model_list_sends_no_model_name(suite: Suite, server: Server) -> None:
+    server.empty_models_body = True
+    report, _ = run_suite(suite, make_backend(f"openai:{server.url}"), only=["single-protocol"])
+    assert "model" not in server.seen[0]  # the server answers with the model it has loaded
+    assert report.error is None and report.queries[0].passed
+    server.empty_models_body = False
+    server.models = None  # no /v1/models at all (404): the same
+    make_backend(f"openai:{server.url}")
 
 
 def test_a_4xx_on_the_first_request_is_an_infrastructure_error(
