@@ -506,7 +506,11 @@ def score_episode(
             if invented:
                 reasons.append(f"answer names files that do not exist: {', '.join(invented)}")
     state: list[StateResult] = []
-    if query.state:
+    if query.state and not code_turns:
+        # No code ran, so the workspace is the pristine fixture and the query has already
+        # failed (no tool call); re-checking the untouched fixture would only cost time.
+        reasons.append("workspace not checked: the model ran no code")
+    elif query.state:
         state, suppressed = _scorer_copy_checks(query, workspace, pristine, suite, truth, timer)
         reasons += suppressed
     for result in state:
