@@ -49,14 +49,27 @@ def find_checkpoints(adapters: Path) -> list[tuple[str, int]]:
     )
     found = [(name, it) for it, name in numbered]
     if (adapters / FINAL).is_file():
-        config = json.loads((adapters / "adapter_config.json").read_text(encoding="utf-8"))
         last = max([it for _, it in found], default=0)
-        iters = config.get("iters")
-        final_iteration = max(last, int(iters)) if isinstance(iters, int) else last + 1
+        iters = _total_iterations(adapters)
+        final_iteration = max(last, iters) if iters is not None else last + 1
         found.append((FINAL, final_iteration))
     if not found:
         raise CheckpointError(f"{adapters} holds no *_adapters.safetensors file")
     return found
+
+
+def _total_iterations(adapters: Path) -> int | None:
+    """How many iterations the run trained: adapter_config.json's `iters` (mlx-lm's lora), else
+    the run's summary.json `iterations` (punie-train), else unknown."""
+    for file, key in ((adapters / "adapter_config.json", "iters"),
+                      (adapters.parent / "summary.json", "iterations")):  # fmt: skip
+        try:
+            value = json.loads(file.read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
 
 
 def pick_best(checkpoints: list[dict[str, Any]]) -> dict[str, Any]:
