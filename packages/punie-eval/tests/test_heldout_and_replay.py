@@ -48,12 +48,46 @@ def test_heldout_scores_choices_and_format(tmp_path: Path) -> None:
     ]
     assert report.tool_choice_accuracy == 1 / 3
     assert report.format_validity_rate == 2 / 3
+    first = report.examples[0]
+    assert first.expected_paths == ["ruff_check:src"]
+    assert first.predicted_paths == ["ruff_check:src/app.py"]
+    assert (first.arguments_ok, first.runs, first.runs_checked) == (False, True, "static")
+    assert first.score == 2 / 3 and report.examples[2].score == 0.0
+    assert report.score == (2 / 3 + 1 / 3) / 3
+    names = [b.name for b in report.baselines]
+    assert names == ["always answer directly", "always ruff_check", "majority per category"]
+    assert [b.tool_choice for b in report.baselines] == [1 / 3, 1 / 3, 2 / 3]
     write_heldout(report, tmp_path / "out")
     saved = json.loads((tmp_path / "out" / "report.json").read_text())
     assert (
-        saved["schema"] == "punie-eval/heldout/v1"
+        saved["schema"] == "punie-eval/heldout/v2"
         and saved["by_group"]["ruff_check"]["correct"] == 1
     )
+
+
+def test_heldout_runs_the_code_on_the_examples_workspace(tmp_path: Path) -> None:
+    from heldout_data import INVENTORY
+
+    data = write_heldout_file(tmp_path / "test.jsonl", [INVENTORY, INVENTORY])
+    replies = _transcript(
+        [
+            (
+                "Lint the inventory package",
+                [wire.render_qwen3_coder('print(ruff_check("inventory"))')],
+            )
+        ],
+        tmp_path / "r.jsonl",
+    )
+    report = run_heldout(data, make_backend(f"replay:{replies}"), limit=1)
+    example = report.examples[0]
+    assert (example.correct, example.arguments_ok, example.runs) == (True, True, True)
+    assert example.runs_checked == "full" and example.score == 1.0
+    missing = _transcript(
+        [("Lint the inventory package", [wire.render_qwen3_coder('print(read_file("nope.py"))')])],
+        tmp_path / "m.jsonl",
+    )
+    failed = run_heldout(data, make_backend(f"replay:{missing}"), limit=1).examples[0]
+    assert not failed.runs and failed.reason and "runtime" in failed.reason
 
 
 def test_expected_choice_reads_the_first_assistant_turn() -> None:
@@ -67,7 +101,7 @@ def test_expected_choice_reads_the_first_assistant_turn() -> None:
 
 
 def test_replay_of_a_run_reproduces_its_report(suite: Suite, tmp_path: Path) -> None:
-    ids = ["single-typecheck", "multi-add-function", "domain-tdom-svcs"]
+    ids = ["single-typecheck", "multi-fix-lint-factory", "domain-tdom-svcs"]
     first, transcripts = run_suite(suite, OracleBackend(suite), only=ids)
     write_report(first, tmp_path, transcripts)
     again, _ = run_suite(suite, make_backend(f"replay:{tmp_path / 'transcripts.jsonl'}"), only=ids)

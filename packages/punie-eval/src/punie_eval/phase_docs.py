@@ -274,6 +274,28 @@ def _eval_section(art: dict[str, Any]) -> list[str]:
             f"{_pct(heldout.get('format_validity_rate'))}.",
             "",
         ]
+        if "score" in heldout:
+            rows = [
+                [
+                    "the model",
+                    _pct(heldout.get("score")),
+                    _pct(heldout.get("tool_choice_accuracy")),
+                    _pct(heldout.get("arguments_accuracy")),
+                    _pct(heldout.get("runs_rate")),
+                ]
+            ]
+            rows += [
+                [
+                    f"baseline: {b.get('name')}",
+                    _pct(b.get("score")),
+                    _pct(b.get("tool_choice")),
+                    "—",
+                    "—",
+                ]
+                for b in heldout.get("baselines") or []
+            ]
+            lines += _table(["predictor", "score", "tool choice", "arguments", "code runs"], rows)
+            lines.append("")
     return lines
 
 
