@@ -261,3 +261,27 @@ def test_ctrl_c_is_exit_130_and_keeps_the_earlier_output(mined: Path, tmp_path: 
     # The cache may have been started; everything that was there before is as it was.
     changes = [c for c in before.changes() if not c.startswith(f"added {tmp_path / 'cache'}")]
     assert not changes, changes
+
+
+def test_all_adopts_outputs_of_an_earlier_version(mined: Path, tmp_path: Path) -> None:
+    """A data/mined written before the manifest existed is punie-mine's by its content."""
+    out = tmp_path / "mined"
+    out.mkdir()
+    shutil.copy(mined, out / "mini.jsonl")
+    shutil.copy(mined.with_suffix(".report.json"), out / "mini.report.json")
+    (out / "sources.json").write_text('{"sources": []}\n')
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[sources.mini]\npath = "{FIXTURE}"\ntargets = "code=1"\n')
+    common = ["all", "--sources", str(sources), "--out", str(out), "--cache", str(tmp_path / "c")]
+    (out / "generated.jsonl").write_text('{"meta": {"group": "generated"}}\n')  # not mined
+    before = Snapshot.take(out)
+    assert_user_error(mine(*common), before, contains="did not write (generated.jsonl)")
+    (out / "generated.jsonl").unlink()
+    adopted = mine(*common)
+    assert adopted.code == 0, adopted
+    assert len((out / "mini.jsonl").read_text().splitlines()) == 1
+    assert sorted(json.loads((out / MANIFEST).read_text())["files"]) == [
+        "mini.jsonl",
+        "mini.report.json",
+        "sources.json",
+    ]
