@@ -37,11 +37,6 @@ from typing import IO, Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-try:  # typer >= 0.2x vendors click; older releases depend on it
-    from typer._click.exceptions import ClickException
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import ClickException  # ty: ignore[import-not-found]
-
 __all__ = [
     "CONTEXT_SETTINGS",
     "EXIT_ERROR",
@@ -95,12 +90,12 @@ ForceOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")]
 
 
-class UserError(ClickException):
+class UserError(typer.BadParameter):
     """Bad input, a bad path, an unreachable service, or no work to do: one line, exit 2.
 
     The message says what is wrong and, in parentheses, what to do. Raised from a command run by
     `run`, it is printed as `error: <message>` on stderr with no traceback (unless `--debug`).
-    Under typer's own runner (e.g. `typer.testing.CliRunner`) it still exits 2.
+    It is a `typer.BadParameter` only so that typer's own runner (e.g. `CliRunner`) exits 2 too.
     """
 
     exit_code = EXIT_ERROR
@@ -108,6 +103,9 @@ class UserError(ClickException):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def format_message(self) -> str:
+        return self.message
 
     def show(self, file: IO[Any] | None = None) -> None:
         """How typer's own runner prints it: the same one line."""
@@ -197,21 +195,26 @@ def invoke(app: typer.Typer, *, prog: str, argv: Sequence[str] | None = None) ->
         return result if type(result) is int else EXIT_OK
     except (Interrupted, KeyboardInterrupt):
         return _report("interrupted (outputs already there were left as they were)", 130)
-    except ClickException as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `tool`: its help, on stderr
-            sys.stderr.write(exc.format_message().rstrip("\n") + "\n")
-            return EXIT_ERROR
-        message = exc.format_message()
-        ctx = getattr(exc, "ctx", None)
-        if ctx is not None:
-            message = f"{message[:1].lower()}{message[1:]} (see '{ctx.command_path} --help')"
-        return _report(message, max(exc.exit_code, EXIT_ERROR))
+    except UserError as exc:
+        return _report(exc.message, EXIT_ERROR)
     except typer.Abort:
         return _report("aborted", EXIT_ERROR)
     except OSError as exc:  # infrastructure: disk full, permission denied, ...
         where = f": {exc.filename}" if exc.filename else ""
         return _report(f"{exc.strerror or exc}{where}", EXIT_ERROR)
     except Exception as exc:
+        format_message = getattr(exc, "format_message", None)
+        if callable(format_message) and isinstance(getattr(exc, "exit_code", None), int):
+            # one of typer's usage errors (click's family, vendored privately since typer 0.26:
+            # recognised by its interface rather than imported)
+            message = str(format_message())
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `tool`: its help, on stderr
+                sys.stderr.write(message.rstrip("\n") + "\n")
+                return EXIT_ERROR
+            ctx = getattr(exc, "ctx", None)
+            if ctx is not None:
+                message = f"{message[:1].lower()}{message[1:]} (see '{ctx.command_path} --help')"
+            return _report(message, max(int(getattr(exc, "exit_code", 2)), EXIT_ERROR))
         return _report(
             f"internal error: {type(exc).__name__}: {exc} "
             f"(a bug in {prog}: rerun with --debug and report the traceback)",
