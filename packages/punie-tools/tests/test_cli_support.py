@@ -220,9 +220,11 @@ def test_output_dir_accepts_its_own_and_recognised_files(tmp_path: Path) -> None
     (out / "legacy.out").write_text("from an older version\n")
     with pytest.raises(UserError, match=r"legacy\.out"):
         OutputDir(out, tool="punie-x")
-    OutputDir(out, tool="punie-x", recognize=lambda p: p.suffix == ".out")  # adopted
+    adopting = OutputDir(out, tool="punie-x", recognize=lambda p: p.suffix == ".out")
+    assert "legacy.out" not in (out / MANIFEST).read_text()  # the check itself writes nothing
+    adopting.write_text("c.txt", "c\n")  # adopted with the first write
     entries = json.loads((out / MANIFEST).read_text())["files"]
-    assert sorted(entries) == ["a.txt", "legacy.out", "sub/b.bin"]
+    assert sorted(entries) == ["a.txt", "c.txt", "legacy.out", "sub/b.bin"]
     os.utime(out / "a.txt", ns=(1, 1))  # same bytes, new mtime (a copy): still its own
     OutputDir(out, tool="punie-x")
     (out / "a.txt").write_text("A\n")  # same size, edited by hand: no longer its own

@@ -56,6 +56,7 @@ __all__ = [
     "check_range",
     "color_allowed",
     "debug_enabled",
+    "invoke",
     "make_app",
     "no_interrupt",
     "open_atomic",
@@ -525,6 +526,7 @@ class OutputDir:
         recognize: Callable[[Path], bool] | None = None,
     ) -> None:
         self.path, self.tool, self.option = Path(path), tool, option
+        self._adopted: dict[str, dict[str, Any] | None] = {}
         if self.path.exists() and not self.path.is_dir():
             raise UserError(
                 f"{option} {self.path} is not a directory (give a directory, or a new path)"
@@ -535,14 +537,13 @@ class OutputDir:
         _probe(self.path, self.path, option)
         entries = _read_manifest(self.path)
         foreign: list[str] = []
-        adopted: dict[str, dict[str, Any] | None] = {}
         for file in sorted(self._files()):
             rel = file.relative_to(self.path).as_posix()
             entry = entries.get(rel)
             if entry is not None and _unchanged(file, entry):
                 continue
             if entry is None and recognize is not None and recognize(file):
-                adopted[rel] = {**_entry(file, "an earlier version"), "tool": tool}
+                self._adopted[rel] = _entry(file, tool)
                 continue
             foreign.append(rel)
         if foreign and not force:
@@ -553,8 +554,6 @@ class OutputDir:
                 f"{option} {self.path} holds files {tool} did not write ({shown}); "
                 f"give a new or empty directory, or --force to write beside them"
             )
-        if adopted:
-            _record(self.path, adopted)
 
     def _files(self) -> Iterator[Path]:
         for root, _dirs, names in os.walk(self.path):
@@ -590,7 +589,8 @@ class OutputDir:
     def record(self, *names: str) -> None:
         """Record files written by other means (a library saving into the directory)."""
         self.path.mkdir(parents=True, exist_ok=True)
-        _record(self.path, {n: _entry(self.file(n), self.tool) for n in names})
+        adopted, self._adopted = self._adopted, {}  # recognised at the check, recorded now
+        _record(self.path, adopted | {n: _entry(self.file(n), self.tool) for n in names})
 
     def owned(self) -> list[str]:
         """Files the manifest lists that are still as this family of tools wrote them."""
