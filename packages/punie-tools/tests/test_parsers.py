@@ -313,7 +313,7 @@ def test_pytest_parser_reads_real_report(real_outputs: dict[str, str]) -> None:
     result = parse_pytest_output(real_outputs["pytest"])
 
     assert result.tool_error is None
-    assert (result.passed, result.failed, result.skipped, result.errors, result.total) == (
+    assert (result.passed, result.failed, result.skipped, result.error_count, result.total) == (
         2,
         1,
         1,
@@ -348,7 +348,7 @@ def test_pytest_outcome_mapping() -> None:
     ]
     result = parse_pytest_output(_report(tests))
 
-    assert (result.passed, result.skipped, result.failed, result.errors, result.total) == (
+    assert (result.passed, result.skipped, result.failed, result.error_count, result.total) == (
         2,
         2,
         1,
@@ -369,7 +369,7 @@ def test_pytest_collection_error_only() -> None:
     ]
     result = parse_pytest_output(_report([], collectors))
 
-    assert (result.success, result.total, result.errors) == (False, 0, 1)
+    assert (result.success, result.total, result.error_count) == (False, 0, 1)
     assert [(f.test_id, f.message) for f in result.failures] == [("tests/t.py", "ImportError: x")]
 
 

@@ -150,7 +150,7 @@ def test_pytest_reports_every_planted_problem(fixture_projects: Path) -> None:
 
     assert result.tool_error is None
     assert result.success is False
-    assert (result.passed, result.failed, result.skipped, result.errors, result.total) == (
+    assert (result.passed, result.failed, result.skipped, result.error_count, result.total) == (
         2,
         1,
         1,
@@ -189,7 +189,7 @@ def test_pytest_import_error_alone_is_not_success(fixture_projects: Path) -> Non
 
     assert result.tool_error is None
     assert result.success is False
-    assert (result.total, result.errors) == (0, 1)
+    assert (result.total, result.error_count) == (0, 1)
     assert [f.test_id for f in result.failures] == ["tests/test_broken_import.py"]
 
 

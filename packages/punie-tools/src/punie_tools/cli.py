@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from punie_tools.models import RuffResult, TestResult, TypeCheckResult
 from punie_tools.runners import pytest_run, ruff_check, typecheck
@@ -53,6 +55,11 @@ def _status(result: AnyResult) -> str:
     return "[bold green]ok[/]" if result.success else "[bold yellow]problems found[/]"
 
 
+# Below this width a table's message column would wrap a few words a line: print each finding as
+# a `file:line:col code` line with its message indented below it instead.
+_TABLE_MIN_WIDTH = 100
+
+
 def _columns(table: Table, *names: str) -> None:
     """Add columns: the message folds, short identifying columns stay whole."""
     for name in names:
@@ -66,7 +73,7 @@ def _render_typecheck(console: Console, result: TypeCheckResult) -> None:
     table = Table(title=f"ty: {result.error_count} errors, {result.warning_count} warnings")
     _columns(table, "file", "line", "col", "severity", "code", "message")
     for e in result.errors:
-        table.add_row(e.file, str(e.line), str(e.column), e.severity, e.code, e.message)
+        _row(table, e.file, str(e.line), str(e.column), e.severity, e.code, e.message)
     _emit(console, table, result, bool(result.errors))
 
 
@@ -78,21 +85,40 @@ def _render_ruff(console: Console, result: RuffResult) -> None:
     _columns(table, "file", "line", "col", "code", "severity", "fix", "message")
     for v in result.violations:
         fix = "yes" if v.fixable else ""
-        table.add_row(v.file, str(v.line), str(v.column), v.code, v.severity, fix, v.message)
+        _row(table, v.file, str(v.line), str(v.column), v.code, v.severity, fix, v.message)
     _emit(console, table, result, bool(result.violations))
 
 
 def _render_pytest(console: Console, result: TestResult) -> None:
     table = Table(
         title=f"pytest: {result.passed} passed, {result.failed} failed, {result.skipped} skipped, "
-        f"{result.errors} errors of {result.total} tests in {result.duration:.2f} s"
+        f"{result.error_count} errors of {result.total} tests in {result.duration:.2f} s"
     )
     _columns(table, "test", "message")
     for f in result.failures:
-        table.add_row(f.test_id, f.message)
+        _row(table, f.test_id, f.message)
     _emit(console, table, result, bool(result.failures))
     if result.tool_error is None and result.total == 0 and not result.failures:
         console.print("[yellow]no tests were collected[/]")
+
+
+def _row(table: Table, *cells: str) -> None:
+    """Add a row of plain text: `list[int]` in a message is not rich markup."""
+    table.add_row(*(Text(cell) for cell in cells))
+
+
+def _print_compact(console: Console, table: Table) -> None:
+    """The table as `file:line:col rest` lines, each with its message indented below it."""
+    names = [str(column.header) for column in table.columns]
+    columns = [list(column.cells) for column in table.columns]
+    for row in zip(*columns, strict=True):
+        cells = dict(zip(names, (str(cell) for cell in row), strict=True))
+        message = cells.pop("message", "")
+        where = ":".join(cells.pop(key) for key in ("file", "line", "col") if key in cells)
+        fixable = cells.pop("fix", "") == "yes"
+        head = " ".join(v for v in [where, *cells.values()] if v)
+        console.print(Text(head + (" (fixable)" if fixable else ""), style="bold"))
+        console.print(Padding(Text(message), (0, 0, 0, 4), expand=False))
 
 
 def _emit(console: Console, table: Table, result: AnyResult, has_rows: bool) -> None:
@@ -101,7 +127,13 @@ def _emit(console: Console, table: Table, result: AnyResult, has_rows: bool) -> 
         console.print(f"{tool}: {_status(result)}")
         console.print(result.tool_error, style="red", markup=False, highlight=False)
         return
-    console.print(table if has_rows else table.title)
+    if not has_rows:
+        console.print(table.title)
+    elif console.width < _TABLE_MIN_WIDTH:
+        console.print(table.title)
+        _print_compact(console, table)
+    else:
+        console.print(table)
     console.print(_status(result))
 
 

@@ -33,7 +33,7 @@ from pydantic_monty import (
 
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
 from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
-from punie_tools.stubs import STUBS, sandbox_fields
+from punie_tools.stubs import STUBS, sandbox_fields, with_suggestions
 
 __all__ = ["Sandbox", "SandboxLimits", "run_code", "to_sandbox_value"]
 
@@ -153,7 +153,7 @@ def _typing_error(exc: MontyTypingError) -> ExecutionError:
 
 
 ErrorKind = Literal[
-    "syntax", "type", "runtime", "timeout", "memory", "recursion", "crash", "refused"
+    "syntax", "type", "runtime", "timeout", "memory", "output", "recursion", "crash", "refused"
 ]
 
 _KINDS: dict[str, ErrorKind] = {
@@ -177,7 +177,8 @@ def _runtime_error(
     kind: ErrorKind = _KINDS.get(name, "runtime")
     # Monty's limit messages carry measured amounts (elapsed time, bytes); keep them stable.
     if name == "MemoryError" and f"> {limits.max_output} bytes" in message:
-        message = f"MemoryError: printed output exceeded the limit of {limits.max_output} bytes"
+        kind = "output"  # Monty raises MemoryError; the model should print less, not use less
+        message = f"printed output exceeded the limit of {limits.max_output} bytes; print less"
     elif name == "MemoryError" and "memory limit exceeded" in message:
         message = f"MemoryError: the code used more than the {limits.max_memory}-byte memory limit"
     elif name == "TimeoutError" and "limit exceeded" in message:
@@ -266,6 +267,8 @@ class Sandbox:
             error = ExecutionError(kind=kind, message=f"the sandbox worker stopped: {exc}")
         except MontyError as exc:
             error = ExecutionError(kind="crash", message=f"{type(exc).__name__}: {exc}")
+        if error is not None and error.kind in ("type", "runtime"):
+            error.message = with_suggestions(error.message, code)
         return ExecutionRecord(
             code=code,
             stdout=output.output,

@@ -42,7 +42,7 @@ def pytest_summary(result: dict[str, Any], path: str) -> str:
         return f"pytest could not run on `{path}`: {result['tool_error']}"
     counts = (
         f"{result['passed']} passed, {result['failed']} failed, {result['skipped']} skipped"
-        + (f", {plural(result['errors'], 'error')}" if result.get("errors") else "")
+        + (f", {plural(result['error_count'], 'error')}" if result.get("error_count") else "")
     )
     if result["success"]:
         return f"All {result['total']} tests in `{path}` pass ({counts})."

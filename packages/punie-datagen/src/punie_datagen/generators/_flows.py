@@ -31,7 +31,7 @@ CHECK_CODE = {
         'result = typecheck("{path}")\nprint("success:", result.success)\nfor e in result.errors:\n    print(e.severity, e.code, e.file, e.line, e.message)\n',
     ],
     "pytest_run": [
-        'r = pytest_run("{path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.skipped, "skipped,", r.errors, "errors")\nfor f in r.failures:\n    print(f.test_id)\n    print(f.message)\n',
+        'r = pytest_run("{path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.skipped, "skipped,", r.error_count, "errors")\nfor f in r.failures:\n    print(f.test_id)\n    print(f.message)\n',
         'result = pytest_run("{path}")\nprint("success:", result.success, "total:", result.total)\nfor failure in result.failures:\n    print(failure.test_id, "-", failure.message)\n',
     ],
 }
@@ -39,7 +39,7 @@ CHECK_CODE = {
 RECHECK = {
     "ruff_check": 'r = ruff_check("{path}")\nprint("violations left:", len(r.violations))\nfor v in r.violations:\n    print(v.code, v.file, v.line, v.message)\n',
     "typecheck": 'r = typecheck("{path}")\nprint("errors left:", r.error_count)\nfor e in r.errors:\n    print(e.code, e.file, e.line, e.message)\n',
-    "pytest_run": 'r = pytest_run("{path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.errors, "errors")\nfor f in r.failures:\n    print(f.test_id, f.message)\n',
+    "pytest_run": 'r = pytest_run("{path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.error_count, "errors")\nfor f in r.failures:\n    print(f.test_id, f.message)\n',
 }
 
 

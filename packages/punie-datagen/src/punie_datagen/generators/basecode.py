@@ -517,7 +517,7 @@ def _code_mode(project: str, module: str, tests: str, funcs: list[Func]) -> list
     )
     code = (
         f'write_file("tests/conftest.py", {conftest!r})\n'
-        'r = pytest_run("tests")\nprint(r.passed, "passed,", r.failed, "failed,", r.errors, "errors")\n'
+        'r = pytest_run("tests")\nprint(r.passed, "passed,", r.failed, "failed,", r.error_count, "errors")\n'
     )
 
     def conftest_answer(records) -> str:

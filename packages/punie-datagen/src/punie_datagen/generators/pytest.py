@@ -81,13 +81,13 @@ def _tdd(seed: int, project: str, run_path: str, style: int) -> Spec:
         f"source = source.replace({import_line!r}, {new_import!r}, 1)\n"
         f"source = source + {feature.test!r}\n"
         "write_file(path, source)\n"
-        f'r = pytest_run("{run_path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.errors, "errors")\n'
+        f'r = pytest_run("{run_path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.error_count, "errors")\n'
         "for f in r.failures:\n    print(f.test_id, f.message)\n"
     )
     implement = (
         f'path = "{module}"\nsource = read_file(path)\n'
         f"write_file(path, source + {feature.implementation!r})\n"
-        f'r = pytest_run("{run_path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.errors, "errors")\n'
+        f'r = pytest_run("{run_path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.error_count, "errors")\n'
         "for f in r.failures:\n    print(f.test_id, f.message)\n"
     )
     r = rng(seed, "tdd", project, run_path)
