@@ -17,34 +17,19 @@ from punie_mine.index import SKIP_DIRS, RepoIndex, build_index
 from punie_mine.plan import Plan
 from punie_mine.sources import ResolvedSource
 from punie_mine.strategies import code_plans, concept_plans, testing_plans, tool_plans
+from punie_mine.targets import DEFAULT_TARGETS, TargetsError, parse_targets
 from punie_tools import wire
+from punie_tools.cli_support import open_atomic, write_atomic
 from punie_tools.models import ExecutionRecord
 from punie_tools.prompt import SYSTEM_PROMPT
 from punie_tools.sandbox import run_code
 
-__all__ = ["DEFAULT_TARGETS", "MineReport", "mine", "parse_targets"]
+__all__ = ["DEFAULT_TARGETS", "MineReport", "TargetsError", "mine", "parse_targets"]
 
-DEFAULT_TARGETS = {"code": 15, "testing": 15, "concepts": 15, "tools": 10}
 SOURCE_VERSION = "punie-mine/2"
 # Characters of one conversation after the system prompt (about 1,000 tokens): with the system
 # prompt and tool schema an example then fits the profiles' max_seq_length of 2,048 tokens.
 MAX_EXAMPLE_CHARS = 3600
-
-
-class TargetsError(ValueError):
-    """`--targets` is not of the form code=15,testing=15,..."""
-
-
-def parse_targets(text: str) -> dict[str, int]:
-    targets: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        key, sep, value = part.partition("=")
-        if not sep or key not in DEFAULT_TARGETS or not value.isdigit():
-            raise TargetsError(
-                f"bad target {part!r}: use CATEGORY=N with CATEGORY one of {', '.join(DEFAULT_TARGETS)}"
-            )
-        targets[key] = int(value)
-    return targets
 
 
 @dataclass
@@ -198,13 +183,9 @@ def mine(
 
 def write_jsonl(path: Path, examples: list[wire.Example]) -> None:
     """Atomic: the previous file stays intact until the new one is complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with open_atomic(path) as handle:
         for example in examples:
             handle.write(example.model_dump_json() + "\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def report_json(report: MineReport) -> str:
@@ -230,9 +211,4 @@ def report_json(report: MineReport) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a small text file atomically, beside its final name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    write_atomic(path, text)
