@@ -4,12 +4,12 @@ This test does not use the engine's loader: it reads each `punie.toml` with toml
 project's files into a temporary directory and runs the installed ruff, ty and pytest on it as
 subprocesses, with the command lines punie-tools' runners use and the project's own settings.
 
-What a variant's `expect` means here: the complete set of findings the planted problem adds to
-the clean project, across all three tools — ruff codes (`F401`), ty rule names as ty prints
-them (`invalid-argument-type`), and pytest node ids of failing tests or of test files that fail
-to import (`tests/test_money.py::test_add`, `tests/test_money.py`). The clean project has no
-findings at all, so "new" is simply "found". `reveals` names the tool a developer would reach
-for first; at least one item of `expect` must come from it (`none`: `expect` is empty).
+A variant's findings are ruff codes (`F401`), ty rule names as ty prints them
+(`invalid-argument-type`) and pytest node ids of failing tests or of test files that fail to
+import (`tests/test_money.py::test_add`, `tests/test_money.py`). The clean project has none, so
+every finding is new. `expect` is exactly what the `reveals` tool reports (empty for `none`);
+the optional `also` lists what the other tools report besides, so `expect` + `also` is the
+complete set of findings the planted problem causes and nothing else may show up.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -34,7 +35,11 @@ import pytest
 import punie_datagen
 
 FILES = Path(punie_datagen.__file__).parent / "workspaces" / "files"
-PROJECTS = sorted(p.name for p in FILES.iterdir() if (p / "punie.toml").is_file()) if FILES.is_dir() else []
+PROJECTS = (
+    sorted(p.name for p in FILES.iterdir() if (p / "punie.toml").is_file())
+    if FILES.is_dir()
+    else []
+)
 
 KINDS = {
     "unused_import", "long_line", "undefined_name", "wrong_return", "bad_argument",
@@ -73,13 +78,17 @@ def clean_files(project: str) -> dict[str, str]:
 
 
 def apply_edits(files: dict[str, str], file: str, edits: list[dict[str, str]]) -> dict[str, str]:
-    """The files with each edit applied in order; every `old` must occur exactly once."""
+    """The files with each edit applied in order; every `old` must occur exactly once.
+
+    An edit applies to `file` unless it names its own (`[[variants.edits]] file = ...`).
+    """
     result = dict(files)
     for edit in edits:
-        text = result[file]
+        target = edit.get("file", file)
+        text = result[target]
         count = text.count(edit["old"])
-        assert count == 1, f"{file}: edit matches {count} times: {edit['old']!r}"
-        result[file] = text.replace(edit["old"], edit["new"], 1)
+        assert count == 1, f"{target}: edit matches {count} times: {edit['old']!r}"
+        result[target] = text.replace(edit["old"], edit["new"], 1)
     return result
 
 
@@ -130,6 +139,9 @@ class Findings:
     def all(self) -> set[str]:
         return self.ruff | self.ty | self.failing
 
+    def of(self, tool: str) -> set[str]:
+        return {"ruff": self.ruff, "ty": self.ty, "pytest": self.failing}.get(tool, set())
+
 
 def ruff_codes(root: Path) -> tuple[set[str], str]:
     argv = [_tool("ruff"), "check", "--output-format", "json", "--no-fix", "--no-cache", "."]
@@ -141,7 +153,8 @@ def ruff_codes(root: Path) -> tuple[set[str], str]:
 
 
 def ty_rules(root: Path) -> tuple[set[str], str]:
-    argv = [_tool("ty"), "check", "--output-format", "gitlab", "--no-progress", "--color", "never", "."]  # fmt: skip
+    argv = [_tool("ty"), "check", "--output-format", "gitlab", "--no-progress", "--color", "never"]
+    argv.append(".")
     done = _run(argv, root)
     assert done.returncode in (0, 1), done.stderr
     found = json.loads(done.stdout or "[]")
@@ -151,18 +164,17 @@ def ty_rules(root: Path) -> tuple[set[str], str]:
 
 def pytest_outcome(root: Path, target: str = ".") -> tuple[set[str], int, str]:
     report = root.parent / f"{root.name}-report.json"
-    argv = [
-        sys.executable, "-m", "pytest", target, "-p", "no:cacheprovider", "-p", "pytest_jsonreport.plugin", f"--rootdir={root}",
-        "--continue-on-collection-errors", "--json-report", f"--json-report-file={report}",
-        "-q", "--color=no",
-    ]  # fmt: skip
+    argv = [sys.executable, "-m", "pytest", target, f"--rootdir={root}", "-q", "--color=no"]
+    argv += ["-p", "no:cacheprovider", "-p", "pytest_jsonreport.plugin"]
+    argv += ["--continue-on-collection-errors", "--json-report", f"--json-report-file={report}"]
     done = _run(argv, root)
     assert done.returncode in (0, 1, 2), done.stdout + done.stderr
     data = json.loads(report.read_text(encoding="utf-8"))
     failing = {t["nodeid"] for t in data.get("tests", []) if t["outcome"] in ("failed", "error")}
     failing |= {c["nodeid"] for c in data.get("collectors", []) if c["outcome"] == "failed"}
     passed = sum(1 for t in data.get("tests", []) if t["outcome"] == "passed")
-    odd = [t["nodeid"] for t in data.get("tests", []) if t["outcome"] not in ("passed", "failed")]
+    outcomes = ("passed", "failed", "error")
+    odd = [t["nodeid"] for t in data.get("tests", []) if t["outcome"] not in outcomes]
     assert not odd, f"tests neither passed nor failed: {odd}"
     return failing - {""}, passed, done.stdout[-3000:]
 
@@ -179,14 +191,22 @@ def findings(root: Path) -> Findings:
 @cache
 def clean_passed(project: str) -> int:
     """How many tests the clean project passes (run once per project, in a fresh folder)."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="ws-clean-") as tmp:
         _, passed, _ = pytest_outcome(materialise(clean_files(project), Path(tmp) / "w"))
     return passed
 
 
 # --------------------------------------------------------------------------- static checks
+
+
+def _tool_of(item: str) -> str:
+    """Which tool reports a finding, by its shape."""
+    if RUFF_CODE.match(item):
+        return "ruff"
+    if ".py" in item:
+        return "pytest"
+    assert TY_RULE.match(item), f"not a ruff code, ty rule or test id: {item!r}"
+    return "ty"
 
 
 def _own_modules(files: dict[str, str]) -> set[str]:
@@ -253,16 +273,10 @@ def test_variants_are_well_formed_and_combine(project: str) -> None:
         assert variant["kind"] in KINDS, variant["name"]
         assert variant["reveals"] in REVEALS, variant["name"]
         assert variant["file"] in files, variant["name"]
-        expect = variant["expect"]
-        for item in expect:
-            assert RUFF_CODE.match(item) or TY_RULE.match(item) or ".py" in item, item
-        tools = {
-            "ruff": any(RUFF_CODE.match(i) for i in expect),
-            "ty": any(TY_RULE.match(i) for i in expect),
-            "pytest": any(".py" in i for i in expect),
-            "none": not expect,
-        }
-        assert tools[variant["reveals"]], f"{variant['name']}: `reveals` shows nothing of `expect`"
+        reveals, expect, also = variant["reveals"], variant["expect"], variant.get("also", [])
+        assert bool(expect) == (reveals != "none"), f"{variant['name']}: `expect` vs `reveals`"
+        assert all(_tool_of(i) == reveals for i in expect), f"{variant['name']}: `expect`"
+        assert all(_tool_of(i) != reveals for i in also), f"{variant['name']}: `also`"
         apply_edits(files, variant["file"], variant["edits"])
     # Any two variants can be planted together (the second's edits still match exactly once).
     for first, second in combinations(variants, 2):
@@ -288,7 +302,9 @@ def test_variant_shows_exactly_what_it_expects(tmp_path: Path, project: str, var
     entry = next(v for v in spec(project)["variants"] if v["name"] == variant)
     files = apply_edits(clean_files(project), entry["file"], entry["edits"])
     found = findings(materialise(files, tmp_path / "w"))
-    assert found.all == set(entry["expect"]), f"found {sorted(found.all)}\n{found.detail}"
+    message = f"found {sorted(found.all)}\n{found.detail}"
+    assert found.of(entry["reveals"]) == set(entry["expect"]), message
+    assert found.all == {*entry["expect"], *entry.get("also", [])}, message
 
 
 FEATURES = [(p, f["name"]) for p in PROJECTS for f in spec(p).get("features", [])]
@@ -304,7 +320,7 @@ def test_feature_test_fails_before_and_passes_after(
     assert entry["spec"].strip()
     files[entry["test_file"]] = entry["test"]
     before = materialise(files, tmp_path / "before")
-    failing, passed, text = pytest_outcome(before, entry["test_file"])
+    failing, _, text = pytest_outcome(before, entry["test_file"])
     assert failing and all(f.startswith(entry["test_file"]) for f in failing), text
     files[entry["file"]] += entry["implementation"]
     found = findings(materialise(files, tmp_path / "after"))
@@ -336,5 +352,7 @@ def test_every_kind_is_planted_in_three_projects() -> None:
     for project in PROJECTS:
         for variant in spec(project).get("variants", []):
             projects_of.setdefault(variant["kind"], set()).add(project)
-    thin = {k: sorted(projects_of.get(k, ())) for k in REQUIRED_KINDS if len(projects_of.get(k, ())) < 3}
+    thin = {
+        k: sorted(projects_of.get(k, ())) for k in REQUIRED_KINDS if len(projects_of.get(k, ())) < 3
+    }
     assert not thin, thin
