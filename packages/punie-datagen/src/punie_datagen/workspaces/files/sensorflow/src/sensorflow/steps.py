@@ -1,4 +1,5 @@
-"""Pipeline steps: each takes readings and returns new readings.
+"""Pipeline steps, each taking readings and returning new readings, and the trend
+helpers built on them (alerts, daily extremes, stale sensors).
 
 Steps never change their input list. They keep the input order unless they say
 otherwise, and they treat each sensor separately.
@@ -9,8 +10,8 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from sensorflow.readings import Reading
 
@@ -173,3 +174,110 @@ def rolling_mean(window: int) -> Step:
         return sorted(smoothed)
 
     return step
+
+
+def normalise(readings: list[Reading]) -> list[Reading]:
+    """Scale each sensor's values to 0..1 between its own lowest and highest.
+
+    A sensor whose values are all equal gets 0.0 everywhere; units become "".
+    """
+    scaled: list[Reading] = []
+    for group in by_sensor(drop_missing(readings)).values():
+        values = [r.value for r in group if r.value is not None]
+        low, high = min(values), max(values)
+        span = high - low
+        for r in group:
+            assert r.value is not None
+            share = 0.0 if span == 0 else (r.value - low) / span
+            scaled.append(replace(r, value=round(share, 3), unit=""))
+    return sorted(scaled)
+
+
+def differences(readings: list[Reading]) -> list[Reading]:
+    """Each value minus the one before it; every sensor's first reading is dropped."""
+    changes: list[Reading] = []
+    for group in by_sensor(drop_missing(readings)).values():
+        for before, after in zip(group, group[1:], strict=False):
+            assert before.value is not None and after.value is not None
+            changes.append(replace(after, value=round(after.value - before.value, 3)))
+    return sorted(changes)
+
+
+def rate_of_change(per_minutes: int) -> Step:
+    """A step giving each sensor's change per `per_minutes` since its last reading."""
+    if per_minutes <= 0:
+        raise ValueError("per_minutes must be positive")
+
+    def step(readings: list[Reading]) -> list[Reading]:
+        rates: list[Reading] = []
+        for group in by_sensor(drop_missing(readings)).values():
+            for before, after in zip(group, group[1:], strict=False):
+                assert before.value is not None and after.value is not None
+                minutes = (after.at - before.at) / timedelta(minutes=1)
+                if minutes == 0:
+                    continue
+                change = (after.value - before.value) * per_minutes / minutes
+                rates.append(replace(after, value=round(change, 3)))
+        return sorted(rates)
+
+    return step
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A period in which a sensor stayed above its limit."""
+
+    sensor: str
+    start: datetime
+    end: datetime | None
+    peak: float
+
+
+def alerts(readings: list[Reading], limit: float, clear: float) -> list[Alert]:
+    """Periods above `limit`, each ending when a value falls to `clear` or below.
+
+    `clear` below `limit` keeps a value hovering at the limit from raising an alert on
+    every reading. An alert still open at the last reading has no end.
+    """
+    if clear > limit:
+        raise ValueError("clear must not be above limit")
+    found: list[Alert] = []
+    for sensor, group in by_sensor(drop_missing(readings)).items():
+        start: datetime | None = None
+        peak = 0.0
+        for r in group:
+            assert r.value is not None
+            if start is None and r.value > limit:
+                start, peak = r.at, r.value
+            elif start is not None and r.value <= clear:
+                found.append(Alert(sensor, start, r.at, peak))
+                start = None
+            elif start is not None:
+                peak = max(peak, r.value)
+        if start is not None:
+            found.append(Alert(sensor, start, None, peak))
+    return sorted(found, key=lambda alert: (alert.start, alert.sensor))
+
+
+def daily_extremes(
+    readings: list[Reading],
+) -> dict[tuple[str, date], tuple[float, float]]:
+    """The lowest and highest value of each sensor on each day."""
+    extremes: dict[tuple[str, date], tuple[float, float]] = {}
+    for r in drop_missing(readings):
+        assert r.value is not None
+        key = (r.sensor, r.at.date())
+        low, high = extremes.get(key, (r.value, r.value))
+        extremes[key] = (min(low, r.value), max(high, r.value))
+    return dict(sorted(extremes.items()))
+
+
+def stale_sensors(
+    readings: list[Reading], now: datetime, max_age: timedelta
+) -> list[str]:
+    """Sensors whose latest value is older than `max_age` at `now`, by id."""
+    latest: dict[str, datetime] = {}
+    for r in drop_missing(readings):
+        if r.sensor not in latest or r.at > latest[r.sensor]:
+            latest[r.sensor] = r.at
+    return sorted(sensor for sensor, at in latest.items() if now - at > max_age)
