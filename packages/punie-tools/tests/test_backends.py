@@ -148,9 +148,11 @@ def test_allow_list_is_configurable(ws: Path) -> None:
 def test_command_args_cannot_escape(ws: Path) -> None:
     b = LocalBackend(ws)
     for args in (["/etc/passwd"], ["../outside/secret.txt"], ["link_out/secret.txt"],
-                 ["--files-from=/etc/passwd"], ["link_out"]):  # fmt: skip
+                 ["link_out"], ["-n", "--", "/etc/passwd"]):  # fmt: skip
         with pytest.raises(WorkspaceEscapeError):
             b.run_command("cat", args)
+    with pytest.raises(CommandNotAllowedError, match="--files-from is not allowed"):
+        b.run_command("cat", ["--files-from=/etc/passwd"])
     # grep's pattern is not a path, so a leading slash is fine there
     assert b.run_command("grep", ["-c", "/", "notes.txt"]) == "0\n[exit status 1]"
 

@@ -68,10 +68,8 @@ def test_ruff_missing_path_is_tool_error(fixture_projects: Path) -> None:
     result = ruff_check("no_such_dir", cwd=fixture_projects / "ruff_project")
 
     assert result.success is False
-    assert result.tool_error == (
-        f"cannot run ruff: 'no_such_dir' does not exist in "
-        f"{str(fixture_projects / 'ruff_project')!r}"
-    )
+    assert result.tool_error == "cannot run ruff: 'no_such_dir' does not exist in the workspace"
+    assert str(fixture_projects) not in result.tool_error  # no host path
 
 
 def test_ruff_missing_cwd_is_tool_error(tmp_path: Path) -> None:
@@ -228,12 +226,15 @@ def test_pytest_timeout_kills_the_whole_process_group(
     )
 
     started = time.monotonic()
-    result = pytest_run("tests/test_slow.py", cwd=project, timeout=3.0)
+    result = pytest_run("tests/test_slow.py", cwd=project, timeout=8.0)
     elapsed = time.monotonic() - started
 
     assert result.success is False
-    assert result.tool_error == "pytest timed out after 3 s and was stopped"
-    assert elapsed < 20
+    assert result.tool_error == (
+        "pytest timed out after 8 s and was stopped while running tests/test_slow.py::test_slow"
+    )
+    assert [f.test_id for f in result.failures] == ["tests/test_slow.py::test_slow"]
+    assert elapsed < 25
     child = int(pid_file.read_text())
     assert _gone(child), f"grandchild {child} survived the timeout"
 
