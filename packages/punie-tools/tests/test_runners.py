@@ -226,15 +226,15 @@ def test_pytest_timeout_kills_the_whole_process_group(
     )
 
     started = time.monotonic()
-    result = pytest_run("tests/test_slow.py", cwd=project, timeout=8.0)
+    result = pytest_run("tests/test_slow.py", cwd=project, timeout=20.0)
     elapsed = time.monotonic() - started
 
     assert result.success is False
     assert result.tool_error == (
-        "pytest timed out after 8 s and was stopped while running tests/test_slow.py::test_slow"
+        "pytest timed out after 20 s and was stopped while running tests/test_slow.py::test_slow"
     )
     assert [f.test_id for f in result.failures] == ["tests/test_slow.py::test_slow"]
-    assert elapsed < 25
+    assert elapsed < 40
     child = int(pid_file.read_text())
     assert _gone(child), f"grandchild {child} survived the timeout"
 
@@ -317,3 +317,71 @@ def test_pytest_failure_text_is_the_same_on_every_run(
     )
     messages = {pytest_run("tests", cwd=tmp_path).failures[0].message for _ in range(4)}
     assert len(messages) == 1, messages
+
+
+# --------------------------------------------------------------------------- paths and pytest options
+
+
+@pytest.mark.parametrize(
+    ("path", "needle"),
+    [
+        ("/etc/hostname", "absolute"),
+        ("../../other/src", "outside the workspace"),
+        ("-rf", "starting with '-'"),
+        ("src/--co", "starting with '-'"),
+        ("link_out", "outside the workspace"),
+    ],
+)
+def test_runners_refuse_paths_outside_cwd(
+    fresh_project: Callable[[str], Path], tmp_path: Path, path: str, needle: str
+) -> None:
+    project = fresh_project("pytest_project")
+    (tmp_path / "elsewhere").mkdir()
+    (project / "link_out").symlink_to(tmp_path / "elsewhere")
+    for run in (typecheck, ruff_check, pytest_run):
+        result = run(path, cwd=project)
+        assert result.success is False
+        assert result.tool_error is not None and needle in result.tool_error, result.tool_error
+        assert str(tmp_path) not in result.tool_error
+
+
+def test_pytest_node_id_runs_one_test(fixture_projects: Path) -> None:
+    result = pytest_run(
+        "tests/test_problems.py::test_add_wrong", cwd=fixture_projects / "pytest_project"
+    )
+    assert result.tool_error is None
+    assert (result.total, result.failed) == (1, 1)
+    assert [f.test_id for f in result.failures] == ["tests/test_problems.py::test_add_wrong"]
+
+
+def test_pytest_options_go_through_the_allow_list(fixture_projects: Path) -> None:
+    project = fixture_projects / "pytest_project"
+    picked = pytest_run("tests", cwd=project, options=["-k", "add_wrong or test_ok"])
+    assert picked.tool_error is None
+    assert {f.test_id for f in picked.failures} == {
+        "tests/test_problems.py::test_add_wrong",
+        "tests/test_broken_import.py",
+    }
+    first = pytest_run("tests/test_problems.py", cwd=project, options=["-x"])
+    assert first.failed + first.errors == 1
+    for bad in (["-p", "no:json_report"], ["--rootdir=/"], ["--junit=x.xml"], ["tests"],
+                ["--ignore=/etc"], "-x"):  # fmt: skip
+        refused = pytest_run("tests", cwd=project, options=bad)  # ty: ignore[invalid-argument-type]
+        assert refused.tool_error is not None and refused.total == 0, bad
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan")])
+def test_timeout_must_be_positive(fixture_projects: Path, timeout: float) -> None:
+    for run in (typecheck, ruff_check, pytest_run):
+        with pytest.raises(ValueError, match="timeout"):
+            run(".", cwd=fixture_projects / "pytest_project", timeout=timeout)
+
+
+def test_pytest_failure_texts_hold_no_host_path(fresh_project: Callable[[str], Path]) -> None:
+    project = fresh_project("pytest_project")
+    (project / "tests" / "test_where.py").write_text(
+        "import os\n\ndef test_where():\n    assert False, os.getcwd() + ' ' + __file__\n"
+    )
+    result = pytest_run("tests/test_where.py", cwd=project)
+    assert result.failures[0].message.splitlines()[0] == "AssertionError: . tests/test_where.py"
+    assert str(project) not in result.model_dump_json()

@@ -142,6 +142,12 @@ def _refusal(program: str, spec: CommandSpec, option: str) -> str:
     if why:
         return f"{program} option {option} is not allowed: {why}"
     if option.startswith("--"):
+        refused = sorted(n for n in spec.refused if n.startswith(option))
+        if refused:
+            return (
+                f"{program} option {option} is not allowed: it abbreviates {refused[0]}, "
+                f"which is not allowed ({spec.refused[refused[0]]})"
+            )
         longer = sorted(
             n for n in (*spec.flags, *spec.values, *spec.optional) if n.startswith(option)
         )

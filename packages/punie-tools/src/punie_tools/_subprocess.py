@@ -33,7 +33,7 @@ __all__ = [
     "time_left",
 ]
 
-DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024
+DEFAULT_MAX_OUTPUT = 32 * 1024 * 1024
 """Bytes of stdout + stderr read from one subprocess before it is killed (memory bound)."""
 
 
@@ -182,6 +182,10 @@ def _wait_exit(proc: subprocess.Popen[bytes], deadline: float) -> bool:
                         return False
             finally:
                 os.close(pidfd)
+            # The leader has exited but is not reaped yet, so its pid (the group id) cannot be
+            # reused: end whatever it left running in its group, then reap it.
+            with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             return True
     try:

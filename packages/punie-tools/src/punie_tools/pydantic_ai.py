@@ -7,10 +7,13 @@ the six tools one by one, returning the typed results. Both are plain `FunctionT
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
+from punie_tools.confine import SandboxUnavailableError
 from punie_tools.sandbox import Sandbox, SandboxLimits, run_code
 from punie_tools.wire import EXECUTE_CODE_TOOL, format_tool_output
 
@@ -66,4 +69,27 @@ def direct_toolset(
 ) -> FunctionToolset[Any]:
     """A toolset with the six tools as separate functions returning typed results."""
     target = _backend(workspace, backend)
-    return _function_toolset()([getattr(target, name) for name in TOOL_NAMES], id="punie-tools")
+    tools = [_retrying(getattr(target, name)) for name in TOOL_NAMES]
+    return _function_toolset()(tools, id="punie-tools")
+
+
+# Mistakes the model can fix by calling again differently: a path outside the workspace, a
+# command or option that is not allowed, a file that does not exist.
+_RETRYABLE = (PermissionError, FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
+def _retrying(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method` with the model's mistakes turned into pydantic-ai's `ModelRetry`, so the run
+    goes on and the model sees the message, instead of the whole run failing."""
+    from pydantic_ai import ModelRetry
+
+    @functools.wraps(method)
+    def tool(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except SandboxUnavailableError:
+            raise  # the host's problem: retrying cannot help
+        except _RETRYABLE as exc:
+            raise ModelRetry(str(exc)) from exc
+
+    return tool

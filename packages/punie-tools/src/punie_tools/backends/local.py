@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from punie_tools._subprocess import DEFAULT_MAX_OUTPUT, find_executable, run_confined, time_left
@@ -113,6 +113,18 @@ def format_command_output(
     return text
 
 
+@contextlib.contextmanager
+def _no_host_paths(path: object) -> Iterator[None]:
+    """Re-raise an OS error about `path` without the host path the OS put in its message."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        shown = repr(path) if len(repr(path)) <= 200 else f"a path of {len(str(path))} characters"
+        raise type(exc)(f"cannot access {shown}: {exc.strerror or type(exc).__name__}") from None
+
+
 class LocalBackend:
     """Tools on `workspace`, a directory of this machine; every path is confined to it."""
 
@@ -159,6 +171,10 @@ class LocalBackend:
 
     def read_file(self, path: str) -> str:
         """Return the text of a workspace file."""
+        with _no_host_paths(path):
+            return self._read_file(path)
+
+    def _read_file(self, path: str) -> str:
         full = resolve_in_workspace(self.workspace, path)
         if full.is_dir():
             raise IsADirectoryError(f"{path!r} is a directory; use run_command('ls', [{path!r}])")
@@ -174,6 +190,10 @@ class LocalBackend:
 
     def write_file(self, path: str, content: str) -> str:
         """Create or replace a workspace file with `content`; returns a short confirmation."""
+        with _no_host_paths(path):
+            return self._write_file(path, content)
+
+    def _write_file(self, path: str, content: str) -> str:
         if not isinstance(content, str):
             raise TypeError(f"content must be a str, not {type(content).__name__}")
         full = resolve_in_workspace(self.workspace, path)
@@ -204,6 +224,10 @@ class LocalBackend:
         self, command: str, args: list[str] | None = None, cwd: str | None = None
     ) -> str:
         """Run an allowed program without a shell; returns its output (+ `[exit status N]`)."""
+        with _no_host_paths(cwd):
+            return self._run_command(command, args, cwd)
+
+    def _run_command(self, command: str, args: list[str] | None, cwd: str | None) -> str:
         argv_args = list(args or [])
         workdir = resolve_in_workspace(self.workspace, cwd or ".", what="cwd")
         if not workdir.is_dir():
