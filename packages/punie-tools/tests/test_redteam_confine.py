@@ -254,7 +254,7 @@ ATTACKS: list[Attack] = [
            "1 0"),
     Attack("pytest test double-forks a daemon and hangs",
            _test_file("if os.fork() == 0:\n    os.setsid()\n    os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(300)  # @MARKER@'])\ntime.sleep(300)"),
-           "while running", limits=LIMITS.model_copy(update={"tool_timeout": 8.0})),
+           "while running", limits=LIMITS.model_copy(update={"tool_timeout": 20.0})),
     Attack("pytest test escapes by killing nothing: sends signals to host pids",
            _test_file("import signal\nfor p in range(2, 400):\n    try:\n        os.kill(p, 0)\n    except OSError:\n        pass\nassert os.getpid() < 100"),
            "1 0"),

@@ -216,12 +216,12 @@ def test_pytest_timeout_kills_the_whole_process_group(
     fresh_project: Callable[[str], Path],
 ) -> None:
     project = fresh_project("pytest_project")
-    pid_file = project / "child.pid"
+    marker = f"punie-grandchild-{os.getpid()}-{time.monotonic_ns()}"
     (project / "tests" / "test_slow.py").write_text(
         "import subprocess, sys, time\n"
         "def test_slow():\n"
-        "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
-        f"    open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)  # {marker}'],\n"
+        "                     start_new_session=True)\n"
         "    time.sleep(120)\n"
     )
 
@@ -235,22 +235,27 @@ def test_pytest_timeout_kills_the_whole_process_group(
     )
     assert [f.test_id for f in result.failures] == ["tests/test_slow.py::test_slow"]
     assert elapsed < 40
-    child = int(pid_file.read_text())
-    assert _gone(child), f"grandchild {child} survived the timeout"
+    assert _gone_by_marker(marker), "the grandchild (its own session) survived the timeout"
 
 
-def _gone(pid: int, wait: float = 10.0) -> bool:
-    """True once `pid` no longer runs (dead or a zombie waiting for init to reap it)."""
+def _gone_by_marker(marker: str, wait: float = 10.0) -> bool:
+    """True once no process of this host has `marker` in its command line (pids inside the
+    sandbox are another namespace's, so the test looks for the command line instead)."""
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError, IndexError):
+    while True:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if marker.encode() in (entry / "cmdline").read_bytes():
+                        alive.append(entry.name)
+                except OSError:
+                    pass
+        if not alive:
             return True
-        if state in ("Z", "X"):
-            return True
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.1)
-    return False
 
 
 # --------------------------------------------------------------------------- all three

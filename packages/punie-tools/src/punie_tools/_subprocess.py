@@ -15,7 +15,7 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,7 +215,7 @@ _RUN_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar(
 
 
 @contextlib.contextmanager
-def run_deadline(seconds: float | None) -> Iterator[None]:
+def run_deadline(seconds: float | None) -> Generator[None]:
     """Within the block, every tool call counts against one wall-clock limit of `seconds`.
 
     The sandbox sets it around one `run_code` run; the runners and `LocalBackend` read it

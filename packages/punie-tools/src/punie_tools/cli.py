@@ -213,13 +213,17 @@ def check_command(
     python: PythonOpt = None,
 ) -> None:
     """Run ty, ruff and pytest on PATH (concurrently) and show all three results."""
-    opts = {"cwd": cwd, "unconfined": unconfined}
     with ThreadPoolExecutor(max_workers=3) as pool:
-        ty_future = pool.submit(typecheck, path, timeout=timeout or 60.0, **opts)
-        ruff_future = pool.submit(ruff_check, path, timeout=timeout or 60.0, **opts)
-        pytest_future = pool.submit(
-            pytest_run, path, timeout=timeout or 120.0, python=python, **opts
+        ty_future = pool.submit(
+            typecheck, path, cwd=cwd, timeout=timeout or 60.0, unconfined=unconfined
         )
+        ruff_future = pool.submit(
+            ruff_check, path, cwd=cwd, timeout=timeout or 60.0, unconfined=unconfined
+        )
+        pytest_future = pool.submit(
+            pytest_run, path, cwd=cwd, timeout=timeout or 120.0, python=python,
+            unconfined=unconfined,
+        )  # fmt: skip
         results: dict[str, AnyResult] = {
             "typecheck": ty_future.result(),
             "ruff": ruff_future.result(),

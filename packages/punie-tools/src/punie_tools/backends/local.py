@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path, PurePosixPath
 
 from punie_tools._subprocess import DEFAULT_MAX_OUTPUT, find_executable, run_confined, time_left
@@ -114,7 +114,7 @@ def format_command_output(
 
 
 @contextlib.contextmanager
-def _no_host_paths(path: object) -> Iterator[None]:
+def _no_host_paths(path: object) -> Generator[None]:
     """Re-raise an OS error about `path` without the host path the OS put in its message."""
     try:
         yield
