@@ -330,7 +330,7 @@ def test_pytest_failure_text_is_the_same_on_every_run(
 @pytest.mark.parametrize(
     ("path", "needle"),
     [
-        ("/etc/hostname", "absolute"),
+        ("/etc/hostname", "absolute path given is outside the workspace"),
         ("../../other/src", "outside the workspace"),
         ("-rf", "starting with '-'"),
         ("src/--co", "starting with '-'"),
@@ -348,6 +348,15 @@ def test_runners_refuse_paths_outside_cwd(
         assert result.success is False
         assert result.tool_error is not None and needle in result.tool_error, result.tool_error
         assert str(tmp_path) not in result.tool_error
+
+
+def test_absolute_paths_inside_cwd_are_accepted(fixture_projects: Path) -> None:
+    project = fixture_projects / "ruff_project"
+    result = ruff_check(str(project / "pkg" / "messy.py"), cwd=project)
+    assert [(v.file, v.code) for v in result.violations] == [
+        ("pkg/messy.py", "F401"),
+        ("pkg/messy.py", "E501"),
+    ]
 
 
 def test_pytest_node_id_runs_one_test(fixture_projects: Path) -> None:

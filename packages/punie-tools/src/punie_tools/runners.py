@@ -120,8 +120,9 @@ def _scrubber(cwd: str | None) -> Callable[[str], str]:
 def _check_inputs(tool: str, path: PathLike, cwd: PathLike) -> tuple[str, str | None]:
     """(`path` normalised, None) when `path` is inside `cwd` and exists, else (_, why not).
 
-    `path` must be relative, without `..` escapes, no component may start with `-` (it would
-    read as an option), and its real path (after symlinks) must stay inside `cwd`. pytest node
+    `path` must stay inside `cwd` (an absolute path is accepted only there), no component may
+    start with `-` (it would read as an option), and its real path (after symlinks) must stay
+    inside `cwd`. pytest node
     ids (`tests/test_x.py::test_y`) are checked by their file part.
     """
     if not isinstance(path, str | os.PathLike):
@@ -133,14 +134,19 @@ def _check_inputs(tool: str, path: PathLike, cwd: PathLike) -> tuple[str, str | 
     if not workdir.is_dir():
         return "", f"cannot run {tool}: the working directory (cwd) does not exist"
     file_part, sep, node = text.partition("::") if tool == "pytest" else (text, "", "")
+    root_real = os.path.realpath(workdir)
+    if os.path.isabs(file_part):  # accepted only when it names something inside `cwd`
+        real_abs = os.path.realpath(file_part)
+        if real_abs != root_real and not real_abs.startswith(root_real.rstrip(os.sep) + os.sep):
+            return "", f"cannot run {tool}: the absolute path given is outside the workspace"
+        file_part = os.path.relpath(real_abs, root_real)
+        text = file_part + sep + node
     pure = PurePosixPath(file_part or ".")
-    if pure.is_absolute() or file_part.startswith("~") or os.path.isabs(file_part):
-        return "", (
-            f"cannot run {tool}: the path is absolute; give a path relative to the workspace"
-        )
+    if file_part.startswith("~"):
+        return "", f"cannot run {tool}: {text!r} is not a path relative to the workspace"
     if any(part.startswith("-") for part in pure.parts):
         return "", f"cannot run {tool}: {text!r} has a component starting with '-'"
-    root = Path(os.path.realpath(workdir))
+    root = Path(root_real)
     real = Path(os.path.realpath(workdir.joinpath(*pure.parts)))
     if real != root and not real.is_relative_to(root):
         return "", f"cannot run {tool}: {text!r} is outside the workspace"
