@@ -10,6 +10,7 @@ Run: `python benchmarks/tool_overhead.py [--runs N]`.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -21,6 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from punie_tools import pytest_run, ruff_check, typecheck
+from punie_tools._subprocess import run_confined
+from punie_tools.confine import Policy, base_env
 from punie_tools.runners import pytest_command, pytest_env, ruff_command, typecheck_command
 
 TARGET = 1.10
@@ -84,6 +87,23 @@ def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def sandbox_fixed_cost(project: Path, runs: int = 21) -> str:
+    """The sandbox's own cost on this machine now: `true` confined vs raw, interleaved."""
+    true = shutil.which("true") or "/bin/true"
+    policy = Policy(project, env=base_env())
+    raw_t: list[float] = []
+    boxed_t: list[float] = []
+    for _ in range(runs):
+        raw_t.append(timed(lambda: subprocess.run([true], cwd=project, check=False)))
+        boxed_t.append(timed(lambda: run_confined([true], policy=policy, timeout=30, cwd=project)))
+    raw_ms = statistics.median(raw_t) * 1000
+    boxed_ms = statistics.median(boxed_t) * 1000
+    return (
+        f"fixed cost of the OS sandbox now: `true` raw {raw_ms:.1f} ms, confined "
+        f"{boxed_ms:.1f} ms (+{boxed_ms - raw_ms:.1f} ms per call; median of {runs})"
+    )
 
 
 def main() -> None:
@@ -156,6 +176,7 @@ def main() -> None:
                 name, str(n), f"{raw_med * 1000:.1f}", f"{typed_med * 1000:.1f}", f"{ratio:.3f}", ok
             )
         console.print(table)
+        console.print(sandbox_fixed_cost(project))
         for name, _, _, command in cases:
             console.print(f"[dim]{name}: {command}[/]", highlight=False)
 
