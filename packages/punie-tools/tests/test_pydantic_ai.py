@@ -138,3 +138,28 @@ def test_direct_tool_errors_are_retries_not_crashes(tmp_path: Path) -> None:
     assert agent.run_sync("read the notes").output == "alpha\nbeta\ngamma\n"
     assert "WorkspaceEscapeError: path '../secret.txt' contains '..'" in feedback[0]
     assert "FileNotFoundError: no such file in the workspace: 'missing.txt'" in feedback[1]
+
+
+def test_direct_toolset_lets_the_model_retry_an_escape(tmp_path: Path) -> None:
+    ws = materialise("shop", tmp_path / "ws")
+    answers: list[str] = []
+
+    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        answers[:] = [
+            str(part.content)
+            for m in messages
+            if isinstance(m, ModelRequest)
+            for part in m.parts
+            if getattr(part, "tool_name", None) == "read_file"  # a return or a retry prompt
+        ]
+        if not answers:
+            return ModelResponse(parts=[ToolCallPart("read_file", {"path": "../outside.txt"})])
+        if len(answers) == 1:
+            return ModelResponse(parts=[ToolCallPart("read_file", {"path": "notes.txt"})])
+        return ModelResponse(parts=[TextPart("done")])
+
+    agent = Agent(FunctionModel(model), toolsets=[direct_toolset(ws)])
+    assert agent.run_sync("read it").output == "done"  # the escape did not end the run
+    assert "'..'" in answers[0] and "inside the workspace" in answers[0]
+    assert str(ws) not in answers[0]
+    assert answers[1] == "alpha\nbeta\ngamma\n"

@@ -6,6 +6,7 @@ problems (missing script, workspace not a directory).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,23 @@ def run_command(
     tool_timeout: Annotated[
         float, typer.Option("--tool-timeout", min=0.1, help="Seconds per tool call.")
     ] = 60.0,
+    deadline: Annotated[
+        float,
+        typer.Option(
+            "--deadline", min=0.1, help="Wall-clock seconds for the whole run, tool calls included."
+        ),
+    ] = 300.0,
+    unconfined: Annotated[
+        bool,
+        typer.Option(
+            "--unconfined",
+            help="Run the tools' subprocesses without the OS sandbox (explicit opt-out).",
+        ),
+    ] = False,
+    pytest_python: Annotated[
+        str | None,
+        typer.Option("--pytest-python", help="Interpreter that runs pytest (the project's venv)."),
+    ] = None,
 ) -> None:
     """Run SCRIPT in the Monty sandbox against --workspace (local backend); print its output."""
     from punie_tools.sandbox import SandboxLimits, run_code
@@ -41,11 +59,29 @@ def run_command(
         typer.echo(f"error: workspace {str(workspace)!r} is not a directory", err=True)
         raise typer.Exit(2)
     code = script.read_text(encoding="utf-8")
+    limits = SandboxLimits(timeout=timeout, tool_timeout=tool_timeout, deadline=deadline)
     record = run_code(
-        code, workspace, limits=SandboxLimits(timeout=timeout, tool_timeout=tool_timeout)
+        code, workspace, limits=limits, unconfined=unconfined, pytest_python=pytest_python
     )
     if as_json:
-        typer.echo(record.model_dump_json(indent=2))
+        try:
+            text = record.model_dump_json(indent=2)
+        except ValueError as exc:  # never a traceback instead of JSON
+            text = json.dumps(
+                {
+                    "code": code,
+                    "stdout": record.stdout,
+                    "error": {
+                        "kind": "crash",
+                        "message": f"the record could not be serialised: {exc}",
+                        "line": None,
+                    },
+                    "calls": [],
+                    "duration": record.duration,
+                },
+                indent=2,
+            )
+        typer.echo(text)
     else:
         sys.stdout.write(record.stdout)
         sys.stdout.flush()

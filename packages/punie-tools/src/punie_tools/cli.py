@@ -40,6 +40,22 @@ CwdOpt = Annotated[
     Path,
     typer.Option("--cwd", help="Directory the tool runs in (the workspace).", file_okay=False),
 ]
+UnconfinedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unconfined",
+        help="Run the tools without the OS sandbox (bubblewrap / sandbox-exec). Explicit "
+        "opt-out: without it, a machine with no working OS sandbox gets a tool error.",
+    ),
+]
+PythonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--python",
+        help="Interpreter that runs pytest: the project's own venv (needs pytest and "
+        "pytest-json-report). Default: $PUNIE_PYTEST_PYTHON, else the one running punie-tools.",
+    ),
+]
 
 
 def _exit_code(results: list[AnyResult]) -> int:
@@ -162,9 +178,11 @@ def typecheck_command(
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = None,
     cwd: CwdOpt = Path("."),
+    unconfined: UnconfinedOpt = False,
 ) -> None:
     """Type-check PATH with ty."""
-    _finish({"typecheck": typecheck(path, cwd=cwd, timeout=timeout or 60.0)}, as_json)
+    result = typecheck(path, cwd=cwd, timeout=timeout or 60.0, unconfined=unconfined)
+    _finish({"typecheck": result}, as_json)
 
 
 @app.command("ruff")
@@ -173,9 +191,12 @@ def ruff_command(
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = None,
     cwd: CwdOpt = Path("."),
+    unconfined: UnconfinedOpt = False,
 ) -> None:
     """Lint PATH with ruff check."""
-    _finish({"ruff": ruff_check(path, cwd=cwd, timeout=timeout or 60.0)}, as_json)
+    _finish(
+        {"ruff": ruff_check(path, cwd=cwd, timeout=timeout or 60.0, unconfined=unconfined)}, as_json
+    )
 
 
 @app.command("pytest")
@@ -184,9 +205,34 @@ def pytest_command(
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = None,
     cwd: CwdOpt = Path("."),
+    unconfined: UnconfinedOpt = False,
+    python: PythonOpt = None,
+    keyword: Annotated[
+        str | None, typer.Option("-k", help="Only tests matching this expression.")
+    ] = None,
+    marker: Annotated[
+        str | None, typer.Option("-m", help="Only tests matching this mark expression.")
+    ] = None,
+    exitfirst: Annotated[bool, typer.Option("-x", help="Stop at the first failure.")] = False,
+    maxfail: Annotated[
+        int | None, typer.Option("--maxfail", min=1, help="Stop after N failures.")
+    ] = None,
 ) -> None:
-    """Run the tests under PATH with pytest."""
-    _finish({"pytest": pytest_run(path, cwd=cwd, timeout=timeout or 120.0)}, as_json)
+    """Run the tests under PATH (a file, directory or node id FILE::TEST) with pytest."""
+    options: list[str] = []
+    if keyword is not None:
+        options += ["-k", keyword]
+    if marker is not None:
+        options += ["-m", marker]
+    if exitfirst:
+        options.append("-x")
+    if maxfail is not None:
+        options.append(f"--maxfail={maxfail}")
+    result = pytest_run(
+        path, cwd=cwd, timeout=timeout or 120.0, options=options, python=python,
+        unconfined=unconfined,
+    )  # fmt: skip
+    _finish({"pytest": result}, as_json)
 
 
 @app.command("check")
@@ -195,12 +241,21 @@ def check_command(
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = None,
     cwd: CwdOpt = Path("."),
+    unconfined: UnconfinedOpt = False,
+    python: PythonOpt = None,
 ) -> None:
     """Run ty, ruff and pytest on PATH (concurrently) and show all three results."""
     with ThreadPoolExecutor(max_workers=3) as pool:
-        ty_future = pool.submit(typecheck, path, cwd=cwd, timeout=timeout or 60.0)
-        ruff_future = pool.submit(ruff_check, path, cwd=cwd, timeout=timeout or 60.0)
-        pytest_future = pool.submit(pytest_run, path, cwd=cwd, timeout=timeout or 120.0)
+        ty_future = pool.submit(
+            typecheck, path, cwd=cwd, timeout=timeout or 60.0, unconfined=unconfined
+        )
+        ruff_future = pool.submit(
+            ruff_check, path, cwd=cwd, timeout=timeout or 60.0, unconfined=unconfined
+        )
+        pytest_future = pool.submit(
+            pytest_run, path, cwd=cwd, timeout=timeout or 120.0, python=python,
+            unconfined=unconfined,
+        )  # fmt: skip
         results: dict[str, AnyResult] = {
             "typecheck": ty_future.result(),
             "ruff": ruff_future.result(),

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
+from punie_tools.confine import SandboxUnavailableError
 from punie_tools.prompt import SYSTEM_PROMPT
 from punie_tools.sandbox import Sandbox, SandboxLimits, run_code
 from punie_tools.wire import EXECUTE_CODE_TOOL, format_tool_output
@@ -84,6 +85,8 @@ def _retrying(tool: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return tool(*args, **kwargs)
+        except SandboxUnavailableError:
+            raise  # the host's problem (no OS sandbox): retrying cannot help
         except _RETRYABLE as exc:
             raise ModelRetry(f"{type(exc).__name__}: {exc}") from exc
 
