@@ -37,7 +37,9 @@ def test_ruff_json_matches_the_runner(fixture_projects: Path) -> None:
 
 
 def test_ruff_table(fixture_projects: Path) -> None:
-    code, output = _run("ruff", "pkg/messy.py", "--workspace", str(fixture_projects / "ruff_project"))
+    code, output = _run(
+        "ruff", "pkg/messy.py", "--workspace", str(fixture_projects / "ruff_project")
+    )
 
     assert code == 1
     assert "ruff: 2 errors, 0 warnings, 1 fixable" in output

@@ -241,10 +241,9 @@ def _report(result: AnyResult) -> _Report:
             f"{result.fixable_count} fixable",
             ("file", "line", "col", "code", "severity", "fix", "message"),
             [
-                (v.file, str(v.line), str(v.column), v.code, v.severity,
-                 "yes" if v.fixable else "", v.message)
+                (v.file, str(v.line), str(v.column), v.code, v.severity, _yes(v.fixable), v.message)
                 for v in result.violations
-            ],  # fmt: skip
+            ],
         )
     empty = result.tool_error is None and result.total == 0 and not result.failures
     return _Report(
@@ -255,6 +254,10 @@ def _report(result: AnyResult) -> _Report:
         [(f.test_id, f.message) for f in result.failures],
         note="no tests were collected" if empty else "",
     )
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
 
 
 def _status(result: AnyResult) -> str:
@@ -591,9 +594,7 @@ def run_command(
     ] = 10.0,
     tool_timeout: Annotated[
         float,
-        typer.Option(
-            "--tool-timeout", metavar="SECONDS", help="Seconds per tool call."
-        ),
+        typer.Option("--tool-timeout", metavar="SECONDS", help="Seconds per tool call."),
     ] = 60.0,
     deadline: Annotated[
         float,
@@ -607,7 +608,9 @@ def run_command(
     python: PythonOpt = None,
     pytest_python: Annotated[
         str | None,
-        typer.Option("--pytest-python", metavar="PYTHON", hidden=True, help="Old name of --python."),
+        typer.Option(
+            "--pytest-python", metavar="PYTHON", hidden=True, help="Old name of --python."
+        ),
     ] = None,
 ) -> None:
     """Run a code-mode SCRIPT in the Monty sandbox.
@@ -638,9 +641,7 @@ def run_command(
         _progress(f"run: {script} in the sandbox, tools on {os.path.abspath(ws)}"),
         _interrupts_noted() as interrupted,
     ):
-        record = run_code(
-            code, ws, limits=limits, unconfined=unconfined, pytest_python=interpreter
-        )
+        record = run_code(code, ws, limits=limits, unconfined=unconfined, pytest_python=interpreter)
     if interrupted:  # the sandbox reported Ctrl-C as the script's error: it is ours
         raise Interrupted
     if as_json:
