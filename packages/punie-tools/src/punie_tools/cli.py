@@ -18,7 +18,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -201,7 +201,7 @@ def _check_sandbox(unconfined: bool) -> None:
 
 
 @contextmanager
-def _progress(text: str) -> Iterator[None]:
+def _progress(text: str) -> Generator[None]:
     """One line on stderr (a spinner instead on a colour terminal) while the tools run."""
     console = stderr_console()
     if console.is_terminal and color_allowed():
@@ -529,7 +529,7 @@ def check_command(
 
 
 @contextmanager
-def _interrupts_noted() -> Iterator[list[int]]:
+def _interrupts_noted() -> Generator[list[int]]:
     """Note each Ctrl-C (and stop the running tools) before the usual handler raises.
 
     Raised inside a tool call, the interrupt ends the script, but the sandbox records it as
