@@ -93,6 +93,16 @@ WorkspaceOpt = Annotated[
         "folder they can write.",
     ),
 ]
+ScriptWorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        show_default="the current directory",
+        help="The project the script's tools act on (the only folder they can write).",
+    ),
+]
 CwdOpt = Annotated[
     Path | None,
     typer.Option("--cwd", metavar="DIR", hidden=True, help="Deprecated name of --workspace."),
@@ -164,15 +174,19 @@ def _check_path(path: str, workspace: Path, *, node_id: bool = False) -> None:
 
 
 def _check_python(python: str | None, option: str = "--python") -> str | None:
-    """The absolute path of the interpreter for pytest, or None for the default (checked)."""
+    """The absolute path of the interpreter for pytest (`python`, else $PUNIE_PYTEST_PYTHON),
+    or None for the one running punie-tools."""
     if python is None:
         configured = os.environ.get(PYTEST_PYTHON_ENV)
-        if configured and shutil.which(configured) is None:
+        if not configured:
+            return None
+        found = shutil.which(configured)
+        if found is None:
             raise UserError(
                 f"${PYTEST_PYTHON_ENV} {configured}: no such interpreter "
                 f"(fix or unset it, or give {option})"
             )
-        return None
+        return os.path.abspath(found)
     found = shutil.which(python)
     if found is None:
         raise UserError(
@@ -580,7 +594,7 @@ def run_command(
             "functions (see `punie-tools stubs`).",
         ),
     ],
-    workspace: WorkspaceOpt = None,
+    workspace: ScriptWorkspaceOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole ExecutionRecord as JSON.")
     ] = False,
