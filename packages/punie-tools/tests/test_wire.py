@@ -341,6 +341,24 @@ def test_qwen3_coder_variants() -> None:
     assert wire.parse_model_output(bare) == CodeCall(code="q", content="Running it.")
 
 
+def _bare(code: str) -> str:
+    return f"<function=execute_code>\n<parameter=code>\n{code}\n</parameter>\n</function>"
+
+
+def test_bare_calls_only_the_first_runs() -> None:
+    # Qwen3-Coder without the <tool_call> wrapper, twice in one turn: the first call's code
+    # stops at its own </function> (it used to run on into the second call).
+    text = "<think>a</think>Two steps.\n" + _bare("print('</think>')") + "\n" + _bare("b")
+    assert wire.parse_model_output(text) == CodeCall(
+        code="print('</think>')", content="Two steps.", ignored_calls=1
+    )
+    holds_tag = _bare("s = '</function>'")
+    assert wire.parse_model_output(holds_tag + _bare("t")) == CodeCall(
+        code="s = '</function>'", ignored_calls=1
+    )
+    assert wire.parse_model_output(_bare("u") + "\nDone.") == CodeCall(code="u")
+
+
 def test_thinking_is_stripped_only_before_the_call() -> None:
     call = wire.render_hermes("print('</think>')")
     parsed = wire.parse_model_output("<think>a</think>\nb</think> Sure.\n" + call)
@@ -373,6 +391,10 @@ def test_fenced_code_only_when_allowed_and_not_empty() -> None:
     other = "```bash\nls\n```"
     assert wire.parse_model_output(other, allow_fenced=True) == DirectAnswer(text=other)
     assert wire.parse_model_output("prose", allow_fenced=True) == DirectAnswer(text="prose")
+    spaces = "```python\nx = 1  \n```"
+    assert wire.parse_model_output(spaces, allow_fenced=True) == CodeCall(
+        code="x = 1  ", format="fenced"
+    )
     ends_in_x = "```python\nx = X\n```"
     assert wire.parse_model_output(ends_in_x, allow_fenced=True) == CodeCall(
         code="x = X", format="fenced"
