@@ -21,6 +21,14 @@ EQUIVALENT_MUTANTS = {
         "end = text.rfind(_THINK_END, None, limit)",
         "a start of None means 0 to str.rfind",
     ),
+    "punie_tools.wire.hermes.x_render_hermes__mutmut_5": (
+        'arguments = json.dumps({"code": code}, ensure_ascii=None)',
+        "json.dumps only tests ensure_ascii for truth: None acts as False",
+    ),
+    "punie_tools.wire.qwen3_coder.x_parse_qwen3_coder_call__mutmut_99": (
+        "return CodeCall(code=value, )",
+        'CodeCall.format defaults to "qwen3_coder"',
+    ),
     "punie_tools.wire.x_parse_model_output__mutmut_65": (
         'block, after = rest, "XXXX"',
         "`after` only feeds the count of further <tool_call> tags, and 'XXXX' holds none",
@@ -265,6 +273,9 @@ def _xml(inner: str) -> str:
         (_xml("<function=shell>\n<parameter=code>\nx\n</parameter>\n</function>"),
          "unknown function 'shell'; the only tool is execute_code"),
         (_xml("<function=execute_code>\n</function>"), "execute_code call has no <parameter=code>"),
+        (_xml("<function=execute_code></function>"), "execute_code call has no <parameter=code>"),
+        (_xml("<function=execute_code><parameter=code></parameter></function>"),
+         "execute_code was called with empty code"),
         (_xml("<function=execute_code>\n<parameter=cmd>\nls\n</parameter>\n</function>"),
          "unknown parameter 'cmd'; execute_code takes only code"),
         (_xml("<function=execute_code>\n<parameter=code>\nx\n</function>"),
