@@ -179,9 +179,7 @@ def _make_backend(spec: str, **kwargs: Any) -> Backend:
     except (BackendSpecError, BackendUnavailable) as exc:
         raise UserError(f"--backend {spec}: {exc}") from exc
     except Exception as exc:  # loading a model: a missing file, a bad config, no mlx-lm
-        raise UserError(
-            f"--backend {spec}: cannot load it ({type(exc).__name__}: {exc})"
-        ) from exc
+        raise UserError(f"--backend {spec}: cannot load it ({type(exc).__name__}: {exc})") from exc
 
 
 def _load_suite(suite: Path) -> Suite:
@@ -211,8 +209,11 @@ def run_command(
     ] = Path("data/eval/reports/latest"),
     only: Annotated[
         list[str] | None,
-        typer.Option(metavar="ID", help="Run only this query (repeatable; thresholds then "
-                     "do not apply).", show_default="every query"),
+        typer.Option(
+            metavar="ID",
+            help="Run only this query (repeatable; thresholds then do not apply).",
+            show_default="every query",
+        ),
     ] = None,
     turn_limit: Annotated[
         int | None,
@@ -241,9 +242,7 @@ def run_command(
     ] = None,
     no_fail: Annotated[
         bool,
-        typer.Option(
-            "--no-fail", help="Exit 0 when a threshold is missed (errors still exit 2)."
-        ),
+        typer.Option("--no-fail", help="Exit 0 when a threshold is missed (errors still exit 2)."),
     ] = False,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
@@ -454,8 +453,7 @@ def compare(
                     "a": whole(ra, a),
                     "b": whole(rb, b),
                     "queries": [
-                        {"id": i, "a": side(a_by_id.get(i)), "b": side(b_by_id.get(i))}
-                        for i in ids
+                        {"id": i, "a": side(a_by_id.get(i)), "b": side(b_by_id.get(i))} for i in ids
                     ],
                 }
             )
@@ -537,9 +535,9 @@ def heldout(
         str,
         typer.Option(metavar="SPEC", help=BACKEND_HELP + " With --checkpoints: mlx:BASE."),
     ],
-    data: Annotated[
-        Path, typer.Option(metavar="FILE", help="The held-out split (JSONL).")
-    ] = Path("data/phase24/test.jsonl"),
+    data: Annotated[Path, typer.Option(metavar="FILE", help="The held-out split (JSONL).")] = Path(
+        "data/phase24/test.jsonl"
+    ),
     out: Annotated[
         Path,
         typer.Option(
@@ -557,7 +555,9 @@ def heldout(
     limit: Annotated[
         int | None,
         typer.Option(
-            min=1, metavar="N", help="Score N examples spread over the file.",
+            min=1,
+            metavar="N",
+            help="Score N examples spread over the file.",
             show_default="every example",
         ),
     ] = None,

@@ -31,9 +31,7 @@ def check_url(url: str) -> str:
     except (httpx.InvalidURL, TypeError) as exc:
         raise BackendSpecError(f"{url!r} is not a URL ({exc})") from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise BackendSpecError(
-            f"{url!r} is not an http(s) URL (e.g. http://127.0.0.1:8080/v1)"
-        )
+        raise BackendSpecError(f"{url!r} is not an http(s) URL (e.g. http://127.0.0.1:8080/v1)")
     return url
 
 
