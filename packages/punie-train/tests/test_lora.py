@@ -30,7 +30,31 @@ SUMMARY_KEYS = {
     "tokens_per_second",
     "peak_memory_bytes",
     "adapter_bytes",
+    "run_id",
+    "best_by_loss",
 }
+AFTER_QUANTIZE_KEYS = {
+    "fused_bytes",
+    "fused_dtype",
+    "fused_checkpoint",
+    "fused_check",
+    "fuse_peak_memory_bytes",
+    "quantized_bytes",
+    "quantize_bits",
+    "quantize_group_size",
+    "quantized_check",
+    "quantize_peak_memory_bytes",
+}
+
+
+def _weights(model_dir: Path) -> dict[str, mx.array]:
+    """Every tensor of a model directory (fuse and quantize write one shard per layer)."""
+    weights: dict[str, mx.array] = {}
+    for shard in sorted(model_dir.glob("*.safetensors")):
+        loaded = mx.load(str(shard))
+        assert isinstance(loaded, dict)
+        weights.update(loaded)
+    return weights
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +155,13 @@ def test_fuse_then_quantize(trained_run: Path, smoke_model_dir: Path) -> None:
     fused = trained_run / "fused"
     config = json.loads((fused / "config.json").read_text())
     assert "quantization" not in config
-    weights = mx.load(str(fused / "model.safetensors"))
-    assert isinstance(weights, dict)
-    assert {w.dtype for w in weights.values()} == {mx.float16}
+    weights = _weights(fused)
+    assert {w.dtype for w in weights.values()} == {mx.float32}  # the smoke base's dtype, kept
+    assert config["torch_dtype"] == "float32"
     assert not any("lora" in name for name in weights)
-    # Fused weights reproduce base + adapters (up to float16 rounding).
+    index = json.loads((fused / "model.safetensors.index.json").read_text())
+    assert set(index["weight_map"]) == set(weights)
+    # Fused weights reproduce base + adapters.
     expected = _logits(smoke_model_dir, trained_run / "adapters")
     assert mx.allclose(_logits(fused), expected, atol=0.05, rtol=0.02).item()
     assert summary.fused_bytes and summary.fused_bytes > 0
@@ -147,7 +173,7 @@ def test_fuse_then_quantize(trained_run: Path, smoke_model_dir: Path) -> None:
     model, tokenizer = mlx_lm.load(str(quantized))[:2]
     assert mlx_lm.generate(model, tokenizer, "print", max_tokens=4) is not None
     data = json.loads((trained_run / "summary.json").read_text())
-    assert set(data) == SUMMARY_KEYS | {"fused_bytes", "quantized_bytes", "quantize_bits"}
+    assert set(data) == SUMMARY_KEYS | AFTER_QUANTIZE_KEYS
     assert data["quantize_bits"] == 5
     assert 0 < data["quantized_bytes"] < data["fused_bytes"]
     assert summary.quantized_bytes == data["quantized_bytes"]
@@ -157,7 +183,7 @@ def test_fuse_then_quantize(trained_run: Path, smoke_model_dir: Path) -> None:
 def test_fuse_dequantizes_a_quantized_base(
     tmp_path: Path, dataset_dir: Path, smoke_model_dir: Path
 ) -> None:
-    """The phase-24 path: a 4-bit base, LoRA on it, fused into a de-quantized float16 model."""
+    """The phase-24 path: a 4-bit base, LoRA on it, fused into a de-quantized model."""
     from mlx_lm.utils import load, quantize_model, save
 
     loaded = load(str(smoke_model_dir), return_config=True)
@@ -171,6 +197,5 @@ def test_fuse_dequantizes_a_quantized_base(
     fuse_run(run)
     fused_config = json.loads((run / "fused" / "config.json").read_text())
     assert "quantization" not in fused_config
-    weights = mx.load(str(run / "fused" / "model.safetensors"))
-    assert isinstance(weights, dict)
+    weights = _weights(run / "fused")
     assert not any(name.endswith(".scales") for name in weights)
