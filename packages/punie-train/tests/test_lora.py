@@ -104,6 +104,19 @@ def test_lora_writes_adapters_and_records(trained_run: Path, smoke_model_dir: Pa
     assert summary["adapter_bytes"] == (adapters / "adapters.safetensors").stat().st_size
     assert summary["train_seconds"] > 0 and summary["tokens_per_second"] > 0
     assert (trained_run / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # A checkpoint at every validation after step 0, holding the weights that loss measured
+    # (mlx-lm validates before step it, so the weights after it - 1 steps), plus the final.
+    assert sorted(p.name for p in adapters.glob("0*_adapters.safetensors")) == [
+        "0000002_adapters.safetensors",
+        "0000005_adapters.safetensors",
+    ]
+    val_at = {r.iteration: r.val_loss for r in val}
+    best = summary["best_by_loss"]
+    candidates = {2: "0000002_adapters.safetensors", 5: "0000005_adapters.safetensors"}
+    candidates[6] = "adapters.safetensors"
+    lowest = min(candidates, key=lambda i: (val_at[i], -i))
+    assert best == {"iteration": lowest, "val_loss": val_at[lowest], "file": candidates[lowest]}
+    assert len(summary["run_id"]) == 12
     # The adapters change the model's output.
     assert not mx.allclose(_logits(smoke_model_dir), _logits(smoke_model_dir, adapters)).item()
 
@@ -113,7 +126,12 @@ def test_resume_continues_from_saved_step(
     tmp_path: Path, dataset_dir: Path, smoke_model_dir: Path
 ) -> None:
     run = tmp_path / "resumable"
+    stale = run / "adapters" / "0000099_adapters.safetensors"  # from an earlier run
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
     train_lora(tiny_profile(iters=4), dataset_dir, run, model=smoke_model_dir, verify=False)
+    assert not stale.exists()
+    run_id = json.loads((run / "run.json").read_text())["run_id"]
     first = read_metrics(run / "metrics.jsonl")
     final_val_first = [r for r in first if r.val_loss is not None][-1]
     assert final_val_first.iteration == 4
@@ -132,6 +150,8 @@ def test_resume_continues_from_saved_step(
     assert [r.iteration for r in resumed if r.train_loss is not None] == [6, 8]
     assert summary.iterations == 8
     assert json.loads((run / "state.json").read_text())["iteration"] == 8
+    assert summary.run_id == run_id  # a resumed run is the same run
+    assert (run / "adapters" / "0000002_adapters.safetensors").is_file()  # kept from before
 
 
 @pytest.mark.slow

@@ -51,15 +51,27 @@ def lora(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the run's last saved adapters.")
     ] = False,
+    skip_gate: Annotated[
+        bool,
+        typer.Option(
+            "--skip-gate", help="Train without running the gate first (see `punie-train gate`)."
+        ),
+    ] = False,
     profiles: ProfilesOpt = None,
 ) -> None:
-    """Train LoRA adapters into RUN/adapters and write metrics.jsonl, loss.png, summary.json."""
+    """Gate, then train LoRA adapters into RUN/adapters with metrics, loss.png, summary.json.
+
+    The gate (`punie-train gate`) runs first and its report goes to RUN/gate.json; a failed
+    gate stops before any training.
+    """
     from punie_train.lora import train_lora
     from punie_train.profiles import get_profile
 
     try:
         chosen = get_profile(profile, profiles, {"iters": iters})
-        summary = train_lora(chosen, data, run, model=model, resume=resume, console=console)
+        summary = train_lora(
+            chosen, data, run, model=model, resume=resume, console=console, gate=not skip_gate
+        )
     except TrainError as exc:
         raise _fail(exc) from exc
     console.print(_summary_table(summary.to_json_dict()))
