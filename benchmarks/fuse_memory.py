@@ -68,6 +68,7 @@ def _build(root: Path) -> tuple[Path, Path, Path]:
     from mlx.utils import tree_flatten
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from mlx_lm.utils import load
+
     from punie_train.profiles import get_profile
     from punie_train.smoke import MoeStandInSpec, make_smoke_model
 
