@@ -396,10 +396,14 @@ def _select_supported(session: nox.Session) -> bool:
     return _select_support["answer"]
 
 
-def _base_model(o: argparse.Namespace) -> str:
+def _base_model(o: argparse.Namespace) -> str | None:
+    """The base model: --model, the smoke model the smoke profile builds, or what train used."""
     if o.model:
         return o.model
-    return str(Path(o.data).parent / "models" / "smoke")  # the smoke profile builds it here
+    if o.profile == "smoke":
+        return str(Path(o.data).parent / "models" / "smoke")  # built there on first use
+    run = ROOT / o.rundir / "run.json"
+    return json.loads(run.read_text())["model"] if run.exists() else None
 
 
 def _stages(o: argparse.Namespace) -> dict[str, Stage]:
@@ -423,7 +427,9 @@ def _stages(o: argparse.Namespace) -> dict[str, Stage]:
     stages.append(Stage("data", [o.mined], [data], {"cmd": build}, [build], "mine"))
 
     lora = ["punie-train", "lora", "--profile", o.profile, "--data", data, "--run", run]
-    lora += ["--model", _base_model(o)]
+    base = _base_model(o) if o.model or o.profile == "smoke" else None
+    if base:
+        lora += ["--model", base]  # otherwise the profile's own `model` (or a clear error)
     if o.iters:
         lora += ["--iters", str(o.iters)]
     train_inputs = [data]
@@ -443,7 +449,7 @@ def _stages(o: argparse.Namespace) -> dict[str, Stage]:
         "punie-eval",
         "heldout",
         "--backend",
-        f"mlx:{_base_model(o)}",
+        f"mlx:{_base_model(o) or ''}",
         "--checkpoints",
         f"{run}/adapters",
         "--data",
