@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import sys
 import time
@@ -333,8 +334,11 @@ def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = N
     if stage.note:
         session.log(f"[{name}] {stage.note}")
     start = time.monotonic()
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     for command in stage.commands:
         session.run(str(bindir / command[0]), *command[1:], external=True, env=env)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     missing = [out for out in stage.outputs if not (ROOT / out).exists()]
     if missing:
         session.error(f"[{name}] finished without writing {', '.join(missing)}")
@@ -343,11 +347,15 @@ def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = N
         "key": key,
         "outputs": {out: _path_digest(ROOT / out) for out in stage.outputs},
         "seconds": round(time.monotonic() - start, 1),
+        "cpu_seconds": round(cpu_seconds, 1),  # wall time grows with other load; this does not
     }
     tmp = stamp.with_suffix(".tmp")
     tmp.write_text(json.dumps(record))
     tmp.replace(stamp)
-    session.log(f"[{name}] done in {record['seconds']} s; artefacts: {', '.join(stage.outputs)}")
+    session.log(
+        f"[{name}] done in {record['seconds']} s ({record['cpu_seconds']} s of CPU); "
+        f"artefacts: {', '.join(stage.outputs)}"
+    )
 
 
 def _refuse_mixed_runs(session: nox.Session, o: argparse.Namespace, stages: dict) -> None:
@@ -644,6 +652,7 @@ def rehearse(session: nox.Session) -> None:
     gate) → select → fuse → quantize → eval (two queries) → docs into .punie-cache/rehearse.
     """
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     reduced = _options(session, ["--reduced"])
     for name in ("mine", "data"):  # the reduced dataset the end-to-end test uses
         _run_stage(session, name, reduced)
@@ -690,7 +699,12 @@ def rehearse(session: nox.Session) -> None:
         o.checkpoint = "final"
     for name in ("train", "select", "fuse", "quantize", "eval", "docs"):
         _run_stage(session, name, o)
-    session.log(f"rehearsal finished in {time.monotonic() - started:.0f} s; documents in {o.docs}")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    session.log(
+        f"rehearsal finished in {time.monotonic() - started:.0f} s "
+        f"({used.ru_utime + used.ru_stime - before.ru_utime - before.ru_stime:.0f} s of CPU); "
+        f"documents in {o.docs}"
+    )
 
 
 @nox.session(python=PYTHON, tags=["e2e"])
