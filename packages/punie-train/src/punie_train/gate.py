@@ -254,7 +254,7 @@ def run_gate(
                     )
                     continue
                 prompt_ids, full_ids = encode(tokenizer, prompt), encode(tokenizer, full)
-                if full_ids[: len(prompt_ids)] != prompt_ids:
+                if not full.startswith(prompt) or full_ids[: len(prompt_ids)] != prompt_ids:
                     report.prefix_failures.append(
                         Finding(
                             path.name,
