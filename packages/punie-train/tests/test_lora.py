@@ -219,3 +219,30 @@ def test_fuse_dequantizes_a_quantized_base(
     assert "quantization" not in fused_config
     weights = _weights(run / "fused")
     assert not any(name.endswith(".scales") for name in weights)
+
+
+def test_validation_sees_the_same_examples_every_time(
+    dataset_dir: Path, smoke_model_dir: Path
+) -> None:
+    """mlx-lm draws val_batches in a fresh random order; the fixed view makes losses comparable."""
+    import numpy as np
+    from mlx_lm.tuner.trainer import evaluate
+
+    from punie_train.checkpoints import FixedValidation, fixed_validation
+    from punie_train.lora import load_chat_datasets
+
+    model, tokenizer = mlx_lm.load(str(smoke_model_dir))[:2]
+    _, valid, _ = load_chat_datasets(dataset_dir, tokenizer, mask_prompt=True, every_turn=True)
+    subset, batches = fixed_validation(valid, 2, 2)
+    assert isinstance(subset, FixedValidation) and (len(subset), batches) == (4, 2)
+    assert subset.indices == [0, 5, 10, 15]  # evenly spaced through the 16 validation turns
+    losses, raw = set(), set()
+    for seed in range(5):
+        np.random.seed(seed)
+        losses.add(round(evaluate(model, subset, 2, batches, 512), 6))
+        np.random.seed(seed)
+        raw.add(round(evaluate(model, valid, 2, 2, 512), 6))
+    assert len(losses) == 1
+    assert len(raw) > 1  # what mlx-lm alone would compare checkpoints on
+    assert fixed_validation(valid, -1, 2) == (valid, -1)
+    assert fixed_validation(valid, 8, 2) == (valid, -1)  # the whole split already

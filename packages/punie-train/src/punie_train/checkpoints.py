@@ -145,3 +145,33 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+class FixedValidation:
+    """The same ``batches × batch_size`` validation examples at every validation.
+
+    mlx-lm validates on ``val_batches`` batches drawn in a fresh random order each time, so two
+    validations with fewer batches than the split measure different examples and their losses
+    cannot rank checkpoints. This view holds examples evenly spaced through the split (so every
+    length is represented); validating on all of it gives the same examples every time.
+    """
+
+    def __init__(self, dataset: Any, count: int) -> None:
+        self.dataset = dataset
+        last = len(dataset) - 1
+        self.indices = sorted({round(k * last / max(count - 1, 1)) for k in range(count)})
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def fixed_validation(dataset: Any, batches: int, batch_size: int) -> tuple[Any, int]:
+    """``(dataset, val_batches)`` for mlx-lm such that every validation sees the same examples."""
+    count = batches * batch_size
+    if batches < 0 or count >= len(dataset):
+        return dataset, -1
+    subset = FixedValidation(dataset, count)
+    return subset, len(subset) // batch_size

@@ -21,6 +21,7 @@ from punie_train.backend import detect_backend
 from punie_train.checkpoints import (
     best_by_loss,
     checkpoint_name,
+    fixed_validation,
     remove_numbered_checkpoints,
 )
 from punie_train.errors import DatasetError, RunError
@@ -354,6 +355,8 @@ def train_lora(
             data_dir, f"train and valid need ≥ batch_size={profile.batch_size} lines"
         )
 
+    # Validate on the same examples every time, so checkpoints' losses can be compared.
+    valid_set, val_batches = fixed_validation(valid_set, profile.val_batches, profile.batch_size)
     mx.random.seed(profile.seed)
     net.freeze()
     num_layers = len(net.layers) if profile.num_layers < 0 else profile.num_layers
@@ -388,7 +391,7 @@ def train_lora(
         args = TrainingArgs(
             batch_size=profile.batch_size,
             iters=remaining,
-            val_batches=profile.val_batches,
+            val_batches=val_batches,
             steps_per_report=profile.steps_per_report,
             steps_per_eval=profile.steps_per_eval,
             steps_per_save=remaining + 1,  # checkpoints are written by our callback, atomically
@@ -431,7 +434,7 @@ def train_lora(
         (adapter_dir / ".final.safetensors").unlink(missing_ok=True)
         # mlx-lm's last validation runs before the last step; measure the final weights too.
         final_val = evaluate(
-            net, valid_set, profile.batch_size, profile.val_batches, profile.max_seq_length
+            net, valid_set, profile.batch_size, val_batches, profile.max_seq_length
         )
         writer.write(MetricRecord(iteration=profile.iters, val_loss=final_val))
         state.last_val_loss = final_val
@@ -439,7 +442,7 @@ def train_lora(
         console.print(f"  final val loss {final_val:.3f} at iteration {profile.iters}")
     elif state.last_val_loss is None:
         state.last_val_loss = evaluate(
-            net, valid_set, profile.batch_size, profile.val_batches, profile.max_seq_length
+            net, valid_set, profile.batch_size, val_batches, profile.max_seq_length
         )
         atomic_write_json(run_dir / STATE_FILE, state.model_dump())
 
