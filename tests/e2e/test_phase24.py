@@ -1,7 +1,9 @@
 """Every stage of the phase pipeline, in order, on the reduced configuration.
 
-Runs the real `nox -s phase24 -- --reduced --force` (mine → data → train → fuse → quantize →
-eval → docs) and checks each stage's artefacts, so the noxfile's wiring is tested too.
+Runs the real `nox -s phase24 -- --reduced --force` (mine → data → train → select → fuse →
+quantize → eval → docs) and checks each stage's artefacts, so the noxfile's wiring is tested too:
+the gate before training, the checks after fuse and quantize, the checkpoint choice, and docs
+refusing artefacts from different runs.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ def test_phase24_runs_every_stage_in_order() -> None:
     )
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
-    stages = ["mine", "data", "train", "fuse", "quantize", "eval", "docs"]
+    # select scores checkpoints with `punie-eval heldout --checkpoints` (issue 22.4, eval side);
+    # until that lands the stage says it is skipped and fuse uses the final checkpoint.
+    selected = "[select] skipped" not in log
+    stages = ["mine", "data", "train", *(["select"] if selected else []), "fuse", "quantize"]
+    stages += ["eval", "docs"]
     positions = [log.index(f"[{stage}] done") for stage in stages]
     assert positions == sorted(positions), "stages did not run in order"
 
@@ -54,11 +60,33 @@ def test_phase24_runs_every_stage_in_order() -> None:
     for split in ("train", "valid", "test"):
         assert (BASE / "data" / "phase24" / f"{split}.jsonl").stat().st_size > 0
 
-    # train, fuse, quantize
+    # train ran the gate first; fuse and quantize checked and recorded their models
     summary = json.loads((RUN / "summary.json").read_text())
     assert summary["iterations"] == 4
     assert summary["fused_bytes"] > 0 and summary["quantized_bytes"] > 0
     assert (RUN / "quantized" / "config.json").is_file()
+    gate = json.loads((RUN / "gate.json").read_text())
+    assert gate["passed"] is True and gate["assistant_turns"] > gate["examples"]
+    assert "gate: passed" in log
+    for key in ("fused_check", "quantized_check"):
+        check = summary[key]
+        assert check["end_of_turn"] == "<|im_end|>" and check["generate"] == "done"
+        assert len(check["stops"]) == 3 and check["stop_policy"] == "report"
+    assert summary["quantize_bits"] == 5 and summary["quantize_group_size"] == 64  # the profile's
+    # the checkpoint choice: best by loss always, best by behaviour once select has run
+    assert summary["best_by_loss"]["file"] in {
+        "0000003_adapters.safetensors",
+        "adapters.safetensors",
+    }
+    if selected:
+        chosen = summary["best_by_behaviour"]["file"]
+        assert (RUN / "eval" / "checkpoints" / "checkpoints.json").is_file()
+        assert summary["fused_checkpoint"]["file"] == chosen
+        assert summary["fused_checkpoint"]["choice"] == "best-behaviour"
+    else:
+        assert summary["fused_checkpoint"]["choice"] == "final"
+    provenance = json.loads((RUN / "quantized" / "punie-model.json").read_text())
+    assert provenance["run_id"] == summary["run_id"]
 
     # eval: all 20 queries scored (the smoke model is expected to fail them)
     report = json.loads((RUN / "eval" / "report.json").read_text())
@@ -94,3 +122,30 @@ def test_phase24_runs_every_stage_in_order() -> None:
     assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
     for stage in stages:
         assert f"[{stage}] up to date" in again.stdout + again.stderr
+
+    # docs refuse models that name different training runs
+    original = (RUN / "summary.json").read_text()
+    try:
+        (RUN / "summary.json").write_text(
+            json.dumps({**summary, "run_id": "0123456789ab"}, indent=2)
+        )
+        mixed = _nox("docs", "--reduced")
+        log = mixed.stdout + mixed.stderr
+        assert mixed.returncode != 0
+        assert "[docs] refuses artefacts from different runs: summary.json run_id 0123456789ab" in (
+            log
+        )
+        assert "[docs] done" not in log
+    finally:
+        (RUN / "summary.json").write_text(original)
+
+
+def _nox(session: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session, "--", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )

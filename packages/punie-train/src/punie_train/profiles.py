@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -44,6 +44,12 @@ class Profile(BaseModel):
     save_every: int = Field(50, gt=0)
     target_val_loss: float | None = None
     fuse_dequantize: bool = True
+    # Float type of the fused model: "base" keeps the base's (bfloat16 for Qwen3-Coder).
+    fuse_dtype: Literal["base", "float16", "bfloat16", "float32"] = "base"
+    # After fuse and quantize: greedy generation on three training prompts must stop before
+    # stop_tokens ("require") or is only recorded ("report", for random-weight models).
+    stop_check: Literal["require", "report"] = "require"
+    stop_tokens: int = Field(512, gt=0)
     quantize_bits: int = Field(5, ge=2, le=8)
     quantize_group_size: int = 64
     seed: int = 0
