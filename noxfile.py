@@ -284,6 +284,19 @@ def train(session: nox.Session) -> None:
     _stage(session, "train", [o.data], [f"{o.rundir}/adapters"], {"cmd": command}, [command])
 
 
+@nox.session(name="learn-check", venv_backend="none")
+def learn_check(session: nox.Session) -> None:
+    """Prove the training path teaches: fit a slice of the data, fuse, 5-bit, score tool choice."""
+    o = _options(session)
+    if _skip_for_endpoint(session, o, "learn-check"):
+        return
+    out = f"{o.rundir}/learn-check"
+    command = ["punie-train", "learn-check", "--data", o.data, "--out", out]
+    _stage(
+        session, "learn-check", [o.data], [f"{out}/learn-check.json"], {"cmd": command}, [command]
+    )
+
+
 @nox.session(venv_backend="none")
 def fuse(session: nox.Session) -> None:
     """Fuse the adapter into the base model (de-quantized to float16)."""
@@ -397,10 +410,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(
     venv_backend="none",
-    requires=["mine", "data", "train", "fuse", "quantize", "eval", "docs"],
+    requires=["mine", "data", "learn-check", "train", "fuse", "quantize", "eval", "docs"],
 )
 def phase24(session: nox.Session) -> None:
-    """The whole phase: mine → data → train → fuse → quantize → eval → docs."""
+    """The whole phase: mine → data → learn-check → train → fuse → quantize → eval → docs."""
     o = _options(session)
     session.log(
         f"phase 24 finished for profile {o.profile!r}: run {o.rundir}, documents in {o.docs}"

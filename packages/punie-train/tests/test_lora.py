@@ -30,6 +30,7 @@ SUMMARY_KEYS = {
     "tokens_per_second",
     "peak_memory_bytes",
     "adapter_bytes",
+    "lengths",
 }
 
 

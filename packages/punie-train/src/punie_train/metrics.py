@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from punie_train._io import atomic_write_json
+from punie_train.lengths import TokenLengths
 
 METRICS_FILE = "metrics.jsonl"
 LOSS_PLOT = "loss.png"
@@ -49,11 +50,13 @@ class Summary(BaseModel):
     fused_bytes: int | None = None
     quantized_bytes: int | None = None
     quantize_bits: int | None = None
+    # Token counts of the data with the model's tokenizer, and anything --allow-drop left out.
+    lengths: TokenLengths | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """Dump for ``summary.json``; the fuse/quantize keys appear only once they are known."""
         data = self.model_dump()
-        for key in ("fused_bytes", "quantized_bytes", "quantize_bits"):
+        for key in ("fused_bytes", "quantized_bytes", "quantize_bits", "lengths"):
             if data[key] is None:
                 del data[key]
         return data
