@@ -140,9 +140,7 @@ def test_summary_records_lengths_and_drops(
     assert not (tmp_path / "strict" / "summary.json").exists()
 
     run = tmp_path / "lenient"
-    train_lora(
-        profile, dataset_dir, run, model=smoke_model_dir, verify=False, allow_drop=True
-    )
+    train_lora(profile, dataset_dir, run, model=smoke_model_dir, verify=False, allow_drop=True)
     lengths = json.loads((run / "summary.json").read_text())["lengths"]
     assert lengths["max_seq_length"] == longest - 1 and lengths["allow_drop"] is True
     assert lengths["train"]["max"] == longest or lengths["valid"]["max"] == longest
