@@ -340,7 +340,7 @@ def _generate(
     replies: list[tuple[str, int]] = []
     for example in cut:
         tools = example.get("tools") or []
-        full = tokenizer.apply_chat_template(example["messages"], tools=tools)
+        full = tokenizer.apply_chat_template(example["messages"], tools=tools, return_dict=False)
         prompt = chat_prompt(tokenizer, example["messages"][:-1], tools)
         answer_tokens = len(full) - len(tokenizer.encode(prompt))
         text = "".join(
