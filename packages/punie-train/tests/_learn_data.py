@@ -1,8 +1,10 @@
 """A small dataset in punie-datagen's shape for learn-check: groups, categories, first moves.
 
 Each example is a conversation cut after its first assistant turn (what learn-check trains and
-scores), so it holds no tool output that would have to come from a real run. The system prompt
-and the tool definition are punie-tools' own; requests name every file or symbol the code uses.
+scores), so it holds no tool output that would have to come from a real run. The tool
+definition is punie-tools' own; the system prompt is a short one, so that the three real
+learn-check runs of the tests stay cheap (the real prompt is ~1,200 word-level tokens; the
+end-to-end test runs learn-check on real data). Requests name every file or symbol the code uses.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from punie_tools import wire
-from punie_tools.prompt import SYSTEM_PROMPT
 
+SYSTEM_PROMPT = (
+    "You are Punie, a Python coding assistant. Call execute_code with Python that uses "
+    "read_file, write_file, run_command, typecheck, ruff_check and pytest_run; answer "
+    "questions that need no tool directly."
+)
 FILES = ["src/app.py", "src/models.py", "src/cli.py", "src/store.py", "src/report.py"]
 
 # (group, category, request template, code template or None for a direct answer)
