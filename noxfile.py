@@ -1,7 +1,7 @@
 """Every entry point of punie: per-package tests, lint, typecheck, benchmarks, the phase pipeline.
 
-Reading order for a newcomer: the phase runs mine → data → train → select → fuse → quantize →
-eval → docs, each stage a session of its own (`nox -s data`) that requires the one before it, and
+Reading order for a newcomer: the phase runs mine → data → learn-check → train → select → fuse →
+quantize → eval → docs, each stage a session of its own (`nox -s data`) that requires the one before it, and
 `nox -s phase24` runs them all. A stage is skipped when its inputs and options have not changed
 since it last finished (`-- --force` reruns); a failed stage stops every stage after it.
 `nox -s rehearse` runs the phase24 profile's own steps on a tiny 4-bit Qwen3-MoE stand-in.
@@ -398,25 +398,6 @@ def _refuse_mixed_runs(session: nox.Session, o: argparse.Namespace, stages: dict
         )
 
 
-_select_support: dict[str, bool] = {}
-
-
-def _select_supported(session: nox.Session) -> bool:
-    """Whether this punie-eval scores checkpoints (`heldout --checkpoints`, issue 22.4)."""
-    if "answer" not in _select_support:
-        bindir = _pipeline_bin(session)
-        out = session.run(
-            str(bindir / "punie-eval"),
-            "heldout",
-            "--help",
-            silent=True,
-            external=True,
-            env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"},
-        )
-        _select_support["answer"] = "--checkpoints" in str(out)
-    return _select_support["answer"]
-
-
 def _base_model(o: argparse.Namespace) -> str | None:
     """The base model: --model, the smoke model the smoke profile builds, or what train used."""
     if o.model:
@@ -447,6 +428,27 @@ def _stages(o: argparse.Namespace) -> dict[str, Stage]:
         build += ["--scale", "0.05", "--verify-sample", "5"]
     stages.append(Stage("data", [o.mined], [data], {"cmd": build}, [build], "mine"))
 
+    # learn-check: the smoke model must learn a stratified slice of this data through the real
+    # template, mask, fuse and 5-bit quantize before anything trains for hours on it (issue 18).
+    check = f"{run}/learn-check"
+    learn = ["punie-train", "learn-check", "--data", data, "--out", check]
+    learn_skip = endpoint or (
+        "the rehearsal checks the real profile's path; learn-check runs in the reduced run"
+        if o.rehearsal
+        else None
+    )
+    stages.append(
+        Stage(
+            "learn-check",
+            [data],
+            [f"{check}/learn-check.json"],
+            {"cmd": learn},
+            [learn],
+            "data",
+            learn_skip,
+        )
+    )
+
     lora = ["punie-train", "lora", "--profile", o.profile, "--data", data, "--run", run]
     base = _base_model(o) if o.model or o.profile == "smoke" else None
     if base:
@@ -458,7 +460,15 @@ def _stages(o: argparse.Namespace) -> dict[str, Stage]:
         lora += ["--profiles", o.profiles]
         train_inputs.append(o.profiles)
     stages.append(
-        Stage("train", train_inputs, [f"{run}/adapters"], {"cmd": lora}, [lora], "data", endpoint)
+        Stage(
+            "train",
+            train_inputs,
+            [f"{run}/adapters"],
+            {"cmd": lora},
+            [lora],
+            "learn-check",
+            endpoint,
+        )
     )
 
     # select: score every adapter checkpoint on a small fixed held-out sample (punie-eval) and
@@ -577,7 +587,13 @@ def data(session: nox.Session) -> None:
     _run_stage(session, "data")
 
 
-@nox.session(venv_backend="none", requires=["data"])
+@nox.session(name="learn-check", venv_backend="none", requires=["data"])
+def learn_check(session: nox.Session) -> None:
+    """Prove the training path teaches: fit a slice of the data, fuse, 5-bit, score tool choice."""
+    _run_stage(session, "learn-check")
+
+
+@nox.session(venv_backend="none", requires=["learn-check"])
 def train(session: nox.Session) -> None:
     """Gate, then LoRA-train the profile's model on the dataset (the smoke model by default)."""
     _run_stage(session, "train")
@@ -586,56 +602,36 @@ def train(session: nox.Session) -> None:
 @nox.session(venv_backend="none", requires=["train"])
 def select(session: nox.Session) -> None:
     """Score every adapter checkpoint on held-out examples; record the best by behaviour."""
-    o = _options(session)
-    if o.checkpoint == "best-behaviour" and not o.endpoint and not _select_supported(session):
-        # TODO(issue 22.4): remove once punie-eval's `heldout --checkpoints` is on main.
-        session.warn(
-            "[select] skipped: this punie-eval has no `heldout --checkpoints` yet; "
-            "fuse will use the final checkpoint"
-        )
-        o.checkpoint = "final"
-        return
-    _run_stage(session, "select", o)
+    _run_stage(session, "select")
 
 
 @nox.session(venv_backend="none", requires=["select"])
 def fuse(session: nox.Session) -> None:
     """Fuse the chosen checkpoint into the base model (its dtype), check it, publish it."""
-    o = _options(session)
-    if o.checkpoint == "best-behaviour" and not o.endpoint and not _select_supported(session):
-        o.checkpoint = "final"  # see `select`
-    _run_stage(session, "fuse", o)
+    _run_stage(session, "fuse")
 
 
 @nox.session(venv_backend="none", requires=["fuse"])
 def quantize(session: nox.Session) -> None:
     """Quantize the fused model with the profile's bits and group size, check, publish."""
-    _fuse_choice_run_stage(session, "quantize")
+    _run_stage(session, "quantize")
 
 
 @nox.session(venv_backend="none", requires=["quantize"])
 def eval(session: nox.Session) -> None:
     """Run the 20-query suite and the held-out split against the quantized model or an endpoint."""
-    _fuse_choice_run_stage(session, "eval")
+    _run_stage(session, "eval")
 
 
 @nox.session(venv_backend="none", requires=["eval"])
 def docs(session: nox.Session) -> None:
     """Write phase24-progress.md and phase25-plan.md, only from artefacts of one run."""
-    _fuse_choice_run_stage(session, "docs")
-
-
-def _fuse_choice_run_stage(session: nox.Session, name: str) -> None:
-    """Run a stage after fuse with the same checkpoint choice fuse made."""
-    o = _options(session)
-    if o.checkpoint == "best-behaviour" and not o.endpoint and not _select_supported(session):
-        o.checkpoint = "final"
-    _run_stage(session, name, o)
+    _run_stage(session, "docs")
 
 
 @nox.session(venv_backend="none", requires=["docs"])
 def phase24(session: nox.Session) -> None:
-    """The whole phase: mine → data → train → select → fuse → quantize → eval → docs."""
+    """The whole phase: mine → data → learn-check → train → select → fuse → quantize → eval → docs."""
     o = _options(session)
     session.log(
         f"phase 24 finished for profile {o.profile!r}: run {o.rundir}, documents in {o.docs}"
@@ -707,9 +703,6 @@ def rehearse(session: nox.Session) -> None:
     o.docs = str(REHEARSAL / "docs")
     o.only = ["single-typecheck", "single-lint"]
     o.rehearsal = True
-    if o.checkpoint == "best-behaviour" and not _select_supported(session):
-        session.warn("[select] skipped: punie-eval has no `heldout --checkpoints` yet")
-        o.checkpoint = "final"
     for name in ("train", "select", "fuse", "quantize", "eval", "docs"):
         _run_stage(session, name, o)
     used = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -32,6 +32,7 @@ SUMMARY_KEYS = {
     "adapter_bytes",
     "run_id",
     "best_by_loss",
+    "lengths",
 }
 AFTER_QUANTIZE_KEYS = {
     "fused_bytes",

@@ -90,6 +90,8 @@ def collect(data: Path, run: Path) -> dict[str, Any]:
         "heldout_path": str(run / "eval" / "heldout" / "report.json"),
         "gate": _read_json(run / "gate.json"),
         "gate_path": str(run / "gate.json"),
+        "learn_check": _read_json(run / "learn-check" / "learn-check.json"),
+        "learn_check_path": str(run / "learn-check" / "learn-check.json"),
     }
 
 
@@ -196,6 +198,7 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
                 _mib(summary.get("fused_bytes")),
             ],
             ["quantized model size", _mib(summary.get("quantized_bytes"))],
+            *_length_rows(summary.get("lengths")),
         ],
     )
     lines.append("")
@@ -224,6 +227,84 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
     if art["loss_png"].is_file():
         write_atomic(out / LOSS_IMAGE, art["loss_png"].read_bytes())
         lines += [f"![loss curve]({LOSS_IMAGE})", ""]
+    return lines
+
+
+def _length_rows(lengths: Any) -> list[list[Any]]:
+    """Rows for the token lengths punie-train measured (summary.json `lengths`)."""
+    if not isinstance(lengths, dict):
+        return []
+    rows: list[list[Any]] = [["max_seq_length", _num(lengths.get("max_seq_length"))]]
+    dropped = 0
+    for split in ("train", "valid"):
+        s = lengths.get(split)
+        if isinstance(s, dict):
+            rows.append(
+                [
+                    f"{split} tokens per example (max / p95 / median)",
+                    f"{_num(s.get('max'))} / {_num(s.get('p95'))} / {_num(s.get('p50'))}",
+                ]
+            )
+            dropped += int(s.get("dropped_sequences") or 0)
+    how = (
+        "allowed by --allow-drop" if lengths.get("allow_drop") else "an error without --allow-drop"
+    )
+    rows.append(["sequences dropped for length", f"{dropped} ({how})"])
+    return rows
+
+
+def _learn_check_section(art: dict[str, Any]) -> list[str]:
+    """punie-train learn-check: does the training path teach, through fuse and quantization?"""
+    report = art["learn_check"]
+    lines = ["## Learn-check", ""]
+    if not report:
+        return [
+            *lines,
+            f"No learn-check report at `{art['learn_check_path']}`: run `nox -s learn-check`.",
+            "",
+        ]
+    targets = report.get("targets") or {}
+    met = report.get("met") or {}
+    load = report.get("load_average") or []
+    lines.append(
+        f"Source: `{art['learn_check_path']}`. The smoke model is trained on a fixed slice of "
+        f"{_num(report.get('examples'))} training examples (every group), cut after the first "
+        "assistant turn, then fused and quantized as the pipeline does and asked for each first "
+        f"turn: **{'passed' if report.get('passed') else 'failed'}**."
+    )
+    lines.append("")
+    ratio = report.get("loss_ratio")
+    lines += _table(
+        ["measure", "value", "target", "met"],
+        [
+            [
+                f"tool choice ({report.get('model_stage')}, {report.get('quantize_bits')} bits)",
+                _pct(report.get("tool_choice_accuracy")),
+                f"≥ {_pct(targets.get('tool_choice_accuracy'))}",
+                _num(met.get("tool_choice_accuracy")),
+            ],
+            [
+                "loss initial → final",
+                f"{_num(report.get('initial_loss'))} → {_num(report.get('final_loss'))} "
+                f"(× {_num(ratio)})",
+                f"× ≤ {targets.get('loss_ratio')}",
+                _num(met.get("loss_ratio")),
+            ],
+            [
+                "time (wall / CPU)",
+                f"{_num(report.get('seconds'), 0)} s / {_num(report.get('cpu_seconds'), 0)} s "
+                f"(load {load[0] if load else '—'} on {report.get('cpu_count')} CPUs)",
+                f"≤ {_num(targets.get('seconds'), 0)} s on 2 cores",
+                _num(met.get("seconds")),
+            ],
+        ],
+    )
+    lines.append("")
+    groups = report.get("groups") or {}
+    if groups:
+        rows = [[g, f"{v.get('correct')}/{v.get('examples')}"] for g, v in groups.items()]
+        lines += _table(["group", "tool choice"], rows)
+        lines.append("")
     return lines
 
 
@@ -330,6 +411,7 @@ def _progress(art: dict[str, Any], profile: str, run: Path, out: Path, previous:
             "",
         ]
     lines += _dataset_section(art)
+    lines += _learn_check_section(art)
     lines += _training_section(art, out)
     lines += _gates_section(art)
     lines += _eval_section(art)

@@ -1,9 +1,9 @@
-"""The ``punie-train`` command line: lora, fuse, quantize, make-smoke-model, profiles."""
+"""The ``punie-train`` command line: lora, fuse, quantize, learn-check, make-smoke-model, profiles."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,8 +35,24 @@ def _summary_table(summary: dict[str, object]) -> Table:
     """Render a summary dict as a two-column table."""
     table = Table(show_header=False)
     for key, value in summary.items():
+        if key == "lengths" and isinstance(value, dict):
+            value = _lengths_text(value)
         table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
     return table
+
+
+def _lengths_text(lengths: dict[str, Any]) -> str:
+    """One line for summary.json's ``lengths``: per split max / p95 tokens, the limit, drops."""
+    parts = [
+        f"{split} max {s['max']:,} p95 {s['p95']:,}"
+        for split in ("train", "valid")
+        if isinstance(s := lengths.get(split), dict)
+    ]
+    dropped = sum(
+        s.get("dropped_sequences", 0) for s in (lengths.get("train"), lengths.get("valid")) if s
+    )
+    parts.append(f"max_seq_length {lengths.get('max_seq_length')}, dropped {dropped}")
+    return "; ".join(parts)
 
 
 @app.command()
@@ -57,6 +73,14 @@ def lora(
             "--skip-gate", help="Train without running the gate first (see `punie-train gate`)."
         ),
     ] = False,
+    allow_drop: Annotated[
+        bool,
+        typer.Option(
+            "--allow-drop",
+            help="Leave out sequences longer than max_seq_length (counted in summary.json) "
+            "instead of stopping with an error.",
+        ),
+    ] = False,
     profiles: ProfilesOpt = None,
 ) -> None:
     """Gate, then train LoRA adapters into RUN/adapters with metrics, loss.png, summary.json.
@@ -70,7 +94,14 @@ def lora(
     try:
         chosen = get_profile(profile, profiles, {"iters": iters})
         summary = train_lora(
-            chosen, data, run, model=model, resume=resume, console=console, gate=not skip_gate
+            chosen,
+            data,
+            run,
+            model=model,
+            resume=resume,
+            console=console,
+            gate=not skip_gate,
+            allow_drop=allow_drop,
         )
     except TrainError as exc:
         raise _fail(exc) from exc
@@ -300,6 +331,83 @@ def _gate_table(report: object) -> Table:
             "none in the template" if d.text is None else f"{d.text!r} → {list(d.pieces)}",
         )
     return table
+
+
+@app.command("learn-check")
+def learn_check_cmd(
+    data: Annotated[Path, typer.Option(help="Dataset directory with train/valid.jsonl.")],
+    out: Annotated[
+        Path, typer.Option(help="Directory for the slice, model, run and learn-check.json.")
+    ],
+    examples: Annotated[
+        int, typer.Option(min=16, help="Examples in the stratified slice (every group is in it).")
+    ] = 16,
+    iters: Annotated[
+        int | None, typer.Option(min=1, help="Training steps (default: the check's recipe).")
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="Train this model directory instead of building the smoke model."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Take over an --out directory with other files.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print learn-check.json on stdout instead of a table.")
+    ] = False,
+) -> None:
+    """Prove the training path teaches: fit a slice, fuse, quantize to 5 bits, score tool choice.
+
+    Exit 0 when the 5-bit model chooses the data's tool (or direct answer) for at least 90 % of
+    the slice and the loss fell to a quarter of where it started; 1 when it does not; 2 on bad
+    input. Example: punie-train learn-check --data data/phase24 --out runs/learn-check
+    """
+    import contextlib
+    import json as _json
+    import sys
+
+    from punie_train.learn_check import describe_failure, learn_check_profile, run_learn_check
+
+    try:
+        # mlx-lm prints its training table on stdout: keep stdout for the result.
+        with contextlib.redirect_stdout(sys.stderr):
+            report = run_learn_check(
+                data,
+                out,
+                examples=examples,
+                model=model,
+                profile=learn_check_profile(iters=iters),
+                force=force,
+                console=err_console,
+            )
+    except TrainError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(_json.dumps(report.to_json(), indent=2))
+    else:
+        table = Table("measure", "value", "target")
+        table.add_row("examples", str(report.examples), "≥ 16, every group")
+        table.add_row(
+            f"tool choice ({report.model_stage}, {report.quantize_bits} bits)",
+            f"{report.tool_choice_accuracy:.1%}",
+            f"≥ {report.targets['tool_choice_accuracy']:.0%}",
+        )
+        table.add_row(
+            "loss initial → final",
+            f"{report.initial_loss:.3f} → {report.final_loss:.3f}"
+            if report.initial_loss is not None and report.final_loss is not None
+            else "—",
+            f"final ≤ {report.targets['loss_ratio']:g} × initial",
+        )
+        table.add_row(
+            "seconds (wall / CPU)",
+            f"{report.seconds:.0f} / {report.cpu_seconds:.0f} (load {report.load_average[0]:g})",
+            f"≤ {report.targets['seconds']:.0f} on 2 cores",
+        )
+        console.print(table)
+    if not report.passed:
+        err_console.print(f"learn-check failed: {describe_failure(report)}", highlight=False)
+        raise typer.Exit(code=1)
 
 
 @app.command("make-smoke-model")

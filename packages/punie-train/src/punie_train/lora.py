@@ -25,6 +25,12 @@ from punie_train.checkpoints import (
     remove_numbered_checkpoints,
 )
 from punie_train.errors import DatasetError, RunError
+from punie_train.lengths import (
+    SplitLengths,
+    TokenLengths,
+    fitting_max_seq_length,
+    split_lengths,
+)
 from punie_train.metrics import (
     LOSS_PLOT,
     METRICS_FILE,
@@ -93,13 +99,16 @@ def load_chat_datasets(
     mask_prompt: bool,
     max_seq_length: int | None = None,
     every_turn: bool = False,
-) -> tuple[Any, Any, dict[str, int]]:
-    """Validate and tokenize train/valid through mlx-lm's ChatDataset; return both + stats.
+    allow_drop: bool = False,
+) -> tuple[Any, Any, dict[str, Any]]:
+    """Validate, tokenize and measure train/valid through mlx-lm's ChatDataset; return both + stats.
 
     Every example is rendered once with the model's chat template now, so a bad example fails
-    before training with the file and line, not mid-run. Examples whose trained part lies wholly
-    past ``max_seq_length`` (masked prompt longer than the limit) are dropped and counted: kept,
-    they would add no tokens, and a batch of only such examples has a loss of 0/0 (NaN).
+    before training with the file and line, not mid-run. Every sequence's tokens are counted
+    (``stats["lengths"]``, a :class:`TokenLengths`): one longer than ``max_seq_length`` would be
+    cut by mlx-lm (or, when its prompt alone is that long, train nothing), so it is an error
+    naming the longest example and the limit that fits, unless ``allow_drop``, which drops such
+    sequences and counts them.
     """
     from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
 
@@ -107,7 +116,9 @@ def load_chat_datasets(
     if not data_dir.is_dir():
         raise DatasetError(data_dir, "data directory not found")
     datasets = []
-    stats: dict[str, int] = {}
+    stats: dict[str, Any] = {}
+    measured: dict[str, SplitLengths] = {}
+    limit = max_seq_length if max_seq_length is not None else 2**62
     for split in ("train", "valid"):
         path = data_dir / f"{split}.jsonl"
         examples = read_examples(path)
@@ -123,6 +134,7 @@ def load_chat_datasets(
         cached = CacheDataset(ChatDataset(examples, tokenizer, mask_prompt=mask_prompt))
         total = 0
         keep: list[int] = []
+        lengths: list[int] = []
         for index in range(len(cached)):
             try:
                 tokens, offset = cached[index]
@@ -132,22 +144,42 @@ def load_chat_datasets(
                 ) from exc
             if len(tokens) - offset < 1:
                 raise DatasetError(path, "nothing to train on after prompt masking", lines[index])
-            if max_seq_length is None or offset < max_seq_length - 1:
+            lengths.append(len(tokens))
+            if len(tokens) <= limit:
                 keep.append(index)
-                total += min(len(tokens), max_seq_length or len(tokens))
+                total += len(tokens)
+        dropped = [i for i in range(len(cached)) if lengths[i] > limit]
+        measured[split] = split_lengths(lengths, lines, limit, dropped if allow_drop else ())
+        if dropped and not allow_drop:
+            split_stats = measured[split]
+            raise DatasetError(
+                path,
+                f"{split_stats.over_limit} of {split_stats.examples} examples are longer than "
+                f"max_seq_length={max_seq_length} tokens (the longest, line "
+                f"{split_stats.longest_line}, has {split_stats.max}); mlx-lm would cut them. "
+                f"Set max_seq_length to at least {fitting_max_seq_length(split_stats.max)} in the "
+                "profile, or pass --allow-drop to leave them out (counted in summary.json)",
+            )
         if not keep:
             raise DatasetError(
                 path,
-                f"every example's prompt is longer than max_seq_length={max_seq_length}; "
+                f"every example is longer than max_seq_length={max_seq_length}; "
                 "nothing would be trained (raise max_seq_length in the profile)",
             )
         if len(keep) < len(cached):
             kept = [examples[i] for i in keep]
             cached = CacheDataset(ChatDataset(kept, tokenizer, mask_prompt=mask_prompt))
         stats[f"{split}_examples"] = len(cached)
-        stats[f"{split}_dropped"] = len(examples) - len(keep)
+        stats[f"{split}_dropped"] = len(dropped)
         stats[f"{split}_tokens"] = total
         datasets.append(cached)
+    if max_seq_length is not None:
+        stats["lengths"] = TokenLengths(
+            max_seq_length=max_seq_length,
+            allow_drop=allow_drop,
+            train=measured["train"],
+            valid=measured["valid"],
+        )
     return datasets[0], datasets[1], stats
 
 
@@ -292,12 +324,15 @@ def train_lora(
     console: Console | None = None,
     verify: bool = True,
     gate: bool = True,
+    allow_drop: bool = False,
 ) -> Summary:
     """Train LoRA adapters into ``run_dir/adapters`` and write the run's records.
 
     With ``resume`` the adapters and step saved last are loaded and training continues up to
     ``profile.iters``; without it the run starts over. Unless ``gate`` is False, the gate
     (``punie_train.gate``) runs first and a failed gate raises GateFailed before any training.
+    Sequences longer than the profile's ``max_seq_length`` are an error (DatasetError) unless
+    ``allow_drop``, which drops them and records how many in ``summary.json`` under ``lengths``.
     """
     import mlx.core as mx
     import mlx.optimizers as optim
@@ -337,18 +372,23 @@ def train_lora(
         data_dir,
         tokenizer,
         mask_prompt=profile.mask_prompt,
-        max_seq_length=profile.max_seq_length if profile.mask_prompt else None,
+        max_seq_length=profile.max_seq_length,
         every_turn=profile.every_turn,
+        allow_drop=allow_drop,
     )
+    lengths: TokenLengths = stats["lengths"]
     console.print(
-        f"  train {stats['train_examples']} examples / {stats['train_tokens']:,} tokens, "
-        f"valid {stats['valid_examples']} examples / {stats['valid_tokens']:,} tokens"
+        f"  train {stats['train_examples']} sequences / {stats['train_tokens']:,} tokens, "
+        f"valid {stats['valid_examples']} sequences / {stats['valid_tokens']:,} tokens; "
+        f"longest example {max(lengths.train.max, lengths.valid.max):,} tokens "
+        f"(p95 {lengths.train.p95:,}), max_seq_length {profile.max_seq_length:,}"
     )
     for split in ("train", "valid"):
         if stats[f"{split}_dropped"]:
             console.print(
-                f"  [yellow]warning:[/yellow] dropped {stats[f'{split}_dropped']} {split} "
-                f"examples whose prompt exceeds max_seq_length={profile.max_seq_length}"
+                f"  [yellow]warning:[/yellow] --allow-drop: dropped {stats[f'{split}_dropped']} "
+                f"{split} sequences longer than max_seq_length={profile.max_seq_length} "
+                "(counted in summary.json)"
             )
     if len(train_set) < profile.batch_size or len(valid_set) < profile.batch_size:
         raise DatasetError(
@@ -358,13 +398,16 @@ def train_lora(
     # Validate on the same examples every time, so checkpoints' losses can be compared.
     valid_set, val_batches = fixed_validation(valid_set, profile.val_batches, profile.batch_size)
     mx.random.seed(profile.seed)
-    net.freeze()
     num_layers = len(net.layers) if profile.num_layers < 0 else profile.num_layers
     if num_layers > len(net.layers):
         raise RunError(f"profile trains {num_layers} layers but the model has {len(net.layers)}")
-    linear_to_lora_layers(net, num_layers, profile.lora_parameters())
+    if profile.fine_tune_type == "lora":
+        net.freeze()
+        linear_to_lora_layers(net, num_layers, profile.lora_parameters())
+    else:  # "full": every weight trains; the "adapters" file holds them all (mlx-lm's format)
+        num_layers = len(net.layers)
     adapter_config = {
-        "fine_tune_type": "lora",
+        "fine_tune_type": profile.fine_tune_type,
         "model": str(model_dir),
         "num_layers": num_layers,
         "lora_parameters": profile.lora_parameters(),
@@ -478,6 +521,7 @@ def train_lora(
             adapter_dir,
             state.iteration,
         ),
+        lengths=lengths,
     )
     write_summary(run_dir, summary)
     if verify:

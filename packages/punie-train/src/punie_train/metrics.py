@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from punie_train._io import atomic_write_json
+from punie_train.lengths import TokenLengths
 
 METRICS_FILE = "metrics.jsonl"
 LOSS_PLOT = "loss.png"
@@ -65,6 +66,8 @@ class Summary(BaseModel):
     # The post-fuse and post-quantize checks: end-of-sequence ids, patches, greedy stops.
     fused_check: dict[str, Any] | None = None
     quantized_check: dict[str, Any] | None = None
+    # Token counts of the data with the model's tokenizer, and anything --allow-drop left out.
+    lengths: TokenLengths | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """Dump for ``summary.json``; the optional keys appear only once they are known."""
@@ -77,6 +80,7 @@ class Summary(BaseModel):
 
 OPTIONAL_KEYS = (
     "fused_bytes",
+    "lengths",
     "quantized_bytes",
     "quantize_bits",
     "run_id",

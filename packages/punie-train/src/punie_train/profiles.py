@@ -32,6 +32,8 @@ class Profile(BaseModel):
     lora_rank: int = Field(8, gt=0)
     lora_scale: float = 20.0
     lora_dropout: float = Field(0.0, ge=0, lt=1)
+    # "full" trains every weight (mlx-lm's full fine-tuning); fuse then only casts and saves.
+    fine_tune_type: Literal["lora", "full"] = "lora"
     max_seq_length: int = Field(2048, gt=1)
     mask_prompt: bool = True
     # With mask_prompt, mlx-lm trains only an example's last message; every_turn splits each

@@ -131,6 +131,9 @@ class SmokeModelSpec:
     head_dim: int = 16
     intermediate_size: int = 192
     vocab_size: int = 2048
+    # Byte-level BPE pieces never cross a line end, but may join the words of a line (a text
+    # repeated in every example, like the system prompt, becomes a few tokens): see learn-check.
+    whole_line_tokens: bool = False
     max_position_embeddings: int = 4096
     dtype: str = "float32"
 
@@ -191,12 +194,32 @@ def _data_corpus(data_dir: Path) -> Iterator[str]:
     yield CHAT_TEMPLATE
 
 
-def train_tokenizer(corpus: Iterator[str], vocab_size: int) -> Any:
-    """Train a byte-level BPE tokenizer (GPT-2/Qwen style) on ``corpus``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+def train_tokenizer(corpus: Iterator[str], vocab_size: int, *, whole_lines: bool = False) -> Any:
+    """Train a byte-level BPE tokenizer (GPT-2/Qwen style) on ``corpus``.
+
+    By default text is split into words first (GPT-2's pattern), as Qwen's tokenizer does. With
+    ``whole_lines`` it is split only after each newline, so merges may span the words of a line.
+    """
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    if whole_lines:
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Split(Regex(r"[^\n]*\n|[^\n]+"), behavior="isolated"),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+            ]
+        )
+    else:
+        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
     trainer = trainers.BpeTrainer(
@@ -277,7 +300,7 @@ def make_smoke_model(
     if base_bits is not None and base_bits not in (2, 3, 4, 5, 6, 8):
         raise ValueError(f"base_bits must be one of 2, 3, 4, 5, 6, 8; got {base_bits}")
     corpus = _data_corpus(data_dir) if data_dir is not None else _builtin_corpus()
-    tokenizer = train_tokenizer(corpus, spec.vocab_size)
+    tokenizer = train_tokenizer(corpus, spec.vocab_size, whole_lines=spec.whole_line_tokens)
     vocab_size = tokenizer.get_vocab_size(with_added_tokens=True)
     eos_id = tokenizer.token_to_id("<|im_end|>")
     config = _model_config(spec, vocab_size, eos_id)
