@@ -185,6 +185,7 @@ def _options(session: nox.Session, args: list[str] | None = None) -> argparse.Na
     opts.mined = str(base / "data" / "mined")
     opts.data = str(base / "data" / "phase24")
     opts.rundir = str(base / "runs" / (opts.run or opts.profile))
+    opts.learn_check = str(base / "runs" / "learn-check")
     opts.docs = str(base / "docs")
     opts.only = []  # eval: run only these suite queries (the rehearsal)
     opts.rehearsal = False
@@ -430,7 +431,9 @@ def _stages(o: argparse.Namespace) -> dict[str, Stage]:
 
     # learn-check: the smoke model must learn a stratified slice of this data through the real
     # template, mask, fuse and 5-bit quantize before anything trains for hours on it (issue 18).
-    check = f"{run}/learn-check"
+    # It depends on the data and the code only (the smoke model, whatever the profile), so one
+    # report per dataset serves every run: runs/learn-check beside the runs.
+    check = o.learn_check
     learn = ["punie-train", "learn-check", "--data", data, "--out", check]
     learn_skip = endpoint or (
         "the rehearsal checks the real profile's path; learn-check runs in the reduced run"
@@ -562,10 +565,12 @@ def _stages(o: argparse.Namespace) -> dict[str, Stage]:
     )
     docs = ["punie-eval", "docs", "--data", data, "--run", run, "--profile", o.profile]
     docs += ["--out", o.docs]
+    if not learn_skip:
+        docs += ["--learn-check", f"{check}/learn-check.json"]
     stages.append(
         Stage(
             "docs",
-            [data, run],
+            [data, run, check],
             [f"{o.docs}/phase24-progress.md", f"{o.docs}/phase25-plan.md"],
             {"cmd": docs},
             [docs],
@@ -631,7 +636,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none", requires=["docs"])
 def phase24(session: nox.Session) -> None:
-    """The whole phase: mine → data → learn-check → train → select → fuse → quantize → eval → docs."""
+    """The whole phase: mine → data → learn-check → train → select → fuse → quantize → eval →
+    docs."""
     o = _options(session)
     session.log(
         f"phase 24 finished for profile {o.profile!r}: run {o.rundir}, documents in {o.docs}"

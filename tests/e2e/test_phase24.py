@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / ".punie-cache" / "reduced"
 RUN = BASE / "runs" / "smoke"
+LEARN = BASE / "runs" / "learn-check"  # one per dataset, shared by every run
 
 
 def test_phase24_runs_every_stage_in_order() -> None:
@@ -57,7 +58,7 @@ def test_phase24_runs_every_stage_in_order() -> None:
         assert (BASE / "data" / "phase24" / f"{split}.jsonl").stat().st_size > 0
 
     # learn-check: the smoke model fits a slice of the real data, through fuse and 5 bits
-    learn = json.loads((RUN / "learn-check" / "learn-check.json").read_text())
+    learn = json.loads((LEARN / "learn-check.json").read_text())
     assert learn["model_stage"] == "quantized" and learn["quantize_bits"] == 5
     assert learn["examples"] >= 16
     assert set(learn["groups"]) == set(manifest["by_group_category"])
@@ -69,7 +70,7 @@ def test_phase24_runs_every_stage_in_order() -> None:
             str(ROOT / ".nox" / "_pipeline" / "bin" / "python"),
             str(Path(__file__).with_name("_learn_check_agrees.py")),
             str(BASE / "data" / "phase24"),
-            str(RUN / "learn-check"),
+            str(LEARN),
         ],
         capture_output=True,
         text=True,

@@ -36,7 +36,6 @@ def test_a_failed_fuse_stops_quantize_eval_and_docs(tmp_path: Path) -> None:
             str(profiles),
             "--checkpoint",
             "final",
-            "--force",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -46,7 +45,9 @@ def test_a_failed_fuse_stops_quantize_eval_and_docs(tmp_path: Path) -> None:
     )
     log = proc.stdout + proc.stderr
     assert proc.returncode != 0, log[-4000:]
-    assert "[train] done" in log, log[-4000:]
+    # mine, data and learn-check are up to date from test_phase24 (no --force: nothing is
+    # built or trained twice); this run's train has run now or in an earlier session.
+    assert "[train] done" in log or "[train] up to date" in log, log[-4000:]
     assert "fused: greedy generation ran to the 8-token limit on 3 of 3 training prompts" in log
     assert "Session fuse failed" in log
     for later in ("quantize", "eval", "docs", "phase24"):

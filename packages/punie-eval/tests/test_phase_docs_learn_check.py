@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from _complete_run import complete_eval_side
+
 from punie_eval.phase_docs import write_docs
 
 
@@ -44,6 +46,7 @@ def _run(tmp_path: Path, *, passed: bool, dropped: int, allow_drop: bool) -> Pat
         },
     }
     (run / "learn-check" / "learn-check.json").write_text(json.dumps(report))
+    complete_eval_side(tmp_path / "data", run)
     return run
 
 
@@ -69,7 +72,27 @@ def test_a_failed_learn_check_and_allowed_drops_are_visible(tmp_path: Path) -> N
 
 
 def test_missing_learn_check_says_which_stage_to_run(tmp_path: Path) -> None:
+    run = tmp_path / "runs" / "x"
+    complete_eval_side(tmp_path / "data", run)
+    (run / "summary.json").write_text(json.dumps({"iterations": 4, "final_val_loss": 7.5}))
     progress, _ = write_docs(
         data=tmp_path / "data", run=tmp_path / "runs" / "x", profile="smoke", out=tmp_path / "d"
     )
-    assert "run `nox -s learn-check`" in progress.read_text()
+    assert "(`nox -s learn-check` writes one)" in progress.read_text()
+
+
+def test_learn_check_beside_the_runs_is_read_when_named(tmp_path: Path) -> None:
+    """The pipeline keeps one learn-check per dataset (runs/learn-check) and names it."""
+    run = _run(tmp_path, passed=True, dropped=0, allow_drop=False)
+    shared = tmp_path / "runs" / "learn-check"
+    (run / "learn-check").rename(shared)
+    unnamed, _ = write_docs(data=tmp_path / "data", run=run, profile="smoke", out=tmp_path / "a")
+    assert "(`nox -s learn-check` writes one)" in unnamed.read_text()
+    named, _ = write_docs(
+        data=tmp_path / "data",
+        run=run,
+        profile="smoke",
+        out=tmp_path / "b",
+        learn_check=shared / "learn-check.json",
+    )
+    assert "## Learn-check" in named.read_text() and "93.8%" in named.read_text()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from _complete_run import complete_eval_side
+
 from punie_eval.phase_docs import ARCHITECTURES, memory_estimates, write_docs
 
 
@@ -81,6 +83,7 @@ def _run(tmp_path: Path) -> tuple[Path, Path]:
         ],
     }
     (run / "gate.json").write_text(json.dumps(gate))
+    complete_eval_side(data, run)
     return data, run
 
 

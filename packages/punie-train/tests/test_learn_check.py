@@ -210,6 +210,10 @@ def test_a_template_that_drops_tool_calls_fails_learn_check(
     # Only the direct answers survive: every tool-call example is answered wrongly.
     wrong = [e for e in report["per_example"] if not e["correct"]]
     assert wrong and all(e["expected"] != "direct" for e in wrong)
+    # learn-check skips the gate on purpose (it judges behaviour); the gate, which the
+    # pipeline's train stage runs first, refuses this template too.
+    gate = runner.invoke(app, ["gate", "--model", str(model), "--data", str(learn_data)])
+    assert gate.exit_code == 1, gate.output
 
 
 @pytest.mark.slow

@@ -74,8 +74,13 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return out
 
 
-def collect(data: Path, run: Path) -> dict[str, Any]:
-    """Read every artefact the documents draw on; missing ones are None."""
+def collect(data: Path, run: Path, learn_check: Path | None = None) -> dict[str, Any]:
+    """Read every artefact the documents draw on; missing ones are None.
+
+    ``learn_check`` is punie-train's learn-check.json (default: RUN/learn-check/learn-check.json;
+    the pipeline keeps one per dataset, beside the runs, since it depends on no run).
+    """
+    learn_check = learn_check or run / "learn-check" / "learn-check.json"
     return {
         "manifest": _read_json(data / "manifest.json"),
         "manifest_path": str(data / "manifest.json"),
@@ -90,8 +95,8 @@ def collect(data: Path, run: Path) -> dict[str, Any]:
         "heldout_path": str(run / "eval" / "heldout" / "report.json"),
         "gate": _read_json(run / "gate.json"),
         "gate_path": str(run / "gate.json"),
-        "learn_check": _read_json(run / "learn-check" / "learn-check.json"),
-        "learn_check_path": str(run / "learn-check" / "learn-check.json"),
+        "learn_check": _read_json(learn_check),
+        "learn_check_path": str(learn_check),
     }
 
 
@@ -260,7 +265,8 @@ def _learn_check_section(art: dict[str, Any]) -> list[str]:
     if not report:
         return [
             *lines,
-            f"No learn-check report at `{art['learn_check_path']}`: run `nox -s learn-check`.",
+            f"No learn-check report at `{art['learn_check_path']}` "
+            "(`nox -s learn-check` writes one).",
             "",
         ]
     targets = report.get("targets") or {}
@@ -828,13 +834,15 @@ def missing_artefacts(art: dict[str, Any]) -> list[str]:
     return problems
 
 
-def write_docs(*, data: Path, run: Path, profile: str, out: Path) -> list[Path]:
+def write_docs(
+    *, data: Path, run: Path, profile: str, out: Path, learn_check: Path | None = None
+) -> list[Path]:
     """Write both documents (and the results sidecar) into `out`; returns the paths written.
 
     Raises IncompleteArtefacts, writing nothing, unless the run's artefacts are complete.
     """
     data, run = _relative(data), _relative(run)  # documents name paths as a reader's clone has them
-    art = collect(data, run)
+    art = collect(data, run, _relative(learn_check) if learn_check else None)
     missing = missing_artefacts(art)
     if missing:
         raise IncompleteArtefacts("; ".join(missing))
