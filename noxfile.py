@@ -595,7 +595,9 @@ def data(session: nox.Session) -> None:
 @nox.session(name="learn-check", venv_backend="none", requires=["data"])
 def learn_check(session: nox.Session) -> None:
     """Prove the training path teaches: fit a slice of the data, fuse, 5-bit, score tool choice."""
-    _run_stage(session, "learn-check")
+    o = _options(session)
+    Path(o.learn_check).parent.mkdir(parents=True, exist_ok=True)  # runs/, for --out
+    _run_stage(session, "learn-check", o)
 
 
 @nox.session(venv_backend="none", requires=["learn-check"])
