@@ -80,6 +80,7 @@ for _package, _extras in PACKAGES.items():
             str(ROOT / "pyproject.toml"),
             "--rootdir",
             str(PACKAGES_DIR / package),
+            "--durations=10",  # CI's log names the slowest tests of every package
             *session.posargs,
         )
 
