@@ -39,6 +39,7 @@ from punie_train.checkpoints import (
     resolve_adapter,
 )
 from punie_train.checks import CheckMode, check_model_dir
+from punie_train.errors import RunError
 from punie_train.lora import read_run_info
 from punie_train.metrics import SUMMARY_FILE, Summary, update_summary
 
@@ -97,7 +98,13 @@ def _module_difference(reference: Any, fused: Any, seed: int) -> float:
 
 
 def _load_with_adapter(model_dir: Path, adapter_file: Path, adapter_dir: Path) -> tuple:
-    """Load the base lazily and apply the LoRA layers with the weights of ``adapter_file``."""
+    """Load the base lazily and apply the LoRA layers with the weights of ``adapter_file``.
+
+    A full fine-tune's "adapter" file holds the trained weights themselves (mlx-lm's format):
+    they replace the base's, and there is no LoRA layer to fuse.
+    """
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from mlx_lm.utils import load
 
@@ -105,8 +112,21 @@ def _load_with_adapter(model_dir: Path, adapter_file: Path, adapter_dir: Path) -
     model, tokenizer, config = loaded[0], loaded[1], loaded[2]  # ty: ignore[index-out-of-bounds]
     dtype = base_float_dtype(model)
     adapter_config = json.loads((adapter_dir / "adapter_config.json").read_text())
-    linear_to_lora_layers(model, adapter_config["num_layers"], adapter_config["lora_parameters"])
-    model.load_weights(str(adapter_file), strict=False)
+    if adapter_config.get("fine_tune_type", "lora") == "full":
+        # Every key must land on a parameter: a name that matches none would leave that
+        # weight at the base's value without a word (strict=False hides it).
+        weights = mx.load(str(adapter_file))
+        assert isinstance(weights, dict)
+        known = set(dict(tree_flatten(model.parameters())))
+        unknown = sorted(set(weights) - known)
+        if unknown:
+            raise RunError(f"{adapter_file}: weights the model does not have: {unknown[:3]}")
+        model.load_weights(list(weights.items()), strict=False)
+    else:
+        linear_to_lora_layers(
+            model, adapter_config["num_layers"], adapter_config["lora_parameters"]
+        )
+        model.load_weights(str(adapter_file), strict=False)
     model.eval()
     return model, tokenizer, config, dtype
 
