@@ -247,3 +247,21 @@ def test_validation_sees_the_same_examples_every_time(
     assert len(raw) > 1  # what mlx-lm alone would compare checkpoints on
     assert fixed_validation(valid, -1, 2) == (valid, -1)
     assert fixed_validation(valid, 8, 2) == (valid, -1)  # the whole split already
+
+
+@pytest.mark.slow
+def test_fuse_of_a_full_fine_tune_keeps_the_trained_weights(
+    tmp_path: Path, dataset_dir: Path, smoke_model_dir: Path
+) -> None:
+    """learn-check trains every weight: fuse must publish those, not the base's (a regression:
+    LoRA layers were put in and the full weights silently matched none of their names)."""
+    run = tmp_path / "full"
+    profile = tiny_profile(fine_tune_type="full", iters=2, steps_per_eval=2, save_every=2)
+    train_lora(profile, dataset_dir, run, model=smoke_model_dir, gate=False, verify=False)
+    fuse_run(run, verify=False)
+    trained = mx.load(str(run / "adapters" / "adapters.safetensors"))
+    assert isinstance(trained, dict)
+    fused, base = _weights(run / "fused"), _weights(smoke_model_dir)
+    name = next(k for k in trained if k.endswith("self_attn.q_proj.weight"))
+    assert mx.array_equal(fused[name], trained[name].astype(fused[name].dtype)).item()
+    assert not mx.array_equal(fused[name], base[name]).item()
