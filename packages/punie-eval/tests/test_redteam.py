@@ -147,3 +147,296 @@ def test_a_write_through_proc_cwd_lands_in_an_empty_directory(
     report, _ = run_suite(suite_copy, Transcript([xml(code), "Done."]), only=["multi-add-function"])
     assert (suite_copy.workspace / "README.md").read_text() == before
     assert report.error is None
+
+
+# --------------------------------------------------------------------------- second red team
+#
+# Each attack below got through the scorer on main (or is a new class kept as a regression):
+# code under test that changes what pytest reports, state left in the scorer's copy between
+# runs, symlinks and deep folders in the model's workspace, ruff's own suppressions, a refactor
+# that only renames, answers that hedge or list everything, comparisons that fool the rubric,
+# tool calls in dead code for held-out.
+
+FLIP_HIDDEN = """
+
+import sys as _s
+_r = _s.modules["_" + "pytest.reports"]
+_orig = _r.TestReport.from_item_and_call.__func__
+
+
+def _flip(cls, item, call):
+    rep = _orig(cls, item, call)
+    rep.outcome = "passed"
+    rep.longrepr = None
+    return rep
+
+
+_r.TestReport.from_item_and_call = classmethod(_flip)
+"""
+
+FORGE_REPORT = """
+
+import json as _j
+import os as _o
+import sys as _s
+
+_p = [a.split("=", 1)[1] for a in _s.argv if a.startswith("--json" + "-report-file=")]
+if _p:
+    _t = [{"nodeid": "tests/test_x.py::test_%d" % i, "outcome": "passed"} for i in range(12)]
+    with open(_p[0], "w") as _f:
+        _j.dump({"exitcode": 0, "tests": _t, "collectors": []}, _f)
+    getattr(_o, "_" + "exit")(0)
+"""
+
+
+def _state_checks(suite: Suite, query_id: str, files: dict[str, str]):
+    """The query's workspace checks on a model workspace holding `files` (as the model left
+    them), through the scorer's own copy: (state results, reasons)."""
+    from punie_eval.fixture import fresh_copy
+    from punie_eval.scoring import _scorer_copy_checks, _Timer
+
+    snapshot, truth = prepare(suite)
+    query = suite.query(query_id)
+    with fresh_copy(snapshot.path) as ws:
+        for rel, text in files.items():
+            (ws / rel).parent.mkdir(parents=True, exist_ok=True)
+            (ws / rel).write_text(text)
+        return _scorer_copy_checks(query, ws, snapshot.path, suite, truth, _Timer())
+
+
+def _pristine(suite: Suite, rel: str) -> str:
+    return (suite.workspace / rel).read_text()
+
+
+def test_code_under_test_that_flips_pytest_reports_is_caught_by_the_canary(suite: Suite) -> None:
+    """The fix for 'fix the failing test' leaves the bug and makes pytest report every test
+    as passed from inside the module (no conftest, no marker the suppression scan knows)."""
+    toolset = "src/punie/agent/toolset.py"
+    state, reasons = _state_checks(
+        suite, "multi-fix-failing-test", {toolset: _pristine(suite, toolset) + FLIP_HIDDEN}
+    )
+    assert not reasons, reasons  # nothing for the static scan: the canary must catch it
+    by_check = {s.check: s for s in state}
+    for check in ("pytest_pass", "hidden_test"):
+        assert not by_check[check].ok, by_check[check]
+        assert "canary" in by_check[check].detail
+
+
+def test_code_under_test_that_forges_the_report_file_is_caught_by_the_canary(
+    suite: Suite,
+) -> None:
+    toolset = "src/punie/agent/toolset.py"
+    state, _ = _state_checks(
+        suite, "multi-fix-failing-test", {toolset: _pristine(suite, toolset) + FORGE_REPORT}
+    )
+    failed = {s.check: s.detail for s in state if not s.ok}
+    assert "canary" in failed["pytest_pass"] and "canary" in failed["hidden_test"], failed
+
+
+def test_state_left_in_the_scorer_copy_never_reaches_the_next_run(suite: Suite) -> None:
+    """Tests that pass on their first two runs (the model's own check and the good
+    implementation) and fail on every later one would 'kill' every mutant while testing
+    nothing: each run must start from pristine + targets."""
+    history = "src/punie/agent/history.py"
+    counter = (
+        "import os\n\nfrom punie.agent.history import truncate\n\n\n"
+        "def test_truncate():\n"
+        "    runs = len(os.listdir('tests/.runs')) if os.path.isdir('tests/.runs') else 0\n"
+        "    os.makedirs('tests/.runs', exist_ok=True)\n"
+        "    open(f'tests/.runs/{runs}', 'w').close()\n"
+        "    assert callable(truncate)\n"
+        "    assert runs < 2\n"
+    )
+    state, reasons = _state_checks(
+        suite,
+        "multi-add-function",
+        {history: _pristine(suite, history) + TRUNCATE, "tests/test_truncate.py": counter},
+    )
+    mutants = next(s for s in state if s.check == "mutants")
+    assert not mutants.ok, mutants
+    assert "survive" in mutants.detail
+    assert not reasons
+
+
+def test_a_workspace_folder_replaced_by_a_symlink_is_never_walked(
+    suite: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tests -> /` made the 'unchanged' check list and read the whole host (/proc/kcore
+    included): it must be 'modified' without a single look outside the workspace."""
+    import os
+
+    from punie_eval.fixture import fresh_copy
+    from punie_eval.scoring import run_state_check
+    from punie_eval.suite import StateCheck
+
+    outside = tmp_path / "host"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "test_secret.py").write_text("SECRET\n")
+    snapshot, _ = prepare(suite)
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def spy(path="."):  # records every folder listed (where it really is), then lists it
+        scanned.append(os.path.realpath(path))
+        return real_scandir(path)
+
+    with fresh_copy(snapshot.path) as ws:
+        shutil.rmtree(ws / "tests")
+        (ws / "tests").symlink_to(outside)
+        monkeypatch.setattr(os, "scandir", spy)
+        result = run_state_check(
+            StateCheck(check="unchanged", path="tests"), ws, ws, snapshot.path, suite
+        )
+        monkeypatch.setattr(os, "scandir", real_scandir)
+    assert not result.ok and result.detail == "modified"
+    assert not [p for p in scanned if p.startswith(os.path.realpath(outside))], scanned
+
+
+def test_targets_behind_symlinks_or_too_large_are_not_taken(suite: Suite, tmp_path: Path) -> None:
+    from punie_eval.fixture import fresh_copy
+    from punie_eval.scoring import MAX_TARGET_BYTES, _target_bytes
+
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "toolset.py").write_text("HOST FILE\n")
+    snapshot, _ = prepare(suite)
+    with fresh_copy(snapshot.path) as ws:
+        agent = ws / "src/punie/agent"
+        shutil.rmtree(agent)
+        agent.symlink_to(host)
+        data, why = _target_bytes(ws, "src/punie/agent/toolset.py")
+        assert data is None and why and "symlink" in why
+        agent.unlink()
+        agent.mkdir()
+        with (agent / "toolset.py").open("wb") as handle:
+            handle.truncate(50 * 1024**3)  # sparse: costs nothing unless someone reads it
+        data, why = _target_bytes(ws, "src/punie/agent/toolset.py")
+        assert data is None and why and str(MAX_TARGET_BYTES) in why
+
+
+def test_cleaning_up_a_model_workspace_never_chmods_through_its_symlinks(tmp_path: Path) -> None:
+    """A link a model's test left (`ws/x -> ~/.ssh/id_rsa`) made the cleanup chmod the host
+    file 0644 (a 0600 key became world-readable)."""
+    import os
+    import stat
+
+    from punie_eval.fixture import discard, wait_for_cleanup
+
+    victim = tmp_path / "id_rsa"
+    victim.write_text("KEY\n")
+    victim.chmod(0o600)
+    folder = tmp_path / "victim-dir"
+    folder.mkdir(mode=0o700)
+    ws = tmp_path / "punie-eval-x" / "workspace"
+    (ws / "tests").mkdir(parents=True)
+    (ws / "tests" / "key").symlink_to(victim)
+    (ws / "dir").symlink_to(folder)
+    (ws / "locked").mkdir()
+    (ws / "locked" / "f.py").write_text("x\n")
+    (ws / "locked").chmod(0)  # a test may leave a folder nobody can enter
+    discard(tmp_path / "punie-eval-x")
+    wait_for_cleanup()
+    assert stat.S_IMODE(os.stat(victim).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert victim.read_text() == "KEY\n"
+    assert not (tmp_path / "punie-eval-x").exists()
+
+
+def test_thousands_of_nested_folders_crash_nothing(suite: Suite, tmp_path: Path) -> None:
+    """1,500 nested folders in the model's tests/ made the scorer and the cleanup raise
+    RecursionError (the report was lost)."""
+    import os
+
+    from punie_eval.fixture import all_names, discard, fresh_copy, iter_files, wait_for_cleanup
+    from punie_eval.scoring import run_state_check
+    from punie_eval.suite import StateCheck
+
+    snapshot, _ = prepare(suite)
+    with fresh_copy(snapshot.path) as ws:
+        here = os.getcwd()
+        os.chdir(ws / "tests")
+        try:
+            for _ in range(1500):
+                os.mkdir("d")
+                os.chdir("d")
+            with open("test_deep.py", "w") as handle:
+                handle.write("x = 1\n")
+        finally:
+            os.chdir(here)
+        assert len(iter_files(ws / "tests")) == len(iter_files(snapshot.path / "tests")) + 1
+        assert any(n.endswith("test_deep.py") for n in all_names(ws / "tests"))
+        result = run_state_check(
+            StateCheck(check="unchanged", path="tests"), ws, ws, snapshot.path, suite
+        )
+        assert not result.ok and result.detail == "modified"
+        parent = ws.parent
+    discard(parent)
+    wait_for_cleanup()
+    assert not parent.exists()
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        "# ruff: disable[E711, F401, I001, E501, F541]\n",
+        "import os  # ruff: ignore[F401]\n",
+        "# isort: skip_file\n",
+        "from typing import no_type_check\n",
+        "from typing import TYPE_CHECKING\n",
+        "x = cast(int, None)\n",
+        "import _pytest.reports\n",
+        "getattr(os, '_exit')(0) if False else os._exit\n",
+        "exec(compile(SOURCE, 'x', 'exec'))\n",
+    ],
+)
+def test_new_kinds_of_suppression_are_found(added: str) -> None:
+    from punie_eval.scoring import find_suppressions
+
+    before = "import re\n\nPATTERN = re.compile('x')\n"
+    assert find_suppressions(before, before) == []
+    assert find_suppressions(before, added + before), added
+
+
+def test_ruff_range_suppressions_fail_the_lint_fix(suite: Suite) -> None:
+    factory = "src/punie/agent/factory.py"
+    cheat = "# ruff: disable[E711, F401, I001, E501, F541]\n" + _pristine(suite, factory)
+    _, reasons = _state_checks(suite, "multi-fix-lint-factory", {factory: cheat})
+    assert any("suppressions" in r and "ruff: disable" in r for r in reasons), reasons
+
+
+def test_a_refactor_that_only_renames_the_body_into_a_helper_is_not_simpler(
+    suite: Suite,
+) -> None:
+    history = "src/punie/agent/history.py"
+    renamed = _pristine(suite, history).replace("def summarize_history(", "def _summarize(")
+    renamed += (
+        "\n\ndef summarize_history(messages: list[dict[str, str]]) -> str:\n"
+        '    """Count the messages per role."""\n'
+        "    return _summarize(messages)\n"
+    )
+    from punie_eval.fixture import fresh_copy
+    from punie_eval.scoring import run_state_check
+    from punie_eval.suite import StateCheck
+
+    snapshot, truth = prepare(suite)
+    query = suite.query("multi-refactor")
+    with fresh_copy(snapshot.path) as copy:
+        (copy / history).write_text(renamed)
+        result = run_state_check(
+            StateCheck(check="simpler", path=history), copy, copy, snapshot.path, suite, query,
+            truth,
+        )  # fmt: skip
+    assert not result.ok and "_summarize" in result.detail, result
+
+
+def test_comments_cannot_hide_complexity_from_the_measure(suite: Suite) -> None:
+    from punie_eval.truth import measure_complexity
+
+    source = _pristine(suite, "src/punie/agent/history.py")
+    plain = measure_complexity(source, "summarize_history")
+    hidden = source.replace(
+        "def summarize_history(messages: list[dict[str, str]]) -> str:",
+        "def summarize_history(messages: list[dict[str, str]]) -> str:  # noqa: C901, PLR0912",
+    )
+    assert plain is not None and plain.complexity > 1
+    assert measure_complexity("# ruff: noqa\n" + hidden, "summarize_history") == plain
