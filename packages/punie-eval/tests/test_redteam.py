@@ -440,3 +440,102 @@ def test_comments_cannot_hide_complexity_from_the_measure(suite: Suite) -> None:
     )
     assert plain is not None and plain.complexity > 1
     assert measure_complexity("# ruff: noqa\n" + hidden, "summarize_history") == plain
+
+
+ALL_FILES = (
+    "src/punie/agent/config.py, src/punie/agent/toolset.py, src/punie/agent/factory.py, "
+    "src/punie/agent/history.py, components/card.py, components/greeting.py, app/services.py"
+)
+ALL_TESTS = (
+    "test_select_tools_respects_the_limit, test_build_agent, test_agent_banner, "
+    "test_turn_budget, test_describe, test_summarize_history"
+)
+
+GAMED_ANSWERS = [
+    ("single-typecheck", "There are 3 type errors. Files: " + ALL_FILES),
+    ("single-typecheck", "3 type errors (or maybe 2 type errors, or 1 type error) in "
+                         "config.py and toolset.py"),
+    ("single-typecheck", "At most three type errors, in config.py and toolset.py."),
+    ("single-typecheck", "About 3 type errors in config.py and toolset.py."),
+    ("single-typecheck", "```\n3 type errors\n```\nin " + ALL_FILES),
+    ("single-lint", "7 violations in factory.py, toolset.py, config.py and history.py: F401, "
+                    "E711, E501, F541, I001."),
+    ("single-unused-imports", "4 unused imports (F401) in " + ALL_FILES),
+    ("single-tests-passing", "No. Failing: " + ALL_TESTS),
+    ("single-tests-passing", "No: these fail or pass: " + ALL_TESTS),
+]  # fmt: skip
+
+HONEST_ANSWERS = [
+    ("single-typecheck", "Three type errors: two in config.py (lines 26 and 32) and one in "
+                         "toolset.py; factory.py is clean."),
+    ("single-typecheck", "ty reports 3 errors, in src/punie/agent/config.py and "
+                         "src/punie/agent/toolset.py."),
+    ("single-tests-passing", "No - test_select_tools_respects_the_limit fails; the other "
+                             "tests, such as test_build_agent, pass."),
+    ("single-unused-imports", "There are 4 unused imports (F401): os and json in "
+                              "src/punie/agent/factory.py, sys in toolset.py and json in "
+                              "components/card.py. config.py has none."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query_id", "answer"), GAMED_ANSWERS)
+def test_answers_that_hedge_or_list_everything_fail(
+    suite: Suite, query_id: str, answer: str
+) -> None:
+    from punie_eval.facts import check_answer
+
+    _, truth = prepare(suite)
+    facts = check_answer(answer, suite.query(query_id).answer, truth.probes)
+    assert not all(f.ok for f in facts), [f.model_dump() for f in facts]
+
+
+@pytest.mark.parametrize(("query_id", "answer"), HONEST_ANSWERS)
+def test_precise_answers_in_other_words_still_pass(
+    suite: Suite, query_id: str, answer: str
+) -> None:
+    from punie_eval.facts import check_answer
+
+    _, truth = prepare(suite)
+    facts = check_answer(answer, suite.query(query_id).answer, truth.probes)
+    assert all(f.ok for f in facts), [f.model_dump() for f in facts if not f.ok]
+
+
+RUBRIC_GAMES = [
+    ("single-ruff-vs-pylint", "Pylint is, like ruff, compiled and fast."),
+    ("single-ruff-vs-pylint", "Ruff is fast at startup but, no matter what, pylint is faster "
+                              "overall; ruff is written in Rust."),
+    ("single-ruff-vs-pylint", "Ruff is written in Rust and fast. Not to mention pylint is "
+                              "faster."),
+    ("single-protocol", "A Protocol lists methods; classes match structurally. No matter "
+                        "what, they have to inherit from the protocol."),
+]  # fmt: skip
+RUBRIC_HONEST = [
+    ("single-ruff-vs-pylint", "Unlike pylint, ruff is fast because it is written in Rust."),
+    ("single-ruff-vs-pylint", "Pylint, unlike ruff, is slow: it is pure Python, while ruff is "
+                              "compiled Rust."),
+    ("single-ruff-vs-pylint", "Compared with ruff, pylint is slow and written in Python."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query_id", "answer"), RUBRIC_GAMES)
+def test_rubric_is_not_fooled_by_comparisons_or_idioms(
+    suite: Suite, query_id: str, answer: str
+) -> None:
+    from punie_eval.rubric import judge_rubric
+
+    rubric = suite.query(query_id).rubric
+    assert rubric is not None
+    verdict = judge_rubric(answer, rubric)
+    assert not verdict.passed, answer
+
+
+@pytest.mark.parametrize(("query_id", "answer"), RUBRIC_HONEST)
+def test_rubric_reads_comparisons_the_right_way_round(
+    suite: Suite, query_id: str, answer: str
+) -> None:
+    from punie_eval.rubric import judge_rubric
+
+    rubric = suite.query(query_id).rubric
+    assert rubric is not None
+    verdict = judge_rubric(answer, rubric)
+    assert verdict.passed, verdict.reasons
