@@ -539,3 +539,30 @@ def test_rubric_reads_comparisons_the_right_way_round(
     assert rubric is not None
     verdict = judge_rubric(answer, rubric)
     assert verdict.passed, verdict.reasons
+
+
+def test_heldout_gives_no_credit_for_tool_calls_in_dead_code(tmp_path: Path) -> None:
+    import json
+
+    from heldout_data import INVENTORY, write_heldout_file
+
+    from punie_eval.backends import make_backend
+    from punie_eval.heldout import run_heldout
+    from punie_tools import wire
+
+    data = write_heldout_file(tmp_path / "test.jsonl", [INVENTORY])
+    dead = 'if len("x") > 5:\n    ruff_check("inventory")\nprint("looks fine")'
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text(
+        json.dumps(
+            {
+                "request": "Lint the inventory package",
+                "outputs": [{"text": wire.render_qwen3_coder(dead)}],
+            }
+        )
+        + "\n"
+    )
+    example = run_heldout(data, make_backend(f"replay:{replies}")).examples[0]
+    assert example.runs_checked == "full" and example.runs
+    assert (example.correct, example.arguments_ok) == (False, False), example
+    assert example.score == 1 / 3
