@@ -704,3 +704,19 @@ def test_record_results_past_the_budget_keep_their_counts(arena: Arena) -> None:
     assert isinstance(last, dict) and "violations" not in last and "omitted" in last
     assert last["error_count"] == first["error_count"] and last["success"] == first["success"]
     assert record.stdout.splitlines()[0] == record.stdout.splitlines()[2]
+
+
+def test_macos_profile_keeps_git_and_workspace_venvs_read_only(arena: Arena) -> None:
+    """The same islands on macOS: deny rules after the workspace's allow (later rules win).
+    Profile text only: sandbox-exec cannot run on this Linux CI."""
+    from punie_tools.confine import Policy, macos_profile
+
+    venv = _workspace_venv(arena.ws)
+    _git_ws()(arena)
+    profile = macos_profile(Policy(arena.ws, readable=(str(venv),)), private_tmp="/private/x")
+    lines = profile.splitlines()
+    allow = next(i for i, ln in enumerate(lines) if ln.startswith("(allow file-read* file-write*"))
+    deny = next(i for i, ln in enumerate(lines) if ln.startswith("(deny file-write*"))
+    assert deny > allow
+    assert f'(subpath "{os.path.realpath(arena.ws / ".git")}")' in lines[deny]
+    assert f'(subpath "{os.path.realpath(venv)}")' in lines[deny]
