@@ -75,6 +75,7 @@ for _package, _extras in PACKAGES.items():
             str(ROOT / "pyproject.toml"),
             "--rootdir",
             str(PACKAGES_DIR / package),
+            "--durations=10",  # CI's log names the slowest tests of every package
             *session.posargs,
         )
 
@@ -427,3 +428,58 @@ def e2e(session: nox.Session) -> None:
     session.run(
         "python", "-m", "pytest", "tests/e2e", "-c", str(ROOT / "pyproject.toml"), *session.posargs
     )
+
+
+# --------------------------------------------------------------------------- mutation testing
+# Not part of CI (minutes per module): see README, "Development", and tests/mutation/.
+
+MUTATION = ROOT / "tests" / "mutation"
+
+
+def _mutation_modules() -> dict[str, list[str]]:
+    """Package -> the modules tests/mutation/modules.toml lists for it."""
+    import tomllib
+
+    config = tomllib.loads((MUTATION / "modules.toml").read_text())
+    return {name: list(p["modules"]) for name, p in config["packages"].items()}
+
+
+for _package in _mutation_modules():
+
+    @nox.session(name=f"mutation-{_package}", python=PYTHON)
+    def _mutation(session: nox.Session, package: str = _package) -> None:
+        """Mutation-test one package's deciding modules (mutmut; see tests/mutation/)."""
+        _install_package(session, package, PACKAGES[package])
+        session.install("-c", str(CONSTRAINTS), "mutmut")
+        session.run("python", str(MUTATION / "run.py"), "--package", package, *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def mutation(session: nox.Session) -> None:
+    """Mutation testing: every module in tests/mutation/modules.toml, or only the ones named
+    (`-- punie_tools/parsers/ruff.py`, or paths under packages/ as `git diff --name-only` gives)."""
+    listed = _mutation_modules()
+    options: list[str] = []
+    chosen: dict[str, list[str]] = {}
+    args = iter(session.posargs)
+    named = False
+    for arg in args:
+        if arg.startswith("-"):
+            options.append(arg)
+            if arg == "--max-children":
+                options.append(next(args))
+            continue
+        named = True
+        path = arg.removeprefix("packages/")
+        for package, modules in listed.items():
+            module = path.removeprefix(f"{package}/src/")
+            if module in modules:
+                chosen.setdefault(package, []).append(module)
+                break
+        else:
+            session.log(f"not mutation-tested (not in tests/mutation/modules.toml): {arg}")
+    if named and not chosen:
+        session.log("nothing to mutate")
+        return
+    for package in chosen or listed:
+        session.notify(f"mutation-{package}", posargs=[*options, *chosen.get(package, [])])

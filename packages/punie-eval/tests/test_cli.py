@@ -66,9 +66,9 @@ def test_usage_and_infrastructure_errors_exit_2(suite: Suite, tmp_path: Path) ->
     base = ["run", "--suite", str(suite.root), "--out", str(tmp_path / "o")]
     result = runner.invoke(app, [*base, "--backend", "nonsense:x"])
     assert result.exit_code == 2 and "unknown backend" in result.output
-    assert json.loads((tmp_path / "o" / "report.json").read_text())["error"]
+    assert not (tmp_path / "o").exists()  # caught before any work: nothing written
     result = runner.invoke(app, [*base, "--backend", "oracle", "--only", "no-such-query"])
-    assert result.exit_code == 2 and "unknown query ids no-such-query" in result.output
+    assert result.exit_code == 2 and "unknown query id no-such-query" in result.output
     result = runner.invoke(app, [*base, "--backend", "openai:http://127.0.0.1:9/v1"])
     assert result.exit_code == 2 and "cannot reach" in result.output
     missing = runner.invoke(

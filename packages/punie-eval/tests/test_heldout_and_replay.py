@@ -126,3 +126,37 @@ def test_limit_spreads_the_sample_over_the_file(tmp_path: Path) -> None:
         (0, "ruff_check", True),
         (2, "direct", True),
     ]
+
+
+class _FailsAfter:
+    """Answers directly `answers` times, then raises `error` (a stand-in for a server that
+    stops serving; the real HTTP case is in test_cli_contract.py)."""
+
+    name = "fails-after"
+
+    def __init__(self, answers: int, error: Exception) -> None:
+        self.answers, self.error = answers, error
+
+    def complete(self, messages, tools):
+        from punie_eval.backends import Completion
+
+        if self.answers <= 0:
+            raise self.error
+        self.answers -= 1
+        return Completion(text="E501 means the line is too long.")
+
+
+def test_heldout_raises_when_the_backend_cannot_serve(tmp_path: Path) -> None:
+    import pytest
+
+    from punie_eval.backends import BackendUnavailable, BackendUnreachable
+
+    data = write_heldout_file(tmp_path / "test.jsonl")
+    gone = BackendUnreachable("cannot reach http://127.0.0.1:9/v1/chat/completions")
+    with pytest.raises(BackendUnreachable):  # gone mid-run: no score is honest
+        run_heldout(data, _FailsAfter(1, gone))
+    refused = BackendUnavailable("HTTP 404: no such model")
+    with pytest.raises(BackendUnavailable):  # before any answer: nothing was measured
+        run_heldout(data, _FailsAfter(0, refused))
+    report = run_heldout(data, _FailsAfter(1, refused))  # one 4xx later: that example failed
+    assert [e.predicted for e in report.examples] == ["direct", "error", "error"]

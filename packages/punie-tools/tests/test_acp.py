@@ -357,7 +357,7 @@ def test_commands_are_configurable(shop: Path) -> None:
         assert lint == ruff_check(".", cwd=shop)
         tests = await asyncio.to_thread(backend.pytest_run, "tests")
         assert (tests.passed, tests.failed) == (1, 1), tests.tool_error
-        out = await asyncio.to_thread(backend.run_command, "ruff", ["--version"])
+        out = await asyncio.to_thread(backend.run_command, "ruff", ["version"])
         assert out.startswith("ruff ")
         assert client.created[0][0] == "python" and client.created[0][1][:2] == ["-m", "ruff"]
         assert client.created[1][1][:2] == ["-X", "utf8"]

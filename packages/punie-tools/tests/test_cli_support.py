@@ -236,6 +236,24 @@ def test_output_dir_accepts_its_own_and_recognised_files(tmp_path: Path) -> None
         first.file("../escape")
 
 
+def test_output_dir_accepts_owned_directories_nested_in_it(tmp_path: Path) -> None:
+    """run/eval (one command) holds run/eval/heldout (another): each has its own manifest."""
+    outer = tmp_path / "eval"
+    OutputDir(outer, tool="punie-x").write_text("report.json", "{}\n")
+    inner = OutputDir(outer / "heldout", tool="punie-y")
+    inner.write_text("report.json", "{}\n")
+    deeper = OutputDir(outer / "checkpoints", tool="punie-y")
+    deeper.write_text("0001_adapters/report.json", "{}\n")  # recorded one level up
+    OutputDir(outer, tool="punie-x")  # the nested directories' files are punie's: accepted
+    (outer / "heldout" / "report.json").write_text("edited by hand\n")
+    with pytest.raises(UserError, match=r"heldout/report\.json"):
+        OutputDir(outer, tool="punie-x")
+    (outer / "heldout" / "report.json").unlink()
+    (outer / "heldout" / "notes.txt").write_text("someone's\n")  # not in any manifest
+    with pytest.raises(UserError, match=r"heldout/notes\.txt"):
+        OutputDir(outer, tool="punie-x")
+
+
 def test_atomic_writes_keep_the_old_file_and_use_sibling_modes(tmp_path: Path) -> None:
     path = tmp_path / "data.txt"
     path.write_text("old\n")

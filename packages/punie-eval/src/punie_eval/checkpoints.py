@@ -20,11 +20,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from punie_eval.backends import BackendSpecError, parse_spec
 from punie_eval.heldout import run_heldout, write_heldout
-from punie_eval.report import atomic_write
+from punie_eval.report import save_text
+
+if TYPE_CHECKING:
+    from punie_tools.cli_support import OutputDir
 
 __all__ = ["CheckpointError", "find_checkpoints", "pick_best", "score_checkpoints"]
 
@@ -91,8 +94,10 @@ def score_checkpoints(
     max_tokens: int = 1024,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    target: OutputDir | None = None,
 ) -> dict[str, Any]:
-    """Score every checkpoint and write out/checkpoints.json; returns its content."""
+    """Score every checkpoint and write out/checkpoints.json (through `target`, the owned
+    directory `out`, when given); returns its content."""
     kind, base, options = parse_spec(spec)
     if kind != "mlx" or not base:
         raise BackendSpecError("--checkpoints needs an mlx backend: --backend mlx:BASE_MODEL")
@@ -118,7 +123,7 @@ def score_checkpoints(
             start = time.perf_counter()
             report = run_heldout(data, backend, limit=limit)
             seconds = time.perf_counter() - start
-            write_heldout(report, out / Path(name).stem)
+            write_heldout(report, out / Path(name).stem, target=target)
             examples = report.total
             row = {
                 "file": name,
@@ -143,5 +148,5 @@ def score_checkpoints(
         "checkpoints": rows,
         "best": pick_best(rows),
     }
-    atomic_write(out / "checkpoints.json", json.dumps(summary, indent=2) + "\n")
+    save_text(out, "checkpoints.json", json.dumps(summary, indent=2) + "\n", target)
     return summary

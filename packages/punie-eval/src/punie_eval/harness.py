@@ -4,8 +4,9 @@ The fixture is snapshotted once (read-only, private) and its truth derived from 
 every query runs on a fresh copy of the snapshot, with the process's working directory in an
 empty temporary directory (nothing the model runs can find the caller's files through
 /proc/<pid>/cwd). After each query the snapshot and the suite's fixture are checked for
-tampering. Infrastructure problems (the backend unreachable on the first request, a tampered
-fixture, a harness bug) set `Report.error`: the CLI then exits 2.
+tampering. Infrastructure problems (the backend unavailable on the first request or unreachable
+at any point, a backend that answered no query, a tampered fixture, a harness bug) set
+`Report.error`: the CLI then exits 2, with or without --no-fail.
 """
 
 from __future__ import annotations
@@ -237,7 +238,7 @@ def run_suite(
                     error = error or result.why
                 if episode is not None:
                     transcripts.append(transcript(query, episode, run))
-                    if episode.unavailable and not requests_made:
+                    if episode.unavailable and (episode.unreachable or not requests_made):
                         error = f"the backend is unavailable: {episode.unavailable}"
                         abort = True
                     requests_made = requests_made or any(
@@ -264,6 +265,8 @@ def run_suite(
                 error = "the model's code modified the pristine fixture: " + "; ".join(tampered)
         wait_for_cleanup()
     results = _merge_runs(runs)
+    if error is None and results and all(q.outcome == "backend_error" for q in results):
+        error = f"the backend answered no query (first: {results[0].why})"
     partial = bool(only)
     thresholds: dict[str, tuple[str, int | None]] = {}
     for key, cat in suite.categories.items():

@@ -27,16 +27,19 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from punie_eval._outcome import interpret
-from punie_eval.backends import Backend
-from punie_eval.report import atomic_write, sanitize
+from punie_eval.backends import Backend, BackendUnavailable, BackendUnreachable
+from punie_eval.report import sanitize, save_text
 from punie_eval.scoring import calls_in_code, normalize_path
 from punie_tools import wire
 from punie_tools.sandbox import SandboxLimits, run_code
+
+if TYPE_CHECKING:
+    from punie_tools.cli_support import OutputDir
 
 __all__ = [
     "HELDOUT_SCHEMA",
@@ -237,9 +240,12 @@ def run_heldout(
 
     With `limit`, `limit` examples evenly spaced through the file are asked (the splits are
     written stratum by stratum, so the first N lines would all come from one or two groups).
+    A backend that cannot be reached, or that is unavailable before it answered once, raises
+    BackendUnavailable: that is an infrastructure error, not a score of 0.
     """
     examples: list[HeldoutExample] = []
     skipped = 0
+    answered = False
     lines = data.read_text(encoding="utf-8").splitlines()
     for index in _spread(len(lines), limit):
         line = lines[index]
@@ -265,9 +271,14 @@ def run_heldout(
         runs, checked, valid = False, "none", False
         try:
             outcome = interpret(backend.complete(prompt, raw.get("tools") or wire.TOOLS))
+        except BackendUnavailable as exc:
+            if isinstance(exc, BackendUnreachable) or not answered:
+                raise  # the backend cannot serve at all: an infrastructure error, not a score
+            predicted, reason = "error", f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # recorded, never raised
             predicted, reason = "error", f"{type(exc).__name__}: {exc}"
         else:
+            answered = True
             if outcome.kind == "malformed":
                 predicted, reason = "malformed", outcome.reason
             elif outcome.kind == "answer":
@@ -416,8 +427,9 @@ def render_heldout_markdown(report: HeldoutReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_heldout(report: HeldoutReport, out: Path) -> None:
-    """Write the held-out report.json and report.md under `out`."""
+def write_heldout(report: HeldoutReport, out: Path, *, target: OutputDir | None = None) -> None:
+    """Write the held-out report.json and report.md under `out` (through `target`, the owned
+    directory holding `out`, when given)."""
     data = sanitize(report.model_dump(mode="json", by_alias=True))
-    atomic_write(out / "report.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    atomic_write(out / "report.md", sanitize(render_heldout_markdown(report)))
+    save_text(out, "report.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n", target)
+    save_text(out, "report.md", sanitize(render_heldout_markdown(report)), target)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from punie_eval._outcome import interpret
-from punie_eval.backends import Backend, BackendUnavailable
+from punie_eval.backends import Backend, BackendUnavailable, BackendUnreachable
 from punie_tools import wire
 from punie_tools.models import ExecutionError, ExecutionRecord
 from punie_tools.prompt import SYSTEM_PROMPT
@@ -80,6 +80,7 @@ class Episode(BaseModel):
     time_limit_s: float | None = None
     messages: list[dict[str, Any]] = Field(default_factory=list)
     unavailable: str | None = None  # the backend could not serve the request at all
+    unreachable: bool = False  # ... because no connection could be made (the server is gone)
 
     @property
     def model_s(self) -> float:
@@ -183,6 +184,7 @@ def run_episode(
             episode.outcome = "backend_error"
             if isinstance(exc, BackendUnavailable):
                 episode.unavailable = str(exc)
+                episode.unreachable = isinstance(exc, BackendUnreachable)
             break
         model_s = completion.seconds or (time.perf_counter() - t0)
         outcome = interpret(completion)

@@ -12,14 +12,17 @@ import json
 import os
 import re
 import statistics
-import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from punie_eval.facts import FactResult
 from punie_eval.scoring import CallInfo, StateResult
+from punie_tools.cli_support import write_atomic
+
+if TYPE_CHECKING:
+    from punie_tools.cli_support import OutputDir
 
 __all__ = [
     "SCHEMA",
@@ -30,6 +33,7 @@ __all__ = [
     "load_report",
     "render_markdown",
     "sanitize",
+    "save_text",
     "write_report",
 ]
 
@@ -290,34 +294,42 @@ def render_markdown(report: Report) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write text to path via a temporary file and os.replace, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write text to path via a temporary file and a rename, so readers never see half a file
+    (permission bits like its siblings'; characters that cannot be encoded are replaced)."""
+    write_atomic(path, text.encode("utf-8", errors="replace"))
+
+
+def save_text(out: Path, name: str, text: str, target: OutputDir | None = None) -> Path:
+    """Write `out/name` atomically; through `target` (an owned directory holding `out`), so its
+    manifest records the file as punie-eval's."""
+    path = out / name
+    if target is None:
+        atomic_write(path, text)
+        return path
+    rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(target.path))
+    with target.open(rel.as_posix(), binary=True) as handle:
+        handle.write(text.encode("utf-8", errors="replace"))
+    return path
 
 
 def write_report(
-    report: Report, out: Path, transcripts: list[dict[str, Any]] | None = None
+    report: Report,
+    out: Path,
+    transcripts: list[dict[str, Any]] | None = None,
+    *,
+    target: OutputDir | None = None,
 ) -> None:
-    """report.json, report.md and (when given) transcripts.jsonl under `out`.
+    """report.json, report.md and (when given) transcripts.jsonl under `out` (through `target`,
+    the owned directory, when given).
 
     transcripts.jsonl keeps every raw reply (thinking included) as JSON with non-ASCII escaped,
     so even lone surrogates survive and a replay sees exactly what the model said.
     """
     if transcripts is not None:
-        atomic_write(
-            out / "transcripts.jsonl",
-            "".join(json.dumps(t, ensure_ascii=True) + "\n" for t in transcripts),
-        )
-    atomic_write(out / "report.json", report.to_json() + "\n")
-    atomic_write(out / "report.md", render_markdown(report))
+        lines = "".join(json.dumps(t, ensure_ascii=True) + "\n" for t in transcripts)
+        save_text(out, "transcripts.jsonl", lines, target)
+    save_text(out, "report.json", report.to_json() + "\n", target)
+    save_text(out, "report.md", render_markdown(report), target)
 
 
 def load_report(path: str | Path) -> Report:

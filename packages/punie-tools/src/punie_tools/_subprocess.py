@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 from collections.abc import Generator
 from contextvars import ContextVar
@@ -29,6 +30,7 @@ __all__ = [
     "run_confined",
     "run_deadline",
     "run_process",
+    "stop_all",
     "tail",
     "time_left",
 ]
@@ -74,6 +76,23 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+
+
+def stop_all() -> int:
+    """Kill every tool subprocess (and its group) running now, in any thread; how many.
+
+    For a command line interrupted while worker threads wait on tools: each waiting call then
+    returns at once (as a process that did not finish), and nothing is left running.
+    """
+    with _live_lock:
+        running = list(_live)
+    for proc in running:
+        _kill_group(proc)
+    return len(running)
+
+
 def run_process(
     argv: list[str],
     *,
@@ -100,6 +119,8 @@ def run_process(
     except OSError as exc:
         return ProcessOutcome(None, "", "", launch_error=f"could not start {argv[0]}: {exc}")
     deadline = time.monotonic() + timeout
+    with _live_lock:
+        _live.add(proc)
     try:
         out, err, finished, truncated = _collect(proc, deadline, max_output)
     except BaseException:
@@ -107,6 +128,9 @@ def run_process(
         _kill_group(proc)
         _reap(proc)
         raise
+    finally:
+        with _live_lock:
+            _live.discard(proc)
     if truncated:
         _kill_group(proc)
         _reap(proc)

@@ -511,6 +511,9 @@ class OutputDir:
     It may not exist yet (its nearest existing ancestor must be a writable directory), or be
     empty, or hold only files the manifest (`.punie-output.json`) says punie's tools wrote and
     that are unchanged since, or that `recognize(path)` accepts as outputs of an earlier version.
+    A file in a subdirectory also counts when the manifest of a directory between it and this
+    one lists it unchanged (a command owning `run/eval/heldout` inside another owning
+    `run/eval`).
     Anything else is refused with a UserError naming `--force`; with `force`, the command writes
     beside those files and never touches them unless it writes a file of the same name. Nothing
     the tools did not write is ever deleted.
@@ -536,9 +539,12 @@ class OutputDir:
             return
         _probe(self.path, self.path, option)
         entries = _read_manifest(self.path)
+        nested: dict[Path, dict[str, dict[str, Any]]] = {}
         foreign: list[str] = []
         for file in sorted(self._files()):
             rel = file.relative_to(self.path).as_posix()
+            if self._owned_below(file, nested):  # an owned directory inside this one
+                continue
             entry = entries.get(rel)
             if entry is not None and _unchanged(file, entry):
                 continue
@@ -554,6 +560,18 @@ class OutputDir:
                 f"{option} {self.path} holds files {tool} did not write ({shown}); "
                 f"give a new or empty directory, or --force to write beside them"
             )
+
+    def _owned_below(self, file: Path, cache: dict[Path, dict[str, dict[str, Any]]]) -> bool:
+        """Whether the manifest of a directory between `file` and this one lists it unchanged."""
+        directory = file.parent
+        while directory != self.path and self.path in directory.parents:
+            if directory not in cache:
+                cache[directory] = _read_manifest(directory)
+            entry = cache[directory].get(file.relative_to(directory).as_posix())
+            if entry is not None and _unchanged(file, entry):
+                return True
+            directory = directory.parent
+        return False
 
     def _files(self) -> Iterator[Path]:
         for root, _dirs, names in os.walk(self.path):

@@ -492,7 +492,7 @@ def _partial(stdout: str, stopped: str) -> TestResult:
     total = passed + failed + skipped + (1 if running else 0)
     return TestResult(
         success=False, passed=passed, failed=failed + (1 if running else 0), skipped=skipped,
-        total=total, failures=failures, errors=errors, tool_error=stopped,
+        total=total, failures=failures, error_count=errors, tool_error=stopped,
     )  # fmt: skip
 
 

@@ -401,12 +401,13 @@ class Sandbox:
             error = ExecutionError(kind=kind, message=f"the sandbox worker stopped: {exc}")
         except MontyError as exc:
             error = ExecutionError(kind="crash", message=f"{type(exc).__name__}: {exc}")
+        error = _capped(error, limits)  # first: a huge message must not reach the hints
         if error is not None and error.kind in ("type", "runtime"):
             error.message = with_suggestions(error.message, code)
         return ExecutionRecord(
             code=code,
             stdout=output.output,
-            error=_capped(error, limits),
+            error=error,
             calls=calls,
             duration=time.perf_counter() - start,
         )

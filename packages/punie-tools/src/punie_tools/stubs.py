@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import functools
 import inspect
 import re
 import types
@@ -201,14 +202,15 @@ def _closest(name: str, candidates: typing.Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _code_names(code: str | None) -> set[str]:
+@functools.lru_cache(maxsize=8)
+def _code_names(code: str | None) -> frozenset[str]:
     """Names the code itself binds (variables, functions, parameters, loop targets)."""
     if not code:
-        return set()
+        return frozenset()
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
-        return set()
+        return frozenset()
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -219,7 +221,7 @@ def _code_names(code: str | None) -> set[str]:
             names.add(node.arg)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)
-    return names
+    return frozenset(names)
 
 
 def _suggestion(line: str, code: str | None) -> str | None:

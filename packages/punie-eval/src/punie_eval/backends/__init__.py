@@ -11,12 +11,19 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from punie_eval.backends.base import Backend, BackendSpecError, BackendUnavailable, Completion
+from punie_eval.backends.base import (
+    Backend,
+    BackendSpecError,
+    BackendUnavailable,
+    BackendUnreachable,
+    Completion,
+)
 
 __all__ = [
     "Backend",
     "BackendSpecError",
     "BackendUnavailable",
+    "BackendUnreachable",
     "Completion",
     "backend_identity",
     "make_backend",
@@ -61,6 +68,8 @@ def make_backend(
         tokens = int(options.get("max_tokens", max_tokens or 1024))
     except ValueError as exc:
         raise BackendSpecError(f"max_tokens in {spec!r} is not a number") from exc
+    if tokens < 1:
+        raise BackendSpecError(f"max_tokens in {spec!r} must be ≥ 1 (got {tokens})")
     if kind == "oracle":
         from punie_eval.backends.oracle import OracleBackend
 

@@ -6,7 +6,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Backend", "BackendSpecError", "BackendUnavailable", "Completion"]
+__all__ = ["Backend", "BackendSpecError", "BackendUnavailable", "BackendUnreachable", "Completion"]
 
 
 class BackendSpecError(ValueError):
@@ -18,6 +18,13 @@ class BackendUnavailable(RuntimeError):
 
     Raised on a run's first request it makes the run an infrastructure error (exit 2), not a
     model that scored zero.
+    """
+
+
+class BackendUnreachable(BackendUnavailable):
+    """The server cannot be reached (connection refused, no such host, the connection dropped
+    without a reply): at any point of a run, an infrastructure error (a 4xx later in a run may be the model's doing, e.g. a
+    conversation longer than the server's context).
     """
 
 

@@ -14,9 +14,36 @@ from typing import Any
 
 import httpx
 
-from punie_eval.backends.base import BackendUnavailable, Completion
+from punie_eval.backends.base import (
+    BackendSpecError,
+    BackendUnavailable,
+    BackendUnreachable,
+    Completion,
+)
 
-__all__ = ["OpenAIBackend", "read_choice", "to_openai_messages"]
+__all__ = ["OpenAIBackend", "check_url", "read_choice", "to_openai_messages"]
+
+
+def check_url(url: str) -> str:
+    """`url` when it is an http(s) URL with a host, else BackendSpecError saying so."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise BackendSpecError(f"{url!r} is not a URL ({exc})") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise BackendSpecError(f"{url!r} is not an http(s) URL (e.g. http://127.0.0.1:8080/v1)")
+    return url
+
+
+def _failure(exc: httpx.HTTPError, url: str) -> BackendUnavailable:
+    """A request that got no answer: unreachable when no connection could be made or the server
+    dropped it (it crashed or went away); a read timeout is only a slow reply."""
+    unreachable = isinstance(exc, httpx.TransportError) and (
+        isinstance(exc, httpx.ConnectTimeout) or not isinstance(exc, httpx.TimeoutException)
+    )
+    kind = BackendUnreachable if unreachable else BackendUnavailable
+    hint = " (is the server running?)" if unreachable else ""
+    return kind(f"cannot reach {url}: {exc}{hint}")
 
 
 def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,7 +124,7 @@ class OpenAIBackend:
         temperature: float = 0.0,
         seed: int | None = 0,
     ) -> None:
-        base = url.rstrip("/")
+        base = check_url(url).rstrip("/")
         if base.endswith("/chat/completions"):
             base = base[: -len("/chat/completions")]
         self.base = base
@@ -121,7 +148,7 @@ class OpenAIBackend:
         try:
             response = self._client.get(self.base + "/models")
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"cannot reach {self.base}/models: {exc}") from exc
+            raise _failure(exc, f"{self.base}/models") from exc
         if response.status_code == 404 or response.status_code == 405:
             return self.model  # a server without the endpoint: send no model name
         if response.status_code >= 400:
@@ -177,7 +204,7 @@ class OpenAIBackend:
         try:
             response = self._client.post(self.endpoint, json=body)
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"cannot reach {self.endpoint}: {exc}") from exc
+            raise _failure(exc, self.endpoint) from exc
         seconds = time.perf_counter() - start
         if 400 <= response.status_code < 500:
             raise BackendUnavailable(

@@ -50,7 +50,7 @@ from punie_tools.backends._paths import (
 from punie_tools.backends.local import format_command_output
 from punie_tools.models import RuffResult, TestResult, TypeCheckResult
 from punie_tools.parsers import parse_pytest_output, parse_ruff_output, parse_ty_output
-from punie_tools.runners import pytest_command, ruff_command, typecheck_command
+from punie_tools.runners import _scrub_result, pytest_command, ruff_command, typecheck_command
 
 __all__ = [
     "DEFAULT_ACP_COMMANDS",
@@ -654,18 +654,9 @@ class AcpBackend:
 
 
 def _relative_to(result: TestResult, root: str) -> TestResult:
-    """Failure texts name files relative to the workspace, as the local runner's do."""
-
-    def strip(text: str | None) -> str | None:
-        if text is None:
-            return None
-        return text.replace(root + "/", "").replace(root, ".")
-
-    failures = [
-        f.model_copy(update={"message": strip(f.message), "traceback": strip(f.traceback)})
-        for f in result.failures
-    ]
-    return result.model_copy(update={"failures": failures})
+    """Failure texts name files relative to the workspace and the interpreter as `<python>`,
+    as the local runner's do (see `scrub_paths`): no host path reaches the model."""
+    return _scrub_result(result, root)
 
 
 def _ty_failure(message: str) -> TypeCheckResult:
