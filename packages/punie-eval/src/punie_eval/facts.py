@@ -285,7 +285,14 @@ def _files_fact(
     named = files_named(answer)
     missing = [f for f in sorted(probe.by_file) if not any(_same_file(n, f) for n in named)]
     unseen = _unseen(sorted(probe.by_file), seen, basename=True)
-    extra = _overclaimed_files(answer, flagged if flagged is not None else set(probe.by_file))
+    # a finding (errors, violations, failures) named in a file no probe flagged is over-claimed;
+    # a search (grep, defines) names where things are, and other files may give context
+    findings = probe.tool in ("typecheck", "ruff_check", "pytest_run")
+    extra = (
+        _overclaimed_files(answer, flagged if flagged is not None else set(probe.by_file))
+        if findings
+        else []
+    )
     detail = f"does not name {', '.join(missing)}" if missing else ""
     if extra and not missing:
         detail = f"names files the tools did not flag: {', '.join(extra)}"
@@ -362,7 +369,8 @@ def _test_counts(answer: str, probe: Probe) -> FactResult:
     )
 
 
-_TEST_NAME = re.compile(r"\btest_\w+")
+# a test function's name; not a test module (`tests/test_toolset.py::test_x` names one test)
+_TEST_NAME = re.compile(r"\btest_\w+\b(?![./])")
 
 
 def _failing_fact(answer: str, probe: Probe, seen: str | None) -> FactResult:

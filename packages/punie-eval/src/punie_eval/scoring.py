@@ -342,7 +342,7 @@ class _Copy:
         self._state = _tree_state(self.path)
 
     def remove(self, rel: str) -> None:
-        (self.path / rel).unlink(missing_ok=True)
+        (self.clean() / rel).unlink(missing_ok=True)
         self._state = _tree_state(self.path)
 
 
@@ -386,13 +386,26 @@ def _pytest_checked(
     own in the folder `path`."""
     nonce = secrets.token_hex(16)
     root = copy.clean()
+    restore: tuple[str, str | None] | None = None  # (file, its text before; None: remove it)
     if hidden is not None:
         copy.write(path, hidden.rstrip("\n") + "\n" + _canary(nonce))
     elif (root / path).is_file():
-        copy.write(path, _read(root / path).rstrip("\n") + "\n" + _canary(nonce))
+        original = _read(root / path)
+        restore = (path, original)
+        copy.write(path, original.rstrip("\n") + "\n" + _canary(nonce))
     elif (root / path).is_dir():
-        copy.write(f"{path}/test_zz_eval_canary.py", _canary(nonce).lstrip("\n"))
-    result = timer.run(pytest_run, path, cwd=root)
+        restore = (f"{path}/test_zz_eval_canary.py", None)
+        copy.write(restore[0], _canary(nonce).lstrip("\n"))
+    try:
+        result = timer.run(pytest_run, path, cwd=root)
+    finally:
+        # the canary is the scorer's, never part of what a later check runs (the mutants' own
+        # runs, which must pass on the good implementation)
+        if restore is not None:
+            if restore[1] is None:
+                copy.remove(restore[0])
+            else:
+                copy.write(*restore)
     return _with_canary(result, nonce)
 
 
