@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from adversarial import TRUNCATE, xml
-from scripted import Scripted, Transcript
+from scripted import OracleRun, Scripted, Transcript
 
 from punie_eval.harness import evaluate_query, prepare, run_suite
 from punie_eval.suite import Suite, load_suite
@@ -46,25 +46,15 @@ def test_a_model_written_conftest_never_runs_in_the_scorer(suite: Suite, tmp_pat
 
 
 def test_rechecks_never_run_in_the_fixture_or_the_model_workspace(
-    suite: Suite, monkeypatch: pytest.MonkeyPatch
+    suite: Suite, oracle_run: OracleRun
 ) -> None:
-    import punie_eval.scoring as scoring
-
+    """Every pytest re-check of the session's oracle run (all 20 queries) ran in a scorer's
+    copy, never in the snapshot, the suite's fixture or the model's workspace."""
     snapshot, _ = prepare(suite)
-    seen: list[Path] = []
-    real = scoring.pytest_run
-
-    def spy(path, *, cwd, **kwargs):  # records where the real pytest ran, then runs it
-        seen.append(Path(cwd).resolve())
-        return real(path, cwd=cwd, **kwargs)
-
-    monkeypatch.setattr(scoring, "pytest_run", spy)
-    from punie_eval.backends.oracle import OracleBackend
-
-    result, _ = evaluate_query(suite.query("multi-fix-failing-test"), OracleBackend(suite), suite)
-    assert result.passed and seen
+    by_id = {q.id: q for q in oracle_run.report.queries}
+    assert by_id["multi-fix-failing-test"].passed and oracle_run.pytest_cwds
     forbidden = (snapshot.path.resolve(), suite.workspace.resolve())
-    for cwd in seen:
+    for cwd in oracle_run.pytest_cwds:
         assert not any(cwd == f or f in cwd.parents for f in forbidden), cwd
         assert cwd.name == "workspace" and cwd.parent.name.startswith("punie-eval-score-")
 
@@ -108,6 +98,8 @@ def test_a_model_test_cannot_poison_later_queries(
         f"write_file('tests/test_truncate.py', {attack!r})\n"
         "print(pytest_run('tests/test_truncate.py').passed)"
     )
+    readme = suite_copy.workspace / "README.md"
+    before = readme.read_text()
     backend = Transcript([xml(code), "Added truncate with tests."] * 2)
     report, _ = run_suite(suite_copy, backend, only=["multi-add-function"])
     poisoned = "POISONED" in target.read_text()
@@ -115,6 +107,9 @@ def test_a_model_test_cannot_poison_later_queries(
     if poisoned:  # no OS confinement: the write went through, and it must be caught
         assert not attack_query.passed
         assert report.error and "modified" in report.error
+    else:  # the absolute paths were out of reach, and /proc/<ppid>/cwd led to an empty folder
+        assert readme.read_text() == before
+        assert report.error is None
     # Either way the next query starts from a clean snapshot of a clean source, never a
     # poisoned copy: restore the source as a user would (git checkout) and read factory.py.
     if poisoned:
@@ -130,23 +125,6 @@ def test_a_model_test_cannot_poison_later_queries(
     _, episode = evaluate_query(suite_copy.query("single-read-factory"), reader, suite_copy)
     assert "def build_agent" in episode.turns[0].runs[0].tool_output
     assert "POISONED" not in episode.turns[0].runs[0].tool_output
-
-
-def test_a_write_through_proc_cwd_lands_in_an_empty_directory(
-    suite_copy: Suite, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(suite_copy.root)
-    history = "src/punie/agent/history.py"
-    attack = _poisoning_test([])  # only the /proc/<ppid>/cwd/workspace/README.md route
-    code = (
-        f"write_file({history!r}, read_file({history!r}) + {TRUNCATE!r})\n"
-        f"write_file('tests/test_truncate.py', {attack!r})\n"
-        "print(pytest_run('tests/test_truncate.py').passed)"
-    )
-    before = (suite_copy.workspace / "README.md").read_text()
-    report, _ = run_suite(suite_copy, Transcript([xml(code), "Done."]), only=["multi-add-function"])
-    assert (suite_copy.workspace / "README.md").read_text() == before
-    assert report.error is None
 
 
 # --------------------------------------------------------------------------- second red team
