@@ -15,7 +15,8 @@ from punie_datagen.generators.base import (
     rng,
     window,
 )
-from punie_datagen.workspaces import VARIANTS, paths, variant_files
+from punie_datagen.workspaces import variant_files
+from punie_datagen.workspaces._legacy import VARIANTS, paths
 from punie_tools.models import ExecutionRecord
 
 TOOL_CALL = {"ruff_check": "ruff_check", "typecheck": "typecheck", "pytest_run": "pytest_run"}

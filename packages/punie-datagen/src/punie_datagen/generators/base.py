@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from punie_datagen.workspaces import paths
+from punie_datagen.workspaces._legacy import paths
 from punie_tools.models import ExecutionRecord
 
 Answer = Callable[[list[ExecutionRecord]], str]

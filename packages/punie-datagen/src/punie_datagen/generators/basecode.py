@@ -10,7 +10,8 @@ import ast
 from dataclasses import dataclass
 
 from punie_datagen.generators.base import Spec, plural, rng, stdout, window
-from punie_datagen.workspaces import DESCRIPTIONS, FEATURES, PROJECTS, paths, project_files
+from punie_datagen.workspaces import project_files
+from punie_datagen.workspaces._legacy import DESCRIPTIONS, FEATURES, PROJECTS, paths
 from punie_tools.models import ExecutionRecord
 
 VERSION = "basecode/3"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from punie_datagen.generators._answers import pytest_summary
 from punie_datagen.generators._flows import check_answer, check_code, fix_answer, fix_steps, spec
 from punie_datagen.generators._text import FIX_WHAT, HINT
-from punie_datagen.generators.base import Spec, fill, first, last, module_path, pick, rng, test_path
-from punie_datagen.workspaces import DESCRIPTIONS, FEATURES, PROJECTS, project_files
+from punie_datagen.generators.base import Spec, fill, first, last, pick, rng, test_path
+from punie_datagen.workspaces._legacy import DESCRIPTIONS, FEATURES, PROJECTS
 
 VERSION = "pytest/2"
 
@@ -61,34 +61,17 @@ def generate(seed: int) -> list[Spec]:
 
 def _tdd(seed: int, project: str, run_path: str, style: int) -> Spec:
     feature = FEATURES[project]
-    module, tests = module_path(project), test_path(project)
-    files = project_files(project)
-    import_line = next(
-        line for line in files[tests].splitlines() if line.startswith(f"from {project}.")
-    )
-    new_import = import_line
-    if not feature.implementation.startswith(
-        "\n    def"
-    ):  # a module-level function must be imported
-        names = import_line.split(" import ", 1)[1].split(", ")
-        new_import = (
-            import_line.split(" import ", 1)[0]
-            + " import "
-            + ", ".join(sorted([*names, feature.name], key=str.lower))
-        )
-    write_test = (
-        f'path = "{tests}"\nsource = read_file(path)\n'
-        f"source = source.replace({import_line!r}, {new_import!r}, 1)\n"
-        f"source = source + {feature.test!r}\n"
-        "write_file(path, source)\n"
+    module, tests = feature.file, feature.test_file
+    if run_path != "tests":
+        run_path = tests
+    check = (
         f'r = pytest_run("{run_path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.errors, "errors")\n'
         "for f in r.failures:\n    print(f.test_id, f.message)\n"
     )
+    write_test = f"write_file({tests!r}, {feature.test!r})\n" + check
     implement = (
         f'path = "{module}"\nsource = read_file(path)\n'
-        f"write_file(path, source + {feature.implementation!r})\n"
-        f'r = pytest_run("{run_path}")\nprint(r.passed, "passed,", r.failed, "failed,", r.errors, "errors")\n'
-        "for f in r.failures:\n    print(f.test_id, f.message)\n"
+        f"write_file(path, source + {feature.implementation!r})\n" + check
     )
     r = rng(seed, "tdd", project, run_path)
     request = pick(r, TDD).format(

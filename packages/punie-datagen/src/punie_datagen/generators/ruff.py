@@ -13,7 +13,7 @@ from punie_datagen.generators._flows import (
 )
 from punie_datagen.generators._text import FIX_WHAT
 from punie_datagen.generators.base import Spec, module_path, pick, rng, test_path
-from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS
+from punie_datagen.workspaces._legacy import DESCRIPTIONS, PROJECTS
 
 VERSION = "ruff/2"
 

@@ -23,7 +23,8 @@ from punie_datagen.generators.base import (
     rng,
     window,
 )
-from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS, VARIANTS, variant_files
+from punie_datagen.workspaces import variant_files
+from punie_datagen.workspaces._legacy import DESCRIPTIONS, PROJECTS, VARIANTS
 
 VERSION = "typecheck/2"
 

@@ -6,7 +6,8 @@ from punie_datagen.generators._answers import pytest_summary, ruff_summary, ty_s
 from punie_datagen.generators._flows import fix_steps, spec
 from punie_datagen.generators._text import FIX_WHAT
 from punie_datagen.generators.base import Spec, first, last, module_path, pick, rng
-from punie_datagen.workspaces import DESCRIPTIONS, PROJECTS, variant_files
+from punie_datagen.workspaces import variant_files
+from punie_datagen.workspaces._legacy import DESCRIPTIONS, PROJECTS
 
 VERSION = "workflows/1"
 
