@@ -1,6 +1,7 @@
-"""Every workspace project against the real tools (FORMAT.md): the clean state is clean; each
-variant makes the tool it names report what `expect` says and nothing else; each feature's new
-test fails before and passes after; each refactor keeps the tests green and ruff/ty clean."""
+"""Every workspace project against the real tools, through the loader (FORMAT.md): the clean
+state is clean; each variant makes the tool it names report exactly `expect`, and the other
+tools exactly `also` when given; each feature's new test fails before and passes after; each
+refactor keeps the tests green and ruff/ty clean. Also: the loader's format errors."""
 
 from __future__ import annotations
 
@@ -63,16 +64,14 @@ VARIANTS = sorted((p, v) for p in PROJECTS for v in PROJECTS[p].variants)
 def test_variant_plants_what_it_claims(tmp_path: Path, name: str, variant: str) -> None:
     planted = PROJECTS[name].variants[variant]
     root = _root(tmp_path, PROJECTS[name].with_variants((variant,)))
-    expect = set(planted.expect)
-    if planted.reveals == "ruff":
-        assert expect and _ruff(root) == expect
-    elif planted.reveals == "ty":
-        assert expect and _ty(root) == expect
-    elif planted.reveals == "pytest":
-        failing, _ = _failing(root)
-        assert expect and failing == expect
-    else:  # a problem no tool reports (missing annotations): everything stays green
-        assert _ruff(root) == set() and _ty(root) == set() and _failing(root)[0] == set()
+    found = {"ruff": _ruff(root), "ty": _ty(root), "pytest": _failing(root)[0]}
+    if planted.reveals == "none":  # a problem no tool reports (missing annotations)
+        assert found == {"ruff": set(), "ty": set(), "pytest": set()}
+        return
+    assert planted.expect and found[planted.reveals] == set(planted.expect)
+    if planted.also:  # expect + also is everything the planted problem causes
+        others = set().union(*(v for k, v in found.items() if k != planted.reveals))
+        assert others == set(planted.also)
 
 
 def test_every_kind_of_problem_is_planted_somewhere() -> None:

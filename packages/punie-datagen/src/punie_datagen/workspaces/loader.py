@@ -89,6 +89,7 @@ class Variant:
     reveals: str
     expect: tuple[str, ...]
     edits: tuple[Edit, ...]
+    also: tuple[str, ...] = ()  # what the other tools report besides (optional)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Refactor:
     file: str
     target: str
     edits: tuple[Edit, ...]
+    new_name: str = ""  # kind "rename": the new name (optional)
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,7 @@ def _parse(name: str, meta: Mapping[str, Any], files: dict[str, str]) -> Project
             raise WorkspaceFormatError(here, f"reveals {reveals!r} is not one of {sorted(REVEALS)}")
         variant = Variant(
             vname, vkind, vfile, reveals, _strs(raw, "expect", here, []),
-            _edits(raw.get("edits"), vfile, here, files),
+            _edits(raw.get("edits"), vfile, here, files), _strs(raw, "also", here, []),
         )  # fmt: skip
         try:
             apply_edits(files, variant.edits, here)
@@ -298,7 +300,7 @@ def _parse(name: str, meta: Mapping[str, Any], files: dict[str, str]) -> Project
             raise WorkspaceFormatError(here, f"file {rfile!r} is not in the project")
         refactor = Refactor(
             _str(raw, "name", here), rkind, rfile, _str(raw, "target", here),
-            _edits(raw.get("edits"), rfile, here, files),
+            _edits(raw.get("edits"), rfile, here, files), str(raw.get("new_name", "")),
         )  # fmt: skip
         try:
             apply_edits(files, refactor.edits, here)
