@@ -166,7 +166,13 @@ def _strings(tree: ast.AST) -> list[tuple[str, bool]]:
     return [
         (node.value, id(node) in command_strings)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in labels
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in labels
+        and id(node) not in programs
+        and not (
+            id(node) in command_strings and node.value.startswith("-") and "=" not in node.value
+        )
     ]
 
 

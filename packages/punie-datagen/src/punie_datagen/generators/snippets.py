@@ -579,7 +579,7 @@ def class_head(ctx: Ctx, path: str, name: str, *, key: str = "class") -> str:
         "        continue\n"
         '    if inside and line.strip() and not line.startswith(" "):\n'
         "        break\n"
-        '    if inside and (line.lstrip().startswith(("def ", "self.", "@")) or (line[4:5].isalpha() and ":" in line)):\n'
+        '    if inside and (line.lstrip().startswith(("def ", "self.", "@")) or (line.startswith("    ") and not line.startswith("     ") and ":" in line)):\n'
         '        print(f"{n:>3} {line}")\n'
     )
 

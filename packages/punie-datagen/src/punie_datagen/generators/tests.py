@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from punie_datagen.clairvoyance import api_names
 from punie_datagen.execute import StepError
 from punie_datagen.generators import snippets as S
 from punie_datagen.generators.answers import brief, describe, phrasing
@@ -93,9 +94,10 @@ def _run(plan: Plan, projects) -> list[Spec]:
             if variant.reveals == "pytest":
                 jobs.append(Job(project, (variant.name,)))
         jobs.append(Job(project, ()))
+        jobs.append(Job(project, (), {"again": 1}))  # a clean run on another path
     specs = []
     for job, split in zip(jobs, plan.splits("tests", [j.project.name for j in jobs]), strict=True):
-        ctx = b.ctx(split, job.project.name, *job.variants)
+        ctx = b.ctx(split, job.project.name, *job.variants, job.params.get("again", 0))
         root = _test_root(job.project)
         candidates = [root, *job.project.test_files[:3]]
         path = candidates[ctx.r.randrange(len(candidates))]
@@ -161,7 +163,7 @@ def _fix(plan: Plan, projects) -> list[Spec]:
         for project in projects.values()
         for variant in project.variants.values()
         if variant.kind in ("logic_bug", "broken_test_import") and variant.reveals == "pytest"
-        for copy in (0, 1)  # once naming the failing file, once about the whole suite
+        for copy in (0, 1, 2)  # naming the failing file, or about the whole suite
     ]
     specs = []
     for job, split in zip(
@@ -171,7 +173,7 @@ def _fix(plan: Plan, projects) -> list[Spec]:
         ctx = b.ctx(split, job.project.name, variant.name, job.params["copy"])
         failing = [e.split("::")[0] for e in variant.expect if "::" in e or e.endswith(".py")]
         root = _test_root(job.project)
-        path = failing[0] if failing and job.params["copy"] == 0 else root
+        path = failing[0] if failing and job.params["copy"] != 1 else root
         if path == root and ctx.coin(0.5):
             request, template = b.request(ctx, FIX_VAGUE, key="vague")
         elif ctx.coin(0.1):
@@ -271,11 +273,11 @@ def _fix_logic(b, ctx, job, request, template, path):
 
 def _tdd(plan: Plan, projects) -> list[Spec]:
     b = builder(plan, "tdd", "pytest_run", "tdd", VERSION, TDD)
-    jobs = [
+    jobs = [  # several phrasings and code forms per feature (long ones will not fit 2,048 tokens)
         Job(p, (), {"feature": f, "copy": c})
         for p in projects.values()
         for f in p.features
-        for c in (0, 1)
+        for c in range(8)
     ]
     specs = []
     for job, split in zip(jobs, plan.splits("tdd", [j.project.name for j in jobs]), strict=True):
@@ -285,20 +287,16 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
                                       spec=feature.spec, test_file=path_ref(ctx.r, feature.test_file))  # fmt: skip
         file = feature.file
         outlines = [
-            f'print(run_command("grep", ["-nE", "^(class|def|from|import) ", "{file}"]))\n',
-            f'for n, line in enumerate(read_file("{file}").splitlines(), 1):\n    if line.startswith(("class ", "def ", "from ", "import ")):\n        print(n, line)\n',
-            f'print("\\n".join(line for line in read_file("{file}").splitlines() if line.startswith(("class ", "def ", "from ", "import "))))\n',
+            f'print(run_command("grep", ["-nE", "^(class|def) ", "{file}"]))\n',
+            f'for n, line in enumerate(read_file("{file}").splitlines(), 1):\n    if line.startswith(("class ", "def ")):\n        print(n, line)\n',
+            f'print("\\n".join(line for line in read_file("{file}").splitlines() if line.startswith(("class ", "def "))))\n',
         ]
-        if job.files[file].count("\n") <= 30:
-            outlines.append(
-                f'text = read_file("{file}")\nprint(len(text.splitlines()), "lines")\nprint(text)\n'
-            )
         outline = ctx.form("tdd.outline", outlines)
         module = module_name(file, job.project)
         del module
-        run_new = S.report(ctx, "pytest", feature.test_file, key="tdd.red")
+        run_new = S.report(ctx, "pytest", feature.test_file, key="tdd.red", compact=True)
         run_again = S.report(ctx, "pytest", feature.test_file, key="tdd.green", compact=True)
-        more = ctx.form("tdd.more", ["", "ruff", "ty", "suite"])
+        more = ""  # an extra check would not fit the length budget
         extra = None
         if more == "ruff":
             extra = S.report(ctx, "ruff", file, key="ruff.after", compact=True)
@@ -308,6 +306,7 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
             extra = S.report(
                 ctx, "pytest", _test_root(job.project), key="pytest.after", compact=True
             )
+        test_text = first_test_only(feature.test)
         write_test = ctx.form(
             "tdd.write",
             [
@@ -315,7 +314,7 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
                 "test_source = {text}\nwrite_file({path!r}, test_source)\n",
                 "print(write_file({path!r}, {text}))\n",
             ],
-        ).format(path=feature.test_file, text=S.pylit(feature.test))
+        ).format(path=feature.test_file, text=S.pylit(test_text))
         append = ctx.form(
             "tdd.append",
             [
@@ -325,8 +324,23 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
             ],
         ).format(file=file, text=S.pylit(feature.implementation), name=feature.name)
 
+        imports, import_text = _test_imports(ctx, job, file)
+        shown = (
+            _shown_by_outline(job.files[file]) if "print(text)" not in outline else job.files[file]
+        )
+        api = api_names(job.files)
+        if any(w in api and w not in shown and w not in request
+               for chunk in (test_text, feature.implementation) for w in re.findall(r"\w+", chunk)):  # fmt: skip
+            outline += imports  # the new test needs names the module's outline does not show
+        else:
+            import_text = ""
         heads = _class_heads(
-            ctx, job, file, outline, request, [feature.test, feature.implementation]
+            ctx,
+            job,
+            file,
+            outline,
+            request + "\n" + import_text,
+            [feature.test, feature.implementation],
         )
         steps = [
             outline,
@@ -342,10 +356,10 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
         red, green = phrasing(ctx, "tdd.red"), phrasing(ctx, "tdd.green")
         extra_style = phrasing(ctx, "tdd.extra")
         order = ctx.phrase("tdd.story", [
-            "I wrote `{test}` first. {red} Then I added `{name}` to `{file}`. {green}",
-            "First the test, `{test}`: {red} After implementing `{name}` in `{file}`: {green}",
-            "New test file `{test}`. {red} Implementation of `{name}` appended to `{file}`. {green}",
-            "Red: {red} Green, after adding `{name}` to `{file}`: {green} The tests live in `{test}`.",
+            "Wrote `{test}` first: {red}. Added `{name}`: {green}.",
+            "`{test}` first ({red}); with `{name}` implemented, {green}.",
+            "New test `{test}`: {red}. After `{name}`: {green}.",
+            "Red ({red}), then green with `{name}` ({green}).",
         ])  # fmt: skip
 
         def answer(records, feature=feature, run_new=run_new, run_again=run_again, extra=extra,
@@ -356,8 +370,8 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
             after = last_result(records, "pytest_run", len(records) - 1)
             if before["success"] or not after["success"]:
                 raise ValueError("the new test did not go from red to green")
-            text = order.format(test=feature.test_file, red=describe(run_new, before, red), name=feature.name,
-                                file=file, green=describe(run_again, after, green))  # fmt: skip
+            text = order.format(test=feature.test_file, red=brief(run_new, before), name=feature.name,
+                                file=file, green=brief(run_again, after))  # fmt: skip
             if extra is not None:
                 tool = {"ruff": "ruff_check", "ty": "typecheck", "pytest": "pytest_run"}[extra.tool]
                 text += f" Also {brief(extra, last_result(records, tool, len(records) - 1))}."
@@ -368,15 +382,45 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
 
 
 def _shown_by_outline(text: str) -> str:
-    return "\n".join(
-        line
-        for line in text.splitlines()
-        if line.startswith(("class ", "def ", "from ", "import "))
+    return "\n".join(line for line in text.splitlines() if line.startswith(("class ", "def ")))
+
+
+def _test_imports(ctx, job, file) -> tuple[str, str]:
+    """Code that prints how the existing tests import the package (and the conftest outline),
+    and the text it will print: what a developer reads before writing a new test."""
+    project = job.project
+    package = module_name(file, project).split(".")[0]
+    root = _test_root(project)
+    tests = [p for p in project.files if p.startswith(root.rstrip("/") + "/") and p.endswith(".py")]
+    lines = sorted(
+        {
+            ln
+            for p in tests
+            for ln in job.files[p].splitlines()
+            if ln.startswith((f"from {package}", f"import {package}"))
+        }
     )
+    form = ctx.form("tdd.imports", [0, 1])
+    if form == 0:
+        code = (f'found = set()\nfor path in run_command("find", ["{root}", "-name", "*.py"]).split():\n'
+                f'    for line in read_file(path).splitlines():\n        if line.startswith(("from {package}", "import {package}")):\n'
+                '            found.add(line)\nprint("\\n".join(sorted(found)))\n')  # fmt: skip
+    else:
+        code = (f'lines = run_command("grep", ["-rhE", "^(from|import) {package}", "{root}"]).splitlines()\n'
+                'for line in sorted(set(lines)):\n    print(line)\n')  # fmt: skip
+    conftest = f"{root.rstrip('/')}/conftest.py"
+    text = "\n".join(lines)
+    if conftest in project.files:
+        code += f'print(run_command("grep", ["-nE", "^(def|class|@)", "{conftest}"]))\n'
+        text += "\n" + "\n".join(
+            ln for ln in job.files[conftest].splitlines() if ln.startswith(("def", "class", "@"))
+        )
+    return code, text
 
 
 def _class_heads(ctx, job, file, outline, request, writes) -> str:
-    """Print the heads of the classes that define names the new code uses but no one has shown."""
+    """Print the heads of the classes that define names the new code uses but no one has shown
+    (in the feature's module or in the modules the existing tests import)."""
     from punie_datagen.clairvoyance import api_names
     from punie_datagen.generators.facts import classes
 
@@ -389,9 +433,53 @@ def _class_heads(ctx, job, file, outline, request, writes) -> str:
     if not missing:
         return ""
     code = ""
-    lines = text.split("\n")
-    for name, start, end in classes(text):
-        body = "\n".join(lines[start - 1 : end])
-        if any(re.search(rf"\b{m}\b", body) for m in missing):
-            code += S.class_head(ctx, file, name)
+    for path in [file, *sorted(p for p in job.project.source_files if p != file)]:
+        source = job.files[path]
+        lines = source.split("\n")
+        for name, start, end in classes(source):
+            body = "\n".join(lines[start - 1 : end])
+            hit = {m for m in missing if re.search(rf"\b{m}\b", body)}
+            if hit and name in seen and (path == file or module_name(path, job.project) in seen):
+                code += S.class_head(ctx, path, name)
+                missing -= hit
     return code
+
+
+def first_test_only(source: str) -> str:
+    """The test file cut to its imports, helpers and first test function (imports it no longer
+    needs dropped): one failing test is enough to go red, then green, and it keeps the example
+    within the length budget."""
+    import ast
+
+    tree = ast.parse(source)
+    lines = source.split("\n")
+    imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    head_end = imports[-1].end_lineno if imports else 0
+    body, first = [], False
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            if first:
+                continue
+            first = True
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        body.append("\n".join(lines[start - 1 : node.end_lineno]))
+    code = "\n\n\n".join(body)
+    used = set(re.findall(r"\w+", code))
+    head = []
+    for line in lines[:head_end]:
+        match = re.match(r"^(from \S+ import )(.+)$", line)
+        if match:
+            names = [
+                n.strip() for n in match.group(2).split(",") if n.strip().split(" as ")[-1] in used
+            ]
+            if names:
+                head.append(match.group(1) + ", ".join(names))
+        elif line.startswith("import "):
+            if line.split()[1].split(".")[0] in used:
+                head.append(line)
+        else:
+            head.append(line)
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(head).strip("\n"))
+    return (text + "\n\n\n" if text else "") + code + "\n"

@@ -154,7 +154,7 @@ def _annotate(plan: Plan, projects) -> list[Spec]:
                 f for f in functions(variant.file, job.files[variant.file]) if f.line == hunk.start
             ]
             if funcs:
-                for copy in (0, 1):
+                for copy in (0, 1, 2):
                     jobs.append(Job(project, (variant.name,), {"variant": variant, "func": funcs[0],
                                                                "hunks": planted_hunks(job), "copy": copy}))  # fmt: skip
     specs = []

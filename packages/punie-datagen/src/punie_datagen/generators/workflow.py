@@ -86,7 +86,7 @@ def _combos(project: Project) -> list[tuple[str, ...]]:
     typed = [v for v in project.variants.values() if v.reveals in ("ruff", "ty")]
     for i, a in enumerate(typed):
         for c in typed[i + 1 :]:
-            if a.file != c.file or a.reveals == c.reveals or len(found) >= 3:
+            if a.file != c.file or a.reveals == c.reveals or len(found) >= 4:
                 continue
             try:
                 project.with_variants((a.name, c.name))
@@ -98,12 +98,17 @@ def _combos(project: Project) -> list[tuple[str, ...]]:
 
 def _all(plan: Plan, projects) -> list[Spec]:
     b = builder(plan, "all-checks", "workflow", "all-checks", VERSION, ALL)
-    jobs = [Job(p, combo) for p in projects.values() for combo in _combos(p)]
+    jobs = [
+        Job(p, combo, {"copy": c})
+        for p in projects.values()
+        for combo in _combos(p)
+        for c in (0, 1)
+    ]
     specs = []
     for job, split in zip(
         jobs, plan.splits("all-checks", [j.project.name for j in jobs]), strict=True
     ):
-        ctx = b.ctx(split, job.project.name, *job.variants)
+        ctx = b.ctx(split, job.project.name, *job.variants, job.params["copy"])
         file = job.project.variants[job.variants[0]].file
         path = file if ctx.coin(0.6) else file.rsplit("/", 1)[0]
         tests = job.project.test_roots[0].rstrip("/")
@@ -172,6 +177,7 @@ def _quality(plan: Plan, projects) -> list[Spec]:
     jobs: list[Job] = []
     for project in projects.values():
         jobs.append(Job(project, (), {"path": project.source_roots[0].rstrip("/")}))
+        jobs.append(Job(project, (), {"path": "."}))
         typed = [v for v in project.variants.values() if v.reveals in ("ruff", "ty")]
         for v in typed[:2]:
             jobs.append(
@@ -218,7 +224,7 @@ def _refactor(plan: Plan, projects) -> list[Spec]:
         for p in projects.values()
         for r in p.refactors
         if r.kind != "rename"
-        for copy in (0, 1)  # two phrasings and two sets of code forms per refactor
+        for copy in (0, 1, 2)  # several phrasings and sets of code forms per refactor
     ]
     specs = []
     for job, split in zip(
