@@ -345,6 +345,11 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
         "by_category_split": {
             k: dict(sorted(c.items())) for k, c in sorted(by_category_split.items())
         },
+        "categories_missing_a_split": {
+            k: [s for s in ("train", "valid", "test") if not c.get(s)]
+            for k, c in sorted(by_category_split.items())
+            if any(not c.get(s) for s in ("train", "valid", "test"))
+        },
         "by_project": dict(sorted(by_project.items())),
         "by_source": dict(sorted(by_source.items())),
         "diversity": diversity(splits, len(clairvoyant)),

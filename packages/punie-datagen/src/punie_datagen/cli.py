@@ -153,6 +153,14 @@ def _print_stats(manifest: dict[str, Any]) -> None:
         ("longest example (tokens)", f"{lengths.get('max')} of {lengths.get('limit')}"),
         ("examples over the limit (not written)", lengths.get("too_long")),
         ("specs dropped", manifest.get("specs_dropped")),
+        (
+            "categories missing a split",
+            ", ".join(
+                f"{k} ({'/'.join(v)})"
+                for k, v in manifest.get("categories_missing_a_split", {}).items()
+            )
+            or "none",
+        ),
         ("suite queries checked", manifest.get("suite_check", {}).get("queries", "no")),
         ("verify", json.dumps(manifest.get("verify"))),
     ]

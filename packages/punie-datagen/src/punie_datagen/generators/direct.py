@@ -15,7 +15,15 @@ VERSION = "direct/2"
 
 def generate(plan: Plan) -> list[Spec]:
     entries = load_knowledge()
-    splits = plan.splits("direct", [None] * len(entries))
+    splits = [""] * len(entries)
+    for group in sorted(
+        {e.group for e in entries}
+    ):  # every group's direct answers reach every split
+        index = [i for i, e in enumerate(entries) if e.group == group]
+        for i, split in zip(
+            index, plan.splits(f"direct.{group}", [None] * len(index)), strict=True
+        ):
+            splits[i] = split
     specs = []
     for entry, split in zip(entries, splits, strict=True):
         for question in entry.questions:

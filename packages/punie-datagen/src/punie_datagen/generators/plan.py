@@ -65,8 +65,12 @@ class Plan:
         index = r.choice(self.pool(key, len(options), split))
         return index, options[index]
 
-    def splits(self, behaviour: str, projects: Sequence[str | None]) -> list[str]:
-        """A split for each job of `behaviour` (jobs named by their project, or None)."""
+    def splits(
+        self, behaviour: str, projects: Sequence[str | None], share: float = 0.0
+    ) -> list[str]:
+        """A split for each job of `behaviour` (jobs named by their project, or None); `share`
+        raises the valid and test share above 10 % for behaviours that lose many jobs to the
+        length budget or to ungroundable turns."""
         result = [self.held.get(p, "train") if p else "train" for p in projects]
         n = len(result)
         if n < 3:
@@ -76,7 +80,7 @@ class Plan:
             key=lambda i: _hash(self.seed, "split", behaviour, i),
         )
         for name in ("test", "valid"):
-            want = max(1, round(n * SHARE[name]))
+            want = max(1, round(n * max(share, SHARE[name])))
             have = result.count(name)
             while have < want and len(free) > 1:
                 result[free.pop()] = name

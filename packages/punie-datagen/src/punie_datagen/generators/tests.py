@@ -167,7 +167,7 @@ def _fix(plan: Plan, projects) -> list[Spec]:
     ]
     specs = []
     for job, split in zip(
-        jobs, plan.splits("tests-fix", [j.project.name for j in jobs]), strict=True
+        jobs, plan.splits("tests-fix", [j.project.name for j in jobs], share=0.15), strict=True
     ):
         variant = job.params["variant"]
         ctx = b.ctx(split, job.project.name, variant.name, job.params["copy"])
@@ -280,7 +280,9 @@ def _tdd(plan: Plan, projects) -> list[Spec]:
         for c in range(8)
     ]
     specs = []
-    for job, split in zip(jobs, plan.splits("tdd", [j.project.name for j in jobs]), strict=True):
+    for job, split in zip(
+        jobs, plan.splits("tdd", [j.project.name for j in jobs], share=0.15), strict=True
+    ):
         feature = job.params["feature"]
         ctx = b.ctx(split, job.project.name, feature.name, job.params["copy"])
         request, template = b.request(ctx, name=feature.name, file=path_ref(ctx.r, feature.file),

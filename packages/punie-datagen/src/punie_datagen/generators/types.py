@@ -118,7 +118,7 @@ def _fix(plan: Plan, projects) -> list[Spec]:
     ]
     specs = []
     for job, split in zip(
-        jobs, plan.splits("types-fix", [j.project.name for j in jobs]), strict=True
+        jobs, plan.splits("types-fix", [j.project.name for j in jobs], share=0.15), strict=True
     ):
         variant = job.params["variant"]
         ctx = b.ctx(split, job.project.name, variant.name, job.params["copy"])
@@ -159,7 +159,7 @@ def _annotate(plan: Plan, projects) -> list[Spec]:
                                                                "hunks": planted_hunks(job), "copy": copy}))  # fmt: skip
     specs = []
     for job, split in zip(
-        jobs, plan.splits("annotate", [j.project.name for j in jobs]), strict=True
+        jobs, plan.splits("annotate", [j.project.name for j in jobs], share=0.15), strict=True
     ):
         variant, func = job.params["variant"], job.params["func"]
         ctx = b.ctx(split, job.project.name, variant.name, job.params["copy"])

@@ -106,7 +106,7 @@ def _all(plan: Plan, projects) -> list[Spec]:
     ]
     specs = []
     for job, split in zip(
-        jobs, plan.splits("all-checks", [j.project.name for j in jobs]), strict=True
+        jobs, plan.splits("all-checks", [j.project.name for j in jobs], share=0.15), strict=True
     ):
         ctx = b.ctx(split, job.project.name, *job.variants, job.params["copy"])
         file = job.project.variants[job.variants[0]].file
@@ -228,7 +228,7 @@ def _refactor(plan: Plan, projects) -> list[Spec]:
     ]
     specs = []
     for job, split in zip(
-        jobs, plan.splits("refactor", [j.project.name for j in jobs]), strict=True
+        jobs, plan.splits("refactor", [j.project.name for j in jobs], share=0.15), strict=True
     ):
         refactor = job.params["refactor"]
         ctx = b.ctx(split, job.project.name, refactor.name, job.params["copy"])
