@@ -43,6 +43,9 @@ LOCAL_DEPS: dict[str, list[str]] = {
     "punie-eval": ["punie-tools", "punie-datagen"],
 }
 PYTHON = "3.11"
+# Exact versions of the tools (ruff, ty, pytest, Monty, ...) for every install below; the
+# packages' own pyproject.toml files declare tested ranges.
+CONSTRAINTS = ROOT / "constraints.txt"
 CACHE = ROOT / ".punie-cache"
 PIPELINE_ENV = ROOT / ".nox" / "_pipeline"
 
@@ -52,7 +55,7 @@ PIPELINE_ENV = ROOT / ".nox" / "_pipeline"
 
 def _install_package(session: nox.Session, package: str, extras: str) -> None:
     paths = [str(PACKAGES_DIR / dep) for dep in LOCAL_DEPS[package]]
-    session.install(*paths, f"{PACKAGES_DIR / package}[{extras}]")
+    session.install("-c", str(CONSTRAINTS), *paths, f"{PACKAGES_DIR / package}[{extras}]")
 
 
 for _package, _extras in PACKAGES.items():
@@ -86,7 +89,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""
-    session.install("ruff")
+    session.install("-c", str(CONSTRAINTS), "ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -96,7 +99,11 @@ def typecheck(session: nox.Session) -> None:
     """ty check over every package's sources, in an env holding all of them."""
     # Editable installs: ty must resolve `punie_*` imports to the very files it checks, not to
     # installed copies (two copies of a class are two different types to it).
-    session.install(*(a for p, e in PACKAGES.items() for a in ("-e", f"{PACKAGES_DIR / p}[{e}]")))
+    session.install(
+        "-c",
+        str(CONSTRAINTS),
+        *(a for p, e in PACKAGES.items() for a in ("-e", f"{PACKAGES_DIR / p}[{e}]")),
+    )
     python = session.virtualenv.location  # ty resolves imports against this env
     sources = [str(PACKAGES_DIR / p / "src") for p in PACKAGES]
     session.run("ty", "check", "--python", python, *sources, *session.posargs)
@@ -112,10 +119,12 @@ def bench(session: nox.Session) -> None:
     # The packages as users install them (no test extras): the test-only pytest plugins, such as
     # hypothesis's, would slow every pytest the benchmarks start.
     session.install(
+        "-c",
+        str(CONSTRAINTS),
         *(
             f"{PACKAGES_DIR / p}[{e}]" if e else str(PACKAGES_DIR / p)
             for p, e in RUNTIME_EXTRAS.items()
-        )
+        ),
     )
     for script in scripts:
         if session.posargs and script.stem not in session.posargs:
@@ -161,19 +170,23 @@ def _options(session: nox.Session) -> argparse.Namespace:
 
 def _pipeline_bin(session: nox.Session) -> Path:
     """One shared env for every stage, installed once and refreshed when a pyproject changes."""
-    manifests = sorted(PACKAGES_DIR.glob("*/pyproject.toml"))
+    manifests = [*sorted(PACKAGES_DIR.glob("*/pyproject.toml")), CONSTRAINTS]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in manifests)).hexdigest()
     stamp = PIPELINE_ENV / ".punie-installed"
     bindir = PIPELINE_ENV / "bin"
     if stamp.exists() and stamp.read_text() == digest:
         return bindir
     editable = [
-        arg
-        for p in PACKAGES
-        for arg in (
-            "-e",
-            f"{PACKAGES_DIR / p}[mlx]" if p == "punie-eval" else str(PACKAGES_DIR / p),
-        )
+        "-c",
+        str(CONSTRAINTS),
+        *(
+            arg
+            for p in PACKAGES
+            for arg in (
+                "-e",
+                f"{PACKAGES_DIR / p}[mlx]" if p == "punie-eval" else str(PACKAGES_DIR / p),
+            )
+        ),
     ]
     uv = shutil.which("uv")
     if uv:
@@ -410,7 +423,62 @@ def phase24(session: nox.Session) -> None:
 @nox.session(python=PYTHON, tags=["e2e"])
 def e2e(session: nox.Session) -> None:
     """End-to-end test: every pipeline stage in order on a reduced configuration."""
-    session.install("pytest", "nox[uv]")
+    session.install("-c", str(CONSTRAINTS), "pytest", "nox[uv]")
     session.run(
         "python", "-m", "pytest", "tests/e2e", "-c", str(ROOT / "pyproject.toml"), *session.posargs
     )
+
+
+# --------------------------------------------------------------------------- mutation testing
+# Not part of CI (minutes per module): see README, "Development", and tests/mutation/.
+
+MUTATION = ROOT / "tests" / "mutation"
+
+
+def _mutation_modules() -> dict[str, list[str]]:
+    """Package -> the modules tests/mutation/modules.toml lists for it."""
+    import tomllib
+
+    config = tomllib.loads((MUTATION / "modules.toml").read_text())
+    return {name: list(p["modules"]) for name, p in config["packages"].items()}
+
+
+for _package in _mutation_modules():
+
+    @nox.session(name=f"mutation-{_package}", python=PYTHON)
+    def _mutation(session: nox.Session, package: str = _package) -> None:
+        """Mutation-test one package's deciding modules (mutmut; see tests/mutation/)."""
+        _install_package(session, package, PACKAGES[package])
+        session.install("-c", str(CONSTRAINTS), "mutmut")
+        session.run("python", str(MUTATION / "run.py"), "--package", package, *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def mutation(session: nox.Session) -> None:
+    """Mutation testing: every module in tests/mutation/modules.toml, or only the ones named
+    (`-- punie_tools/parsers/ruff.py`, or paths under packages/ as `git diff --name-only` gives)."""
+    listed = _mutation_modules()
+    options: list[str] = []
+    chosen: dict[str, list[str]] = {}
+    args = iter(session.posargs)
+    named = False
+    for arg in args:
+        if arg.startswith("-"):
+            options.append(arg)
+            if arg == "--max-children":
+                options.append(next(args))
+            continue
+        named = True
+        path = arg.removeprefix("packages/")
+        for package, modules in listed.items():
+            module = path.removeprefix(f"{package}/src/")
+            if module in modules:
+                chosen.setdefault(package, []).append(module)
+                break
+        else:
+            session.log(f"not mutation-tested (not in tests/mutation/modules.toml): {arg}")
+    if named and not chosen:
+        session.log("nothing to mutate")
+        return
+    for package in chosen or listed:
+        session.notify(f"mutation-{package}", posargs=[*options, *chosen.get(package, [])])

@@ -46,6 +46,21 @@ class Scripted:
         return Completion(text=self.answer)
 
 
+class Transcript:
+    """Replies with fixed raw outputs, turn by turn: a str is the model's text, a dict the
+    fields of a Completion (structured calls, finish_reason)."""
+
+    def __init__(self, outputs: list[str | dict[str, Any]], name: str = "transcript") -> None:
+        self.outputs, self.name = outputs, name
+
+    def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Completion:
+        turn = assistant_turns(messages)
+        if turn >= len(self.outputs):
+            raise LookupError(f"the transcript ends at turn {turn}")
+        output = self.outputs[turn]
+        return Completion(text=output) if isinstance(output, str) else Completion(**output)
+
+
 class WrongFile:
     """The oracle, but every path it names is replaced: right tool, wrong file."""
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from punie_eval.phase_docs import write_docs
+import pytest
+
+from punie_eval.phase_docs import IncompleteArtefacts, write_docs
 
 
 def _artefacts(tmp_path: Path, *, val_loss: float, passed: int) -> tuple[Path, Path]:
@@ -111,15 +113,40 @@ def test_second_run_is_compared_with_the_first(tmp_path: Path) -> None:
     assert "above the < 0.8 target" not in plan.read_text()
 
 
-def test_missing_artefacts_say_which_stage_to_run(tmp_path: Path) -> None:
-    progress, plan = write_docs(
-        data=tmp_path / "nothing",
-        run=tmp_path / "runs" / "none",
-        profile="smoke",
-        out=tmp_path / "docs",
-    )
-    text = progress.read_text()
-    assert "run `nox -s data`" in text
-    assert "run `nox -s train`" in text
-    assert "run `nox -s eval`" in text
-    assert plan.exists()
+def test_missing_artefacts_say_which_stage_to_run_and_nothing_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "phase24-progress.md").write_text("# Phase 24 progress\n\nthe committed one\n")
+    with pytest.raises(IncompleteArtefacts) as caught:
+        write_docs(
+            data=tmp_path / "nothing",
+            run=tmp_path / "runs" / "none",
+            profile="smoke",
+            out=out,
+        )
+    message = str(caught.value)
+    for stage in ("data", "train", "eval"):
+        assert f"run `nox -s {stage}`" in message
+    assert [p.name for p in out.iterdir()] == ["phase24-progress.md"]
+    assert "the committed one" in (out / "phase24-progress.md").read_text()
+
+
+def test_an_eval_report_with_an_error_is_not_an_artefact(tmp_path: Path) -> None:
+    data, run = _artefacts(tmp_path, val_loss=2.0, passed=0)
+    report = json.loads((run / "eval" / "report.json").read_text())
+    (run / "eval" / "report.json").write_text(json.dumps({**report, "error": "cannot reach X"}))
+    with pytest.raises(IncompleteArtefacts, match="records an infrastructure error"):
+        write_docs(data=data, run=run, profile="smoke", out=tmp_path / "docs")
+    assert not (tmp_path / "docs").exists()
+
+
+def test_a_served_model_needs_no_training_summary(tmp_path: Path) -> None:
+    data, run = _artefacts(tmp_path, val_loss=2.0, passed=1)
+    (run / "summary.json").unlink()
+    with pytest.raises(IncompleteArtefacts, match="no training summary"):
+        write_docs(data=data, run=run, profile="smoke", out=tmp_path / "docs")
+    report = json.loads((run / "eval" / "report.json").read_text())
+    served = {**report, "backend": "openai:http://127.0.0.1:8080/v1"}
+    (run / "eval" / "report.json").write_text(json.dumps(served))
+    progress, _ = write_docs(data=data, run=run, profile="smoke", out=tmp_path / "docs")
+    assert "Overall **1/20**" in progress.read_text()

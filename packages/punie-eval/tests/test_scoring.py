@@ -5,7 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from punie_eval.scoring import CallInfo, calls_in_code, facts_missing, match_pattern, normalize_path
+from punie_eval.scoring import (
+    CallInfo,
+    calls_in_code,
+    find_suppressions,
+    match_pattern,
+    normalize_path,
+)
 from punie_eval.suite import CallPattern
 
 
@@ -81,10 +87,18 @@ def test_command_patterns() -> None:
     )
 
 
-def test_facts_are_groups_of_alternatives() -> None:
-    facts = [["rust"], ["fast", "speed"]]
-    assert facts_missing("Ruff is written in RUST and is FAST", facts) == []
-    assert facts_missing("ruff is written in rust", facts) == [["fast", "speed"]]
+def test_suppressions_added_by_the_model_are_found() -> None:
+    before = "import os  # noqa: F401\nx = 1\n"
+    assert find_suppressions(before, before) == []
+    after = (
+        "import os  # noqa: F401\nimport sys  # noqa\nx: int = 'a'  # type: ignore[assignment]\n"
+        "# ruff: noqa\nif x:  # pragma: no cover\n    pass\n"
+        "@pytest.mark.skip\ndef test_a(): ...\n@pytest.mark.xfail(strict=False)\ndef test_b(): ...\n"
+        "pytest.skip(allow_module_level=True)\n"
+    )
+    found = find_suppressions(before, after)
+    assert len(found) == 7, found
+    assert "# type: ignore" in found and "# ruff: noqa" in found and "pytest.mark.xfail" in found
 
 
 def test_normalize_path() -> None:

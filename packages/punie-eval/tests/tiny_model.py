@@ -90,3 +90,41 @@ def build_tiny_model(directory: Path) -> Path:
     mx.save_safetensors(str(directory / "model.safetensors"), weights)
     (directory / "config.json").write_text(json.dumps(config))
     return directory
+
+
+def build_adapters(model_dir: Path, directory: Path, iterations: tuple[int, ...] = (2, 4)) -> Path:
+    """LoRA checkpoints for the tiny model as mlx-lm's trainer saves them: one
+    `NNNNNNN_adapters.safetensors` per iteration, the final `adapters.safetensors` (a copy of
+    the last) and `adapter_config.json`. Each checkpoint's LoRA weights are random and differ."""
+    import shutil
+
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+    from mlx_lm import load
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+
+    directory.mkdir(parents=True, exist_ok=True)
+    model, _ = load(str(model_dir))
+    model.freeze()
+    lora = {"rank": 2, "scale": 20.0, "dropout": 0.0}
+    linear_to_lora_layers(model, 1, lora)
+    config = {
+        "fine_tune_type": "lora",
+        "num_layers": 1,
+        "lora_parameters": lora,
+        "iters": iterations[-1],
+    }
+    (directory / "adapter_config.json").write_text(json.dumps(config))
+    names = [name for name, _ in tree_flatten(model.trainable_parameters())]
+    for number, iteration in enumerate(iterations):
+        mx.random.seed(100 + number)
+        weights = {
+            name: mx.random.normal(shape, scale=0.5)
+            for name, shape in ((n, p.shape) for n, p in tree_flatten(model.trainable_parameters()))
+        }
+        assert set(weights) == set(names)
+        mx.save_safetensors(str(directory / f"{iteration:07d}_adapters.safetensors"), weights)
+    shutil.copyfile(
+        directory / f"{iterations[-1]:07d}_adapters.safetensors", directory / "adapters.safetensors"
+    )
+    return directory

@@ -15,6 +15,21 @@ import pytest
 collect_ignore_glob = ["fixtures/*"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Tests using these fixtures run the real tools on the fixture projects (seconds each); they get
+# the `real_tools` marker so that `-m "not real_tools"` (mutation testing) can leave them out.
+REAL_TOOL_FIXTURES = frozenset({"real_outputs", "fixture_projects", "fresh_project"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_tools: runs the real ruff, ty or pytest on the fixture projects"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_TOOL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_tools)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -148,9 +149,11 @@ def test_allow_list_is_configurable(ws: Path) -> None:
 def test_command_args_cannot_escape(ws: Path) -> None:
     b = LocalBackend(ws)
     for args in (["/etc/passwd"], ["../outside/secret.txt"], ["link_out/secret.txt"],
-                 ["--files-from=/etc/passwd"], ["link_out"]):  # fmt: skip
+                 ["link_out"], ["-n", "--", "/etc/passwd"]):  # fmt: skip
         with pytest.raises(WorkspaceEscapeError):
             b.run_command("cat", args)
+    with pytest.raises(CommandNotAllowedError, match="--files-from is not allowed"):
+        b.run_command("cat", ["--files-from=/etc/passwd"])
     # grep's pattern is not a path, so a leading slash is fine there
     assert b.run_command("grep", ["-c", "/", "notes.txt"]) == "0\n[exit status 1]"
 
@@ -175,3 +178,50 @@ def test_typed_tools_match_the_runners(ws: Path) -> None:
     local = b.pytest_run("tests")
     direct = pytest_run("tests", cwd=ws)
     assert local.model_dump(exclude={"duration"}) == direct.model_dump(exclude={"duration"})
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "needle"),
+    [
+        ("sort", ["-o/tmp/x", "notes.txt"], "-o is not allowed"),
+        ("sort", ["-rno", "x", "notes.txt"], "-o is not allowed"),
+        ("sort", ["--out=x", "notes.txt"], "abbreviates --output"),
+        ("sort", ["--rev", "notes.txt"], "spell options in full (did you mean --reverse?)"),
+        ("git", ["grep", "-nOvi", "x"], "-O is not allowed"),
+        ("git", ["grep", "--open-files-in=vi", "x"], "abbreviates --open-files-in-pager"),
+        ("git", ["log", "--outp=x"], "abbreviates --output"),
+        ("grep", ["-rR", "x", "."], "-R is not allowed"),
+        ("ls", ["-laL"], "-L is not allowed"),
+        ("head", ["-n"], "needs a value"),
+        ("cat", ["--number=3", "notes.txt"], "not allowed"),
+        ("ruff", ["--version"], "must start with one of"),
+        ("python", ["-m", "pytest", "-p", "x"], "-p is not allowed"),
+    ],
+)
+def test_option_allow_lists(ws: Path, command: str, args: list[str], needle: str) -> None:
+    with pytest.raises(CommandNotAllowedError, match=re.escape(needle)):
+        LocalBackend(ws).run_command(command, args)
+
+
+def test_allowed_option_forms_run(ws: Path) -> None:
+    b = LocalBackend(ws)
+    assert b.run_command("head", ["-n1", "notes.txt"]) == "alpha\n"
+    assert b.run_command("head", ["-2", "notes.txt"]) == "alpha\nbeta\n"
+    assert b.run_command("grep", ["-cn", "-e", "a", "notes.txt"]) == "3\n"
+    assert b.run_command("sort", ["-r", "--", "notes.txt"]) == "gamma\nbeta\nalpha\n"
+    assert b.run_command("find", ["shop", "-name", "*.py", "-type", "f"]).count(".py") == 2
+
+
+def test_run_command_sees_no_host_environment(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_TOKEN", "tok-123")
+    (ws / "tests" / "test_env.py").write_text(
+        "import os\n\ndef test_env():\n    assert 'SECRET_TOKEN' not in os.environ\n"
+    )
+    out = LocalBackend(ws).run_command("pytest", ["-q", "tests/test_env.py"])
+    assert "1 passed" in out
+    assert str(ws) not in out
+
+
+def test_timeout_must_be_positive(ws: Path) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        LocalBackend(ws, timeout=0)

@@ -18,20 +18,28 @@ runner = CliRunner()
 
 
 def _run(*args: str) -> tuple[int, str]:
+    """(exit status, stdout): the results; progress and errors go to stderr."""
     result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout
+
+
+def _run_err(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
 
 
 def test_ruff_json_matches_the_runner(fixture_projects: Path) -> None:
     project = fixture_projects / "ruff_project"
-    code, output = _run("ruff", ".", "--json", "--cwd", str(project))
+    code, output = _run("ruff", ".", "--json", "--workspace", str(project))
 
     assert code == 1
     assert json.loads(output) == ruff_check(".", cwd=project).model_dump(mode="json")
 
 
 def test_ruff_table(fixture_projects: Path) -> None:
-    code, output = _run("ruff", "pkg/messy.py", "--cwd", str(fixture_projects / "ruff_project"))
+    code, output = _run(
+        "ruff", "pkg/messy.py", "--workspace", str(fixture_projects / "ruff_project")
+    )
 
     assert code == 1
     assert "ruff: 2 errors, 0 warnings, 1 fixable" in output
@@ -41,7 +49,7 @@ def test_ruff_table(fixture_projects: Path) -> None:
 
 
 def test_ruff_clean_exits_zero(fixture_projects: Path) -> None:
-    code, output = _run("ruff", "clean.py", "--cwd", str(fixture_projects / "ruff_project"))
+    code, output = _run("ruff", "clean.py", "--workspace", str(fixture_projects / "ruff_project"))
 
     assert code == 0
     assert "ok" in output
@@ -49,17 +57,17 @@ def test_ruff_clean_exits_zero(fixture_projects: Path) -> None:
 
 def test_typecheck_json_and_exit_codes(fixture_projects: Path) -> None:
     project = fixture_projects / "ty_project"
-    code, output = _run("typecheck", ".", "--json", "--cwd", str(project))
+    code, output = _run("typecheck", ".", "--json", "--workspace", str(project))
     assert code == 1
     assert json.loads(output) == typecheck(".", cwd=project).model_dump(mode="json")
 
-    code, output = _run("typecheck", "warn_only.py", "--json", "--cwd", str(project))
+    code, output = _run("typecheck", "warn_only.py", "--json", "--workspace", str(project))
     assert code == 0  # warnings alone are a success
     assert json.loads(output)["warning_count"] == 1
 
 
 def test_typecheck_table(fixture_projects: Path) -> None:
-    code, output = _run("typecheck", "--cwd", str(fixture_projects / "ty_project"))
+    code, output = _run("typecheck", "--workspace", str(fixture_projects / "ty_project"))
 
     assert code == 1
     assert "ty: 3 errors, 1 warnings" in output
@@ -68,7 +76,7 @@ def test_typecheck_table(fixture_projects: Path) -> None:
 
 def test_pytest_json_and_table(fixture_projects: Path) -> None:
     project = fixture_projects / "pytest_project"
-    code, output = _run("pytest", ".", "--json", "--cwd", str(project))
+    code, output = _run("pytest", ".", "--json", "--workspace", str(project))
     data = json.loads(output)
 
     assert code == 1
@@ -77,7 +85,7 @@ def test_pytest_json_and_table(fixture_projects: Path) -> None:
     expected.pop("duration")
     assert data == expected
 
-    code, output = _run("pytest", "tests/test_ok.py", "--cwd", str(project))
+    code, output = _run("pytest", "tests/test_ok.py", "--workspace", str(project))
     assert code == 0
     assert "pytest: 2 passed, 0 failed, 0 skipped, 0 errors of 2 tests" in output
 
@@ -88,17 +96,21 @@ def test_pytest_timeout_exits_two(fresh_project: Callable[[str], Path]) -> None:
         "import time\n\ndef test_slow():\n    time.sleep(60)\n"
     )
 
-    code, output = _run(
-        "pytest", "tests/test_slow.py", "--timeout", "2", "--json", "--cwd", str(project)
+    code, output, errors = _run_err(
+        "pytest", "tests/test_slow.py", "--timeout", "20", "--json", "--workspace", str(project)
     )
 
     assert code == 2
-    assert json.loads(output)["tool_error"] == "pytest timed out after 2 s and was stopped"
+    message = (
+        "pytest timed out after 20 s and was stopped while running tests/test_slow.py::test_slow"
+    )
+    assert json.loads(output)["tool_error"] == message  # the result, on stdout
+    assert errors.splitlines()[-1] == f"error: {message} (give a longer --timeout)"
 
 
 def test_check_runs_all_three(fixture_projects: Path) -> None:
     project = fixture_projects / "pytest_project"
-    code, output = _run("check", "tests/test_ok.py", "--json", "--cwd", str(project))
+    code, output = _run("check", "tests/test_ok.py", "--json", "--workspace", str(project))
     data = json.loads(output)
 
     assert code == 0
@@ -110,24 +122,47 @@ def test_check_runs_all_three(fixture_projects: Path) -> None:
 
 def test_check_finds_problems_and_tool_errors(fixture_projects: Path) -> None:
     project = fixture_projects / "ruff_project"
-    code, output = _run("check", "pkg", "--json", "--cwd", str(project))
+    code, output = _run("check", "pkg", "--json", "--workspace", str(project))
     data = json.loads(output)
 
     assert data["ruff"]["error_count"] == 3
     assert data["pytest"]["total"] == 0  # no tests under pkg/
     assert code == 1
 
-    code, output = _run("check", "missing_dir", "--cwd", str(project))
+    code, output, errors = _run_err("check", "missing_dir", "--workspace", str(project))
     assert code == 2
-    assert "does not exist" in output
+    assert output == ""  # refused before any tool ran
+    assert "'missing_dir' does not exist in the workspace" in errors
 
 
 def test_missing_path_exits_two(fixture_projects: Path) -> None:
-    code, output = _run("ruff", "nope.py", "--cwd", str(fixture_projects / "ruff_project"))
+    code, output, errors = _run_err(
+        "ruff", "nope.py", "--json", "--workspace", str(fixture_projects / "ruff_project")
+    )
+
+    assert (code, output) == (2, "")
+    assert errors.startswith("error: PATH 'nope.py' does not exist in the workspace")
+
+
+def test_a_tool_that_cannot_run_is_its_result_and_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "ruff.toml").write_text('[lint]\nselect = ["NOPE999"]\n')  # ruff exits 2
+    (tmp_path / "a.py").write_text("x = 1\n")
+    code, output, errors = _run_err("ruff", "--workspace", str(tmp_path))
 
     assert code == 2
-    assert "tool error" in output
-    assert "'nope.py' does not exist" in output
+    assert output == "ruff: tool error\n"
+    [line] = [x for x in errors.splitlines() if x.startswith("error:")]
+    assert line.startswith("error: ruff could not run (exit status 2)") and "NOPE999" in line
+
+
+def test_cwd_is_a_deprecated_name_of_workspace(fixture_projects: Path) -> None:
+    project = str(fixture_projects / "ruff_project")
+    code, output, errors = _run_err("ruff", "clean.py", "--cwd", project)
+
+    assert code == 0 and "ok" in output
+    assert "warning: --cwd is deprecated; use --workspace (-w)" in errors
+    code, output, errors = _run_err("ruff", "--cwd", project, "--workspace", project)
+    assert code == 2 and errors.startswith("error: give --workspace only")
 
 
 def test_usage_error_exits_two() -> None:

@@ -102,8 +102,8 @@ def _check_pytest(result: TestResult) -> None:
         assert result.tool_error.strip()
         return
     assert result.passed + result.failed + result.skipped <= result.total
-    assert len(result.failures) == result.failed + result.errors
-    assert result.success == (result.total > 0 and result.failed == 0 and result.errors == 0)
+    assert len(result.failures) == result.failed + result.error_count
+    assert result.success == (result.total > 0 and result.failed == 0 and result.error_count == 0)
 
 
 # --------------------------------------------------------------------------- any text or bytes

@@ -14,6 +14,8 @@ def test_prompt_contains_the_stubs_and_the_guidelines() -> None:
         assert name in SYSTEM_PROMPT
     assert 'run_command("ty" | "ruff" | "pytest"' in SYSTEM_PROMPT
     assert "Answer directly" in SYSTEM_PROMPT
+    assert "except FileNotFoundError:" in SYSTEM_PROMPT  # tool errors can be caught
+    assert "class PermissionError(OSError)" in SYSTEM_PROMPT
     for command in DEFAULT_ALLOWED_COMMANDS:
         assert command in SYSTEM_PROMPT
 

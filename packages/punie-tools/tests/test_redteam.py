@@ -97,7 +97,7 @@ ATTEMPTS = [
     Attempt("growing list", "x = []\nwhile True:\n    x.append('a' * 100000)", ("memory",),
             "memory limit"),
     Attempt("deep recursion", "def f(n):\n    return f(n + 1)\nf(0)", ("recursion",), "recursion"),
-    Attempt("huge output", "while True:\n    print('x' * 10000)", ("memory",), "printed output"),
+    Attempt("huge output", "while True:\n    print('x' * 10000)", ("output",), "printed output"),
     Attempt("tool call flood", "while True:\n    read_file('notes.txt')", ("runtime",),
             "tool call limit"),
 ]  # fmt: skip

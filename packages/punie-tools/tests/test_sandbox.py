@@ -191,7 +191,7 @@ def test_backend_without_workspace_argument(shop: Path) -> None:
         ("while True:\n    pass\n", SandboxLimits(timeout=0.5), "timeout", "0.5 s time limit"),
         ("x = 'a' * (10 ** 9)\n", SandboxLimits(max_memory=20_000_000), "memory", "20000000-byte"),
         ("def f(n):\n    return f(n + 1)\nf(0)\n", SandboxLimits(), "recursion", "recursion"),
-        ("while True:\n    print('x' * 1000)\n", SandboxLimits(max_output=50_000, timeout=1), "memory",
+        ("while True:\n    print('x' * 1000)\n", SandboxLimits(max_output=50_000, timeout=1), "output",
          "printed output exceeded the limit of 50000 bytes"),
         ("for i in range(100):\n    read_file('notes.txt')\n", SandboxLimits(max_calls=5),
          "runtime", "tool call limit reached: at most 5 calls"),

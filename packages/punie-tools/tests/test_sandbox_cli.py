@@ -54,9 +54,9 @@ def test_run_error_exits_1(tmp_path: Path) -> None:
 def test_run_usage_errors_exit_2(tmp_path: Path) -> None:
     script = _script(tmp_path, "print(1)\n")
     missing = runner.invoke(app, ["run", str(tmp_path / "nope.py"), "--workspace", str(tmp_path)])
-    assert missing.exit_code == 2 and "is not a file" in missing.stderr
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
     bad_ws = runner.invoke(app, ["run", str(script), "--workspace", str(tmp_path / "nope")])
-    assert bad_ws.exit_code == 2 and "is not a directory" in bad_ws.stderr
+    assert bad_ws.exit_code == 2 and "no such directory" in bad_ws.stderr
     assert runner.invoke(app, ["run"]).exit_code == 2
 
 

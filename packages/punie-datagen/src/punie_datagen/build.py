@@ -20,7 +20,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from punie_datagen.clairvoyance import api_names, check_messages
-from punie_datagen.execute import ExecutionCache, StepError, run_spec, tool_versions
+from punie_datagen.execute import (
+    ExecutionCache,
+    StepError,
+    ToolUnavailable,
+    run_spec,
+    tool_versions,
+)
 from punie_datagen.generators import VERSIONS, Spec, all_specs
 from punie_datagen.length import MAX_SEQ_LENGTH, TokenCounter
 from punie_datagen.merge import dedup, normalize, split
@@ -270,12 +276,16 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
     ) as progress:  # fmt: skip
         task = progress.add_task("running code in the sandbox", total=len(specs))
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for outcome in pool.map(lambda s: _execute(s, cache), specs):
-                if isinstance(outcome, str):
-                    dropped.append(outcome)
-                else:
-                    generated.append(outcome)
-                progress.advance(task)
+            try:
+                for outcome in pool.map(lambda s: _execute(s, cache), specs):
+                    if isinstance(outcome, str):
+                        dropped.append(outcome)
+                    else:
+                        generated.append(outcome)
+                    progress.advance(task)
+            except ToolUnavailable as exc:
+                pool.shutdown(cancel_futures=True)
+                raise BuildError(f"{exc} (nothing was written)") from exc
     if not generated:
         raise BuildError("every spec was dropped:\n" + "\n".join(dropped[:20]))
     distinct = len({normalize(e.meta.request) for e in generated})

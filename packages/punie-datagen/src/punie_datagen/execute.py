@@ -37,6 +37,7 @@ __all__ = [
     "ExecutionCache",
     "Step",
     "StepError",
+    "ToolUnavailable",
     "materialize",
     "run_spec",
     "run_steps",
@@ -49,6 +50,17 @@ _SKIP = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache"})
 
 class StepError(ValueError):
     """A step could not write its code from what the earlier turns printed (the spec is dropped)."""
+
+
+class ToolUnavailable(RuntimeError):
+    """A typed tool could not run at all (`tool_error`): the build stops; nothing is cached."""
+
+
+def _check_tools(record: ExecutionRecord) -> None:
+    """Raise ToolUnavailable when a typed tool in `record` reports that it could not run."""
+    for call in record.calls:
+        if isinstance(call.result, dict) and call.result.get("tool_error"):
+            raise ToolUnavailable(f"{call.name} could not run: {call.result['tool_error']}")
 
 
 def tool_versions() -> dict[str, str]:
@@ -144,7 +156,8 @@ class CachingBackend:
         if cached is not None:
             return model.model_validate(cached)
         result = run(path)
-        self.cache.put(key, result.model_dump(mode="json"))
+        if getattr(result, "tool_error", None) is None:  # a failed run is never remembered
+            self.cache.put(key, result.model_dump(mode="json"))
         return result
 
     def typecheck(self, path: str) -> TypeCheckResult:
@@ -241,6 +254,7 @@ def run_spec(
         for step in steps:
             code = _code(step, records)
             record = run_code(code, root, backend=backend)
+            _check_tools(record)
             key = cache.chain(key, code)
             cache.put(key, record)
             codes.append(code)

@@ -3,21 +3,21 @@
 Every number in the documents is read from a file the pipeline wrote (the dataset manifest, the
 training run's summary and metrics, the eval reports); the documents name those files, so each
 number can be traced. Nothing here is typed by hand. A sidecar `phase24-results.json` keeps the
-headline numbers so the next run can show a comparison with this one.
+headline numbers so the next run can show a comparison with this one. The documents are
+rewritten only from a complete run (`missing_artefacts`): never with placeholders.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["collect", "write_docs"]
+from punie_tools.cli_support import write_atomic
+
+__all__ = ["IncompleteArtefacts", "collect", "missing_artefacts", "write_docs"]
 
 RESULTS_FILE = "phase24-results.json"
 LOSS_IMAGE = "phase24-loss.png"
@@ -48,11 +48,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text)
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -221,7 +217,7 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
         lines += _table(["loss", "first", "last"], rows)
         lines.append("")
     if art["loss_png"].is_file():
-        shutil.copyfile(art["loss_png"], out / LOSS_IMAGE)
+        write_atomic(out / LOSS_IMAGE, art["loss_png"].read_bytes())
         lines += [f"![loss curve]({LOSS_IMAGE})", ""]
     return lines
 
@@ -274,6 +270,28 @@ def _eval_section(art: dict[str, Any]) -> list[str]:
             f"{_pct(heldout.get('format_validity_rate'))}.",
             "",
         ]
+        if "score" in heldout:
+            rows = [
+                [
+                    "the model",
+                    _pct(heldout.get("score")),
+                    _pct(heldout.get("tool_choice_accuracy")),
+                    _pct(heldout.get("arguments_accuracy")),
+                    _pct(heldout.get("runs_rate")),
+                ]
+            ]
+            rows += [
+                [
+                    f"baseline: {b.get('name')}",
+                    _pct(b.get("score")),
+                    _pct(b.get("tool_choice")),
+                    "—",
+                    "—",
+                ]
+                for b in heldout.get("baselines") or []
+            ]
+            lines += _table(["predictor", "score", "tool choice", "arguments", "code runs"], rows)
+            lines.append("")
     return lines
 
 
@@ -412,11 +430,46 @@ def _relative(path: Path) -> Path:
         return Path(path)
 
 
+class IncompleteArtefacts(ValueError):
+    """The run's artefacts are missing or unusable: the documents are left as they were."""
+
+
+def missing_artefacts(art: dict[str, Any]) -> list[str]:
+    """What keeps `art` (from `collect`) from being a complete run, each naming its file and the
+    stage that writes it; [] when complete. The training summary is not needed for a served
+    model (an `openai:` eval backend: nothing was trained)."""
+    problems: list[str] = []
+    manifest, report, heldout = art["manifest"], art["report"], art["heldout"]
+    if not isinstance(manifest, dict) or not manifest.get("total"):
+        problems.append(f"no dataset manifest at {art['manifest_path']} (run `nox -s data`)")
+    if not isinstance(report, dict) or not isinstance(report.get("overall"), dict):
+        problems.append(f"no eval report at {art['report_path']} (run `nox -s eval`)")
+    elif report.get("error"):
+        problems.append(
+            f"the eval report {art['report_path']} records an infrastructure error "
+            f"({report['error']}; fix it and rerun `nox -s eval`)"
+        )
+    elif not report.get("queries"):
+        problems.append(f"the eval report {art['report_path']} holds no query (rerun the eval)")
+    if not isinstance(heldout, dict) or not heldout.get("total"):
+        problems.append(f"no held-out report at {art['heldout_path']} (run `nox -s eval`)")
+    served = isinstance(report, dict) and str(report.get("backend", "")).startswith("openai:")
+    if not served and not isinstance(art["summary"], dict):
+        problems.append(f"no training summary at {art['summary_path']} (run `nox -s train`)")
+    return problems
+
+
 def write_docs(*, data: Path, run: Path, profile: str, out: Path) -> list[Path]:
-    """Write both documents (and the results sidecar) into `out`; returns the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write both documents (and the results sidecar) into `out`; returns the paths written.
+
+    Raises IncompleteArtefacts, writing nothing, unless the run's artefacts are complete.
+    """
     data, run = _relative(data), _relative(run)  # documents name paths as a reader's clone has them
     art = collect(data, run)
+    missing = missing_artefacts(art)
+    if missing:
+        raise IncompleteArtefacts("; ".join(missing))
+    out.mkdir(parents=True, exist_ok=True)
     previous = _read_json(out / RESULTS_FILE)
     progress = out / "phase24-progress.md"
     plan = out / "phase25-plan.md"

@@ -1,34 +1,53 @@
-"""Judge an episode by behaviour: which tools really ran with which arguments, in which order,
-what the final answer says, and what state the workspace was left in (re-checked with real tools).
+"""Judge an episode by behaviour and by the truth of the run.
+
+- which tools really ran with which arguments, in which order (and which were forbidden);
+- every query needs a final answer; a tool query's answer is checked against what the tools
+  really report on the fixture (`punie_eval.facts`), a direct answer against its rubric
+  (`punie_eval.rubric`) or, when one is given, a judge model;
+- the workspace checks re-run with the real tools on a *fresh pristine copy* into which only the
+  query's target files are copied from the model's workspace (its conftest.py, config edits and
+  test edits are ignored unless writing tests is the task), never in the model's workspace and
+  never in the pristine fixture; suppressions the model added to a target fail a fix;
+- work quality: the model's tests must reject known-bad implementations (mutants) and accept the
+  good one; a refactor must come out measurably simpler by ruff's own complexity measures.
 """
 
 from __future__ import annotations
 
 import ast
 import fnmatch
-import hashlib
 import posixpath
+import re
+import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from punie_eval.facts import FactResult, check_answer, hallucinated_files
+from punie_eval.fixture import digest_tree, fresh_copy, iter_files
+from punie_eval.rubric import judge_rubric
 from punie_eval.suite import CallPattern, Query, StateCheck, Suite
+from punie_eval.truth import Truth, improve_key, measure_complexity
 from punie_tools.runners import pytest_run, ruff_check, typecheck
 
 if TYPE_CHECKING:
+    from punie_eval.judge import Judge
     from punie_eval.loop import Episode
 
 __all__ = [
+    "HIDDEN_TEST_FILE",
     "TOOL_PARAMS",
     "CallInfo",
     "QueryScore",
     "StateResult",
     "calls_in_code",
     "executed_calls",
-    "facts_missing",
+    "find_suppressions",
     "match_pattern",
     "normalize_path",
+    "run_state_check",
     "score_episode",
 ]
 
@@ -43,6 +62,14 @@ TOOL_PARAMS: dict[str, tuple[str, ...]] = {
 }
 HIDDEN_TEST_FILE = "tests/test_zz_eval_hidden.py"
 
+_SUPPRESSIONS = re.compile(
+    r"#\s*type:\s*ignore|#\s*(?:ruff|flake8)?\s*:?\s*noqa|#\s*pragma\b|#\s*ty:\s*ignore|"
+    r"#\s*pyright:\s*ignore|#\s*mypy:\s*ignore|#\s*fmt:\s*(?:off|skip)|"
+    r"\bpytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|"
+    r"\bunittest\.skip|\b__tracebackhide__|\bpytest_(?:collection_modifyitems|runtest_\w+)\b",
+    re.IGNORECASE,
+)
+
 
 class CallInfo(BaseModel):
     """One tool call: from the code's AST (written) or from the sandbox record (ran)."""
@@ -54,7 +81,7 @@ class CallInfo(BaseModel):
 
 
 class StateResult(BaseModel):
-    """The outcome of one final-workspace check."""
+    """The outcome of one check on the scorer's copy."""
 
     check: str
     path: str | None = None
@@ -70,7 +97,11 @@ class QueryScore(BaseModel):
     calls: list[CallInfo] = Field(default_factory=list)
     written_calls: list[CallInfo] = Field(default_factory=list)
     state: list[StateResult] = Field(default_factory=list)
+    facts: list[FactResult] = Field(default_factory=list)
+    rubric_stated: list[str] = Field(default_factory=list)
+    judge: dict[str, Any] | None = None
     scoring_s: float = 0.0
+    scoring_tool_s: float = 0.0
 
     @property
     def why(self) -> str:
@@ -115,20 +146,12 @@ def calls_in_code(code: str, turn: int = 0) -> list[CallInfo]:
 
 def executed_calls(episode: Episode) -> list[CallInfo]:
     """Every tool call that really ran in the sandbox, in order, across turns."""
-    calls: list[CallInfo] = []
-    for turn in episode.turns:
-        if turn.record is None:
-            continue
-        for call in turn.record.calls:
-            calls.append(
-                CallInfo(
-                    name=call.name,
-                    arguments=dict(call.arguments),
-                    turn=turn.index,
-                    error=call.error,
-                )
-            )
-    return calls
+    return [
+        CallInfo(name=c.name, arguments=dict(c.arguments), turn=turn.index, error=c.error)
+        for turn in episode.turns
+        for record in turn.records
+        for c in record.calls
+    ]
 
 
 def normalize_path(value: Any) -> str | None:
@@ -190,27 +213,26 @@ def _describe(pattern: CallPattern) -> str:
     return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if len(parts) > 1 else "()")
 
 
-def facts_missing(answer: str, facts: list[list[str]]) -> list[list[str]]:
-    """The fact groups none of whose alternatives occur in the answer (case-insensitive)."""
-    text = answer.lower()
-    return [group for group in facts if not any(alt.lower() in text for alt in group)]
-
-
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        if "__pycache__" in file.parts or file.suffix == ".pyc" or ".ruff_cache" in file.parts:
-            continue
-        h.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
-        h.update(file.read_bytes())
-    return h.hexdigest() if path.exists() else "missing"
+def find_suppressions(before: str, after: str) -> list[str]:
+    """Suppression markers (type: ignore, noqa, pragma, skip/xfail, report hooks) `after` adds."""
+    counts: dict[str, int] = {}
+    for match in _SUPPRESSIONS.finditer(before):
+        key = re.sub(r"\s+", "", match.group(0).lower())
+        counts[key] = counts.get(key, 0) + 1
+    added: list[str] = []
+    for match in _SUPPRESSIONS.finditer(after):
+        key = re.sub(r"\s+", "", match.group(0).lower())
+        if counts.get(key, 0) > 0:
+            counts[key] -= 1
+        else:
+            added.append(match.group(0).strip())
+    return added
 
 
 def _defines(file: Path, name: str) -> bool:
     try:
         tree = ast.parse(file.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
         return False
     return any(
         isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
@@ -219,82 +241,234 @@ def _defines(file: Path, name: str) -> bool:
     )
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.tool_s = 0.0
+
+    def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.tool_s += time.perf_counter() - start
+
+
+def _mutants(query: Query, copy: Path, pristine: Path, timer: _Timer) -> StateResult:
+    spec = query.mutants
+    assert spec is not None
+    tests = copy / spec.tests
+    if not tests.is_file():
+        return StateResult(check="mutants", path=spec.tests, ok=False, detail="no test file")
+    module = copy / spec.module
+    original = module.read_text(encoding="utf-8") if module.is_file() else ""
+    base = _read(pristine / spec.module)
+    try:
+        module.write_text(
+            base.rstrip("\n") + "\n\n" + spec.good.strip("\n") + "\n", encoding="utf-8"
+        )
+        good = timer.run(pytest_run, spec.tests, cwd=copy)
+        killed = 0
+        survivors: list[int] = []
+        for number, bad in enumerate(spec.bad, 1):
+            module.write_text(base.rstrip("\n") + "\n\n" + bad.strip("\n") + "\n", encoding="utf-8")
+            result = timer.run(pytest_run, spec.tests, cwd=copy)
+            if result.success:
+                survivors.append(number)
+            else:
+                killed += 1
+    finally:
+        module.write_text(original, encoding="utf-8")
+    good_ok = good.success and good.passed > 0
+    ok = good_ok and killed >= spec.min_killed
+    detail = (
+        f"the tests pass on the good implementation: {'yes' if good_ok else 'no'}"
+        f" ({good.tool_error or f'{good.passed}/{good.total} passed'}); they reject "
+        f"{killed} of {len(spec.bad)} known-bad implementations (need {spec.min_killed})"
+        + (f"; mutants {survivors} survive" if survivors else "")
+    )
+    return StateResult(check="mutants", path=spec.tests, ok=ok, detail=detail)
+
+
+def _simpler(query: Query, copy: Path, truth: Truth, timer: _Timer) -> StateResult:
+    spec = query.improve
+    assert spec is not None
+    before = truth.complexity.get(improve_key(spec))
+    after = timer.run(measure_complexity, _read(copy / spec.path), spec.function)
+    if before is None or after is None:
+        what = "before" if before is None else "after the change"
+        return StateResult(
+            check="simpler", path=spec.path, ok=False, detail=f"could not measure {what}"
+        )
+    ok = after.complexity < before.complexity or (
+        after.complexity <= before.complexity and after.statements < before.statements
+    )
+    return StateResult(
+        check="simpler",
+        path=spec.path,
+        ok=ok,
+        detail=f"{spec.function}: {before} before, {after} after",
+    )
+
+
 def run_state_check(
-    check: StateCheck, workspace: Path, pristine: Path, suite: Suite
+    check: StateCheck,
+    copy: Path,
+    model_ws: Path,
+    pristine: Path,
+    suite: Suite,
+    query: Query | None = None,
+    truth: Truth | None = None,
+    timer: _Timer | None = None,
 ) -> StateResult:
-    """Re-run one check on the final workspace with the real tools."""
+    """Run one check: tools on the scorer's `copy`; (un)changed on the model's workspace."""
+    timer = timer or _Timer()
     path = check.path or "."
     if check.check == "typecheck_clean":
-        result = typecheck(path, cwd=workspace)
+        result = timer.run(typecheck, path, cwd=copy)
         detail = result.tool_error or f"{result.error_count} type errors"
         return StateResult(check=check.check, path=path, ok=result.success, detail=detail)
     if check.check == "ruff_clean":
-        result = ruff_check(path, cwd=workspace)
+        result = timer.run(ruff_check, path, cwd=copy)
         detail = result.tool_error or f"{result.error_count} lint errors"
         return StateResult(check=check.check, path=path, ok=result.success, detail=detail)
     if check.check == "pytest_pass":
-        result = pytest_run(path, cwd=workspace)
+        result = timer.run(pytest_run, path, cwd=copy)
         ok = result.success and result.passed >= check.min_passed
         detail = result.tool_error or f"{result.passed}/{result.total} passed"
         return StateResult(check=check.check, path=path, ok=ok, detail=detail)
     if check.check in ("unchanged", "changed"):
-        same = _digest(workspace / path) == _digest(pristine / path)
+        source = pristine / path
+        rels = None if source.is_dir() or (model_ws / path).is_dir() else [Path(path)]
+        if rels is None:
+            names = {p.as_posix() for p in iter_files(source)} if source.is_dir() else set()
+            if (model_ws / path).is_dir():
+                names |= {p.as_posix() for p in iter_files(model_ws / path)}
+            rels = [Path(path) / n for n in sorted(names)]
+        same = digest_tree(model_ws, [r.as_posix() for r in rels]) == digest_tree(
+            pristine, [r.as_posix() for r in rels]
+        )
         ok = same if check.check == "unchanged" else not same
         return StateResult(
             check=check.check, path=path, ok=ok, detail="same" if same else "modified"
         )
     if check.check == "defines":
-        ok = _defines(workspace / path, check.name or "")
+        ok = _defines(copy / path, check.name or "")
         detail = f"{check.name} {'defined' if ok else 'not defined at top level'}"
         return StateResult(check=check.check, path=path, ok=ok, detail=detail)
-    # hidden_test: the suite's own test of the behaviour asked for, written after the episode
-    target = workspace / HIDDEN_TEST_FILE
+    if check.check == "mutants":
+        assert query is not None
+        return _mutants(query, copy, pristine, timer)
+    if check.check == "simpler":
+        assert query is not None and truth is not None
+        return _simpler(query, copy, truth, timer)
+    # hidden_test: the suite's own test of the behaviour asked for, written into the copy
+    target = copy / HIDDEN_TEST_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(suite.hidden_tests[check.name or ""], encoding="utf-8")
-    result = pytest_run(HIDDEN_TEST_FILE, cwd=workspace)
+    result = timer.run(pytest_run, HIDDEN_TEST_FILE, cwd=copy)
     target.unlink(missing_ok=True)
     ok = result.success and result.passed > 0
     detail = result.tool_error or f"hidden test {check.name}: {result.passed}/{result.total} passed"
     return StateResult(check=check.check, path=check.name, ok=ok, detail=detail)
 
 
-def score_episode(
-    query: Query, episode: Episode, workspace: Path, pristine: Path, suite: Suite
-) -> QueryScore:
-    """Score one episode against its query's expectations (see data/eval/suite.toml)."""
-    import time
-
-    start = time.perf_counter()
+def _scorer_copy_checks(
+    query: Query, workspace: Path, pristine: Path, suite: Suite, truth: Truth, timer: _Timer
+) -> tuple[list[StateResult], list[str]]:
+    """Copy the pristine fixture, bring in only the targets, and run the state checks there."""
     reasons: list[str] = []
-    calls = executed_calls(episode)
-    written = [c for t in episode.turns if t.code for c in calls_in_code(t.code, t.index)]
-    code_turns = [t for t in episode.turns if t.kind == "code"]
+    with fresh_copy(pristine, prefix="punie-eval-score-") as copy:
+        for target in query.targets:
+            source = workspace / target
+            if not source.is_file() or source.is_symlink():
+                continue
+            after = _read(source)
+            added = find_suppressions(_read(pristine / target), after)
+            if added:
+                reasons.append(f"added suppressions to {target}: {', '.join(added)}")
+            dest = copy / target
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
+        state = [
+            run_state_check(check, copy, workspace, pristine, suite, query, truth, timer)
+            for check in query.state
+        ]
+    return state, reasons
 
-    if episode.outcome == "backend_error":
-        reasons.append(f"backend error: {episode.turns[-1].reason}")
-    if episode.outcome == "malformed":
-        reasons.append(
-            f"malformed output at turn {episode.turns[-1].index + 1}: {episode.turns[-1].reason}"
-        )
-    for turn in code_turns:
-        if turn.record is not None and turn.record.error is not None:
-            err = turn.record.error
-            if err.kind in ("syntax", "type") and not turn.record.calls:
+
+def _outcome_reasons(episode: Episode) -> list[str]:
+    reasons: list[str] = []
+    last = episode.turns[-1] if episode.turns else None
+    if episode.outcome == "backend_error" and last is not None:
+        reasons.append(f"backend error: {last.reason}")
+    elif episode.outcome == "malformed" and last is not None:
+        reasons.append(f"malformed output at turn {last.index + 1}: {last.reason}")
+    elif episode.outcome == "timeout":
+        reasons.append(f"ran past the per-query time limit of {episode.time_limit_s:g} s")
+    elif episode.outcome == "turn_limit":
+        reasons.append(f"never answered: {len(episode.turns)} turns without a final answer")
+    if episode.outcome == "answer" and last is not None and last.truncated:
+        reasons.append("the final answer was cut at the token limit (finish_reason length)")
+    for turn in episode.turns:
+        for record in turn.records:
+            err = record.error
+            if err is not None and err.kind in ("syntax", "type") and not record.calls:
                 reasons.append(
                     f"turn {turn.index + 1}: code rejected before running "
                     f"({err.kind}: {err.message[:120]})"
                 )
+    return reasons
+
+
+def score_episode(
+    query: Query,
+    episode: Episode,
+    workspace: Path,
+    pristine: Path,
+    suite: Suite,
+    truth: Truth,
+    judge: Judge | None = None,
+) -> QueryScore:
+    """Score one episode against its query's expectations (see data/eval/suite.toml)."""
+    start = time.perf_counter()
+    timer = _Timer()
+    reasons = _outcome_reasons(episode)
+    calls = executed_calls(episode)
+    written = [c for t in episode.turns for r in t.runs for c in calls_in_code(r.code, t.index)]
+    code_turns = [t for t in episode.turns if t.kind == "code"]
+    facts: list[FactResult] = []
+    stated: list[str] = []
+    judged: dict[str, Any] | None = None
+    answer = episode.final_answer if episode.outcome == "answer" else None
+    if episode.outcome == "answer" and not (answer or "").strip():
+        reasons.append("the final answer is empty")
+        answer = None
 
     if query.kind == "direct":
         if code_turns:
             names = sorted({c.name for c in written} | {c.name for c in calls}) or ["code"]
             reasons.append(f"expected a direct answer, but the model ran code ({', '.join(names)})")
-        if episode.final_answer is None:
-            if episode.outcome not in ("malformed", "backend_error"):
-                reasons.append("no final answer")
-        else:
-            for group in facts_missing(episode.final_answer, query.facts):
-                reasons.append("answer lacks a required fact: one of " + " | ".join(group))
+        if answer is not None and query.rubric is not None:
+            verdict = judge_rubric(answer, query.rubric)
+            stated = verdict.stated
+            if judge is not None:
+                judged = judge.judge(query, answer)
+                judged["rubric_passed"] = verdict.passed
+                judged["rubric_reasons"] = verdict.reasons
+                if judged.get("verdict") in ("pass", "fail"):
+                    if judged["verdict"] == "fail":
+                        reasons.append(f"the judge failed the answer: {judged.get('reason', '')}")
+                else:
+                    reasons += verdict.reasons  # the judge gave no verdict: the rubric decides
+            else:
+                reasons += verdict.reasons
     else:
         if not code_turns and episode.outcome == "answer":
             reasons.append("answered directly, but a tool call was expected")
@@ -317,13 +491,28 @@ def score_episode(
                 reasons.append(f"sequence broken: no {_describe(pattern)} in order")
                 break
             position += 1
-        if query.answer_facts:
-            if episode.final_answer is None:
-                reasons.append("no final answer")
-            else:
-                for group in facts_missing(episode.final_answer, query.answer_facts):
-                    reasons.append("answer lacks a required fact: one of " + " | ".join(group))
-    state = [run_state_check(check, workspace, pristine, suite) for check in query.state]
+        if answer is not None:
+            seen = "\n".join(
+                run.tool_output + "\n" + run.code for t in episode.turns for run in t.runs
+            )
+            facts = check_answer(answer, query.answer, truth.probes, seen)
+            for fact in facts:
+                if not fact.ok:
+                    reasons.append(f"answer: {fact.fact}: {fact.detail or 'wrong'}")
+            known = set(truth.files) | {
+                str(c.arguments.get("path")) for c in calls if c.name == "write_file"
+            }
+            invented = hallucinated_files(answer, known)
+            if invented:
+                reasons.append(f"answer names files that do not exist: {', '.join(invented)}")
+    state: list[StateResult] = []
+    if query.state and not code_turns:
+        # No code ran, so the workspace is the pristine fixture and the query has already
+        # failed (no tool call); re-checking the untouched fixture would only cost time.
+        reasons.append("workspace not checked: the model ran no code")
+    elif query.state:
+        state, suppressed = _scorer_copy_checks(query, workspace, pristine, suite, truth, timer)
+        reasons += suppressed
     for result in state:
         if not result.ok:
             reasons.append(f"workspace check {result.check}({result.path}) failed: {result.detail}")
@@ -333,5 +522,9 @@ def score_episode(
         calls=calls,
         written_calls=written,
         state=state,
+        facts=facts,
+        rubric_stated=stated,
+        judge=judged,
         scoring_s=time.perf_counter() - start,
+        scoring_tool_s=timer.tool_s,
     )

@@ -58,11 +58,24 @@ def _walk(root: Path):
             yield path, rel
 
 
+# Folders of notes for the maintainers (plans, research, agent specs), not user documentation.
+INTERNAL_DOC_DIRS = {"research", "superpowers", "specs", "specifications", "plans", "adr", "_build"}
+DOC_SUFFIXES = {".md", ".markdown", ".rst"}
+
+
+def _is_user_doc(rel: Path) -> bool:
+    if rel.name.upper().startswith("README") and len(rel.parts) == 1:
+        return True
+    return (
+        rel.parts[0] in {"docs", "doc"}
+        and not INTERNAL_DOC_DIRS & set(rel.parts[:-1])
+        and rel.stem.lower() not in {"license", "changelog", "changes"}
+    )
+
+
 def _doc_files(root: Path) -> list[tuple[Path, Path]]:
-    docs = [(p, r) for p, r in _walk(root) if r.suffix.lower() in {".md", ".markdown"}]
-    readme_like = [
-        d for d in docs if d[1].parts[0] == "docs" or d[1].name.upper().startswith("README")
-    ]
+    docs = [(p, r) for p, r in _walk(root) if r.suffix.lower() in DOC_SUFFIXES]
+    readme_like = [d for d in docs if _is_user_doc(d[1])]
     if readme_like:
         return readme_like
     pkg_info = root / "PKG-INFO"  # an sdist without a README still carries it as the description

@@ -1,4 +1,4 @@
-"""Check that every span a mined example quotes still matches its source."""
+"""Check mined examples: every quoted span still matches its source, and no call is clairvoyant."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from punie_mine.grounding import check_messages
 from punie_mine.plan import span_hash
 from punie_mine.sources import resolve_source
 
@@ -16,6 +17,7 @@ __all__ = ["VerifyReport", "verify_file"]
 class VerifyReport:
     examples: int = 0
     spans: int = 0
+    clairvoyant: int = 0  # examples with a number neither the request nor an output revealed
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -24,7 +26,7 @@ class VerifyReport:
 
 
 def verify_file(path: Path, source: str | None, cache: Path) -> VerifyReport:
-    """Re-read every quoted file range and compare its hash with the recorded one."""
+    """Re-read every quoted file range, compare its hash, and apply the no-clairvoyance rule."""
     report = VerifyReport()
     roots: dict[str, Path] = {}
     lines_cache: dict[Path, list[str] | None] = {}
@@ -36,12 +38,14 @@ def verify_file(path: Path, source: str | None, cache: Path) -> VerifyReport:
             meta = example["meta"]
             spec = source or meta["workspace"]["source"]
             provenance = meta.get("provenance", [])
+            messages = example["messages"]
         except (ValueError, KeyError, TypeError) as exc:
             report.problems.append(f"line {number}: not a mined example ({exc})")
             continue
         report.examples += 1
         if spec not in roots:
             roots[spec] = resolve_source(spec, cache).root
+        quoted: list[str] = []
         for item in provenance:
             report.spans += 1
             file = roots[spec] / item["file"]
@@ -63,4 +67,15 @@ def verify_file(path: Path, source: str | None, cache: Path) -> VerifyReport:
                 != item["sha256"]
             ):
                 report.problems.append(f"{where}: text changed since it was mined")
+            else:
+                quoted.append("\n".join(lines[item["start_line"] - 1 : item["end_line"]]))
+        quoted += [str(item.get("file", "")) for item in provenance]  # cited by name
+        violations = check_messages(messages, quoted)
+        if violations:
+            report.clairvoyant += 1
+            for violation in violations:
+                report.problems.append(
+                    f"line {number}: message {violation.turn}: {violation.detail}, which neither "
+                    "the request nor an earlier tool output revealed"
+                )
     return report

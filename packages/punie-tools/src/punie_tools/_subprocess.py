@@ -14,11 +14,29 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
+from collections.abc import Generator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcessOutcome", "find_executable", "run_process", "tail"]
+from punie_tools.confine import Policy, launch
+
+__all__ = [
+    "DEFAULT_MAX_OUTPUT",
+    "ProcessOutcome",
+    "find_executable",
+    "run_confined",
+    "run_deadline",
+    "run_process",
+    "stop_all",
+    "tail",
+    "time_left",
+]
+
+DEFAULT_MAX_OUTPUT = 32 * 1024 * 1024
+"""Bytes of stdout + stderr read from one subprocess before it is killed (memory bound)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +48,18 @@ class ProcessOutcome:
     stderr: str
     timed_out: bool = False
     launch_error: str | None = None
+    truncated: bool = False
+    """The output passed `max_output` bytes: reading stopped there and the process was killed."""
 
     @property
     def finished(self) -> bool:
         """True when the process ran to its own exit (not killed for time, not unlaunchable)."""
-        return self.returncode is not None and not self.timed_out and self.launch_error is None
+        return (
+            self.returncode is not None
+            and not self.timed_out
+            and self.launch_error is None
+            and not self.truncated
+        )
 
 
 def tail(text: str, limit: int = 2000) -> str:
@@ -51,14 +76,36 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+
+
+def stop_all() -> int:
+    """Kill every tool subprocess (and its group) running now, in any thread; how many.
+
+    For a command line interrupted while worker threads wait on tools: each waiting call then
+    returns at once (as a process that did not finish), and nothing is left running.
+    """
+    with _live_lock:
+        running = list(_live)
+    for proc in running:
+        _kill_group(proc)
+    return len(running)
+
+
 def run_process(
     argv: list[str],
     *,
     cwd: str | os.PathLike[str],
     timeout: float,
     env: dict[str, str] | None = None,
+    max_output: int = DEFAULT_MAX_OUTPUT,
 ) -> ProcessOutcome:
-    """Run `argv` in `cwd`; on timeout kill its whole process group. Always reaps; never raises."""
+    """Run `argv` in `cwd`; on timeout kill its whole process group. Always reaps; never raises.
+
+    At most `max_output` bytes of output are read: past that the process is killed and the
+    outcome is `truncated`, so a flood of output never costs more memory than that.
+    """
     try:
         proc = subprocess.Popen(
             argv,
@@ -72,13 +119,22 @@ def run_process(
     except OSError as exc:
         return ProcessOutcome(None, "", "", launch_error=f"could not start {argv[0]}: {exc}")
     deadline = time.monotonic() + timeout
+    with _live_lock:
+        _live.add(proc)
     try:
-        out, err, finished = _collect(proc, deadline)
+        out, err, finished, truncated = _collect(proc, deadline, max_output)
     except BaseException:
         # KeyboardInterrupt and the like: do not leave the tool running behind us.
         _kill_group(proc)
         _reap(proc)
         raise
+    finally:
+        with _live_lock:
+            _live.discard(proc)
+    if truncated:
+        _kill_group(proc)
+        _reap(proc)
+        return ProcessOutcome(None, _decode(out), _decode(err), truncated=True)
     if not finished:
         _kill_group(proc)
         _reap(proc)
@@ -86,41 +142,50 @@ def run_process(
     return ProcessOutcome(proc.returncode, _decode(out), _decode(err))
 
 
-def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, bool]:
-    """Read both pipes to EOF and wait for exit, all before `deadline`; False if time ran out.
+def _collect(
+    proc: subprocess.Popen[bytes], deadline: float, max_output: int
+) -> tuple[bytes, bytes, bool, bool]:
+    """Read both pipes to EOF and wait for exit, all before `deadline`.
+
+    Returns (stdout, stderr, finished, truncated): `finished` is False if time ran out,
+    `truncated` True when more than `max_output` bytes arrived (reading stops there).
 
     Unlike `Popen.communicate(timeout=...)`, whose final wait polls with growing sleeps, this
     waits for the exit on a pidfd where the platform has one, so it adds no latency.
     """
     assert proc.stdout is not None and proc.stderr is not None
     buffers: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
+    total = 0
     with selectors.DefaultSelector() as selector:
         for pipe in (proc.stdout, proc.stderr):
             selector.register(pipe, selectors.EVENT_READ)
         while selector.get_map():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return _joined(buffers, proc, False)
+                return (*_joined(buffers, proc), False, False)
             for key, _ in selector.select(remaining):
                 chunk = os.read(key.fd, 65536)
                 if chunk:
+                    room = max_output - total
+                    if len(chunk) > room:  # keep exactly max_output bytes, then stop
+                        buffers[key.fd].append(chunk[: max(room, 0)])
+                        return (*_joined(buffers, proc), False, True)
                     buffers[key.fd].append(chunk)
+                    total += len(chunk)
                 else:
                     selector.unregister(key.fileobj)
-    stdout, stderr, _ = _joined(buffers, proc, True)
-    return stdout, stderr, _wait_exit(proc, deadline)
+    stdout, stderr = _joined(buffers, proc)
+    return stdout, stderr, _wait_exit(proc, deadline), False
 
 
-def _joined(
-    buffers: dict[int, list[bytes]], proc: subprocess.Popen[bytes], finished: bool
-) -> tuple[bytes, bytes, bool]:
+def _joined(buffers: dict[int, list[bytes]], proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
     assert proc.stdout is not None and proc.stderr is not None
     out = b"".join(buffers[proc.stdout.fileno()])
     err = b"".join(buffers[proc.stderr.fileno()])
     for pipe in (proc.stdout, proc.stderr):
         with contextlib.suppress(OSError):
             pipe.close()
-    return out, err, finished
+    return out, err
 
 
 def _wait_exit(proc: subprocess.Popen[bytes], deadline: float) -> bool:
@@ -141,6 +206,10 @@ def _wait_exit(proc: subprocess.Popen[bytes], deadline: float) -> bool:
                         return False
             finally:
                 os.close(pidfd)
+            # The leader has exited but is not reaped yet, so its pid (the group id) cannot be
+            # reused: end whatever it left running in its group, then reap it.
+            with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             return True
     try:
@@ -162,6 +231,68 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
 
 def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
+
+
+_RUN_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar(
+    "punie_run_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def run_deadline(seconds: float | None) -> Generator[None]:
+    """Within the block, every tool call counts against one wall-clock limit of `seconds`.
+
+    The sandbox sets it around one `run_code` run; the runners and `LocalBackend` read it
+    through `time_left` (it is per thread / per task, as a context variable).
+    """
+    value = None if seconds is None else (time.monotonic() + seconds, float(seconds))
+    token = _RUN_DEADLINE.set(value)
+    try:
+        yield
+    finally:
+        _RUN_DEADLINE.reset(token)
+
+
+def time_left(timeout: float) -> tuple[float, float | None]:
+    """(seconds a call with `timeout` may take, the run's limit when that is what bounds it).
+
+    Outside `run_deadline` this is `(timeout, None)`; 0 seconds means the run's time is up.
+    """
+    current = _RUN_DEADLINE.get()
+    if current is None:
+        return timeout, None
+    end, total = current
+    remaining = end - time.monotonic()
+    if remaining < timeout:
+        return max(remaining, 0.0), total
+    return timeout, None
+
+
+def run_confined(
+    argv: list[str],
+    *,
+    policy: Policy,
+    timeout: float,
+    cwd: str | os.PathLike[str] | None = None,
+    max_output: int = DEFAULT_MAX_OUTPUT,
+    unconfined: bool = False,
+    tool: str | None = None,
+) -> ProcessOutcome:
+    """Run `argv` confined by `policy` (see `punie_tools.confine`) in `cwd` (default: the
+    workspace), with `policy.env` as its whole environment.
+
+    Raises `SandboxUnavailableError` when no OS sandbox works here and `unconfined` is False;
+    otherwise never raises, like `run_process`.
+    """
+    where = cwd if cwd is not None else policy.workspace
+    with launch(argv, policy, cwd=where, unconfined=unconfined, tool=tool) as (command, env):
+        return run_process(
+            command,
+            cwd=where,
+            timeout=timeout,
+            env=env,
+            max_output=max_output,
+        )
 
 
 _FOUND: dict[str, str] = {}
@@ -191,5 +322,5 @@ def _search(name: str) -> str | None:
             candidates.append(Path(user_scripts) / name)
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+            return os.path.abspath(candidate)
     return shutil.which(name)

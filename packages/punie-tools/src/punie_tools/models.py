@@ -2,14 +2,17 @@
 
 These models are the public contract of punie-tools: the parsers build them,
 the sandbox hands them to model code, datagen serialises them into training
-data and eval scores them. Field names are fixed; add fields, never rename.
+data and eval scores them. Field names are stable: a rename keeps the old name
+as a deprecated alias for at least one minor release (`TestResult.errors` ->
+`TestResult.error_count` in 0.2).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 __all__ = [
     "ExecutionError",
@@ -89,9 +92,21 @@ class TestResult(BaseModel):
     skipped: int
     total: int
     failures: list[TestFailure] = Field(default_factory=list)
-    errors: int = 0  # collection and setup errors (also listed in `failures`)
+    # Collection and setup errors (also listed in `failures`). Named like the other results'
+    # `error_count`; `errors` (its name before 0.2) is still accepted as input.
+    error_count: int = Field(0, validation_alias=AliasChoices("error_count", "errors"))
     duration: float = 0.0
     tool_error: str | None = None
+
+    @property
+    def errors(self) -> int:
+        """Deprecated alias of `error_count` (on the other results `errors` is a list)."""
+        warnings.warn(
+            "TestResult.errors is deprecated; use TestResult.error_count",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.error_count
 
 
 class ToolCallRecord(BaseModel):
@@ -107,7 +122,9 @@ class ToolCallRecord(BaseModel):
 class ExecutionError(BaseModel):
     """Why a code-mode run did not complete."""
 
-    kind: Literal["syntax", "type", "runtime", "timeout", "memory", "recursion", "crash", "refused"]
+    kind: Literal[
+        "syntax", "type", "runtime", "timeout", "memory", "output", "recursion", "crash", "refused"
+    ]
     message: str
     line: int | None = None
 

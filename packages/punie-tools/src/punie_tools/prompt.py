@@ -22,6 +22,8 @@ How to work:
 "pytest", ...): they return structured results you can inspect with attributes, e.g. \
 r.errors[0].line, len(r.failures), v.code.
 - Check `tool_error` before trusting counts; `success` summarises the result.
+- Failing calls raise the exceptions above (or TimeoutError, ValueError); catch what you \
+expect, e.g. `except FileNotFoundError:` around read_file() of a file that may not exist.
 - Paths are relative to the workspace root. run_command runs one allowed program without a \
 shell ({commands}); pass arguments as a list.
 - Only what you print() comes back to you, so print the facts you need, concisely.

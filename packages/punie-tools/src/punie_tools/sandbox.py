@@ -9,7 +9,9 @@ the outcome, the printed output and every tool call are in the returned `Executi
 from __future__ import annotations
 
 import atexit
+import hashlib
 import inspect
+import math
 import os
 import threading
 import time
@@ -31,17 +33,30 @@ from pydantic_monty import (
     MontyTypingError,
 )
 
+from punie_tools._subprocess import run_deadline, time_left
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
 from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
-from punie_tools.stubs import STUBS, sandbox_fields
+from punie_tools.stubs import STUBS, sandbox_fields, with_suggestions
 
-__all__ = ["Sandbox", "SandboxLimits", "run_code", "to_sandbox_value"]
+__all__ = [
+    "Sandbox",
+    "SandboxLimits",
+    "WriteLimitError",
+    "cap_text",
+    "json_safe",
+    "run_code",
+    "to_sandbox_value",
+]
 
 _SCRIPT = "main.py"
 
 
 class SandboxLimits(BaseModel):
-    """Resource limits for one run. Sandbox time excludes time spent inside tool calls."""
+    """Resource limits for one run.
+
+    `timeout` is sandbox time (tool calls excluded); `deadline` is one wall-clock limit for the
+    whole run that tool time counts against: each tool call gets at most what is left of it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,11 +66,23 @@ class SandboxLimits(BaseModel):
     max_output: int = Field(1_000_000, gt=0, description="bytes of printed output")
     max_calls: int = Field(50, gt=0, description="tool calls per run")
     tool_timeout: float = Field(60.0, gt=0, description="per tool call (default LocalBackend)")
+    deadline: float = Field(
+        300.0, gt=0, description="wall-clock seconds for the whole run, tool calls included"
+    )
+    max_write_bytes: int = Field(
+        20_000_000, gt=0, description="bytes write_file may write in one run, all calls"
+    )
+    max_message_chars: int = Field(
+        10_000, gt=0, description="characters kept of an error message in the record"
+    )
+    max_argument_chars: int = Field(
+        10_000, gt=0, description="characters of a recorded argument; longer: size + sha256"
+    )
 
     def monty(self) -> pydantic_monty.ResourceLimits:
         """These limits in pydantic-monty's form."""
         return {
-            "max_feed_duration_secs": self.timeout,
+            "max_feed_duration_secs": min(self.timeout, self.deadline),
             "max_memory": self.max_memory,
             "max_recursion_depth": self.max_recursion_depth,
             "max_suspensions": max(1000, 4 * self.max_calls + 100),
@@ -90,7 +117,51 @@ def _record_value(value: Any) -> Any:
     """A tool result as stored in the record: text as is, models as JSON-ready dicts."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    return value
+    return json_safe(value, 1 << 62)
+
+
+def cap_text(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with a marker saying how much was dropped."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"… [{len(text) - limit} more characters]"
+
+
+_MAX_ITEMS = 1000
+
+
+def json_safe(value: Any, limit: int) -> Any:
+    """`value` as a JSON value: strings longer than `limit` become their size and sha256, lists
+    and dicts are capped at 1000 items, anything else that is not JSON becomes its `repr`."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 1 << 63 else f"<int of {value.bit_length()} bits>"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return value
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"<{len(value)} characters, sha256 {digest}>"
+    if isinstance(value, list | tuple):
+        items = [json_safe(v, limit) for v in value[:_MAX_ITEMS]]
+        if len(value) > _MAX_ITEMS:
+            items.append(f"<{len(value) - _MAX_ITEMS} more items>")
+        return items
+    if isinstance(value, dict):
+        out = {
+            (k if isinstance(k, str) else cap_text(repr(k), 200)): json_safe(v, limit)
+            for k, v in list(value.items())[:_MAX_ITEMS]
+        }
+        if len(value) > _MAX_ITEMS:
+            out["<more>"] = f"<{len(value) - _MAX_ITEMS} more items>"
+        return out
+    try:
+        text = repr(value)
+    except Exception as exc:  # a repr that raises must not lose the record
+        text = f"<{type(value).__name__}: repr failed ({type(exc).__name__})>"
+    return cap_text(text, min(limit, 1000))
 
 
 _SIGNATURES = {name: inspect.signature(getattr(ToolBackend, name)) for name in TOOL_NAMES}
@@ -100,10 +171,16 @@ class _CallLimitError(RuntimeError):
     pass
 
 
+class WriteLimitError(PermissionError):
+    """write_file would pass the run's cap on bytes written."""
+
+
 def _tool_functions(
-    backend: ToolBackend, calls: list[ToolCallRecord], max_calls: int
+    backend: ToolBackend, calls: list[ToolCallRecord], limits: SandboxLimits
 ) -> dict[str, Callable[..., Any]]:
     """The external functions for one run: each calls `backend` and appends a ToolCallRecord."""
+    max_calls = limits.max_calls
+    written = [0]
 
     def make(name: str) -> Callable[..., Any]:
         signature = _SIGNATURES[name]
@@ -117,13 +194,26 @@ def _tool_functions(
             except TypeError as exc:
                 raise TypeError(f"{name}(): {exc}") from None
             arguments = {k: v for k, v in bound.arguments.items() if k != "self"}
-            record = ToolCallRecord(name=name, arguments=arguments)
+            record = ToolCallRecord(
+                name=name, arguments=json_safe(arguments, limits.max_argument_chars)
+            )
             calls.append(record)
             start = time.perf_counter()
             try:
+                if time_left(1.0)[0] <= 0:
+                    raise TimeoutError(f"the run's time limit of {limits.deadline:g} s was reached")
+                content = arguments.get("content")
+                if name == "write_file" and isinstance(content, str):
+                    size = len(content.encode("utf-8", "surrogatepass"))
+                    if written[0] + size > limits.max_write_bytes:
+                        raise WriteLimitError(
+                            f"write limit reached: at most {limits.max_write_bytes} bytes may "
+                            "be written per run"
+                        )
+                    written[0] += size
                 result = method(**arguments)
             except Exception as exc:
-                record.error = f"{type(exc).__name__}: {exc}"
+                record.error = cap_text(f"{type(exc).__name__}: {exc}", limits.max_message_chars)
                 raise
             finally:
                 record.duration = time.perf_counter() - start
@@ -153,7 +243,7 @@ def _typing_error(exc: MontyTypingError) -> ExecutionError:
 
 
 ErrorKind = Literal[
-    "syntax", "type", "runtime", "timeout", "memory", "recursion", "crash", "refused"
+    "syntax", "type", "runtime", "timeout", "memory", "output", "recursion", "crash", "refused"
 ]
 
 _KINDS: dict[str, ErrorKind] = {
@@ -177,7 +267,8 @@ def _runtime_error(
     kind: ErrorKind = _KINDS.get(name, "runtime")
     # Monty's limit messages carry measured amounts (elapsed time, bytes); keep them stable.
     if name == "MemoryError" and f"> {limits.max_output} bytes" in message:
-        message = f"MemoryError: printed output exceeded the limit of {limits.max_output} bytes"
+        kind = "output"  # Monty raises MemoryError; the model should print less, not use less
+        message = f"printed output exceeded the limit of {limits.max_output} bytes; print less"
     elif name == "MemoryError" and "memory limit exceeded" in message:
         message = f"MemoryError: the code used more than the {limits.max_memory}-byte memory limit"
     elif name == "TimeoutError" and "limit exceeded" in message:
@@ -185,6 +276,12 @@ def _runtime_error(
     elif name == "RuntimeError" and "suspension" in message.lower():
         message = f"RuntimeError: tool call limit reached: at most {limits.max_calls} calls per run"
     return ExecutionError(kind=kind, message=message, line=line)
+
+
+def _capped(error: ExecutionError | None, limits: SandboxLimits) -> ExecutionError | None:
+    if error is None or len(error.message) <= limits.max_message_chars:
+        return error
+    return error.model_copy(update={"message": cap_text(error.message, limits.max_message_chars)})
 
 
 class Sandbox:
@@ -244,17 +341,20 @@ class Sandbox:
         error: ExecutionError | None = None
         try:
             pool = self._get_pool()
-            with pool.checkout(
-                script_name=_SCRIPT,
-                limits=limits.monty(),
-                type_check=self.type_check,
-                type_check_stubs=STUBS,
-                type_check_format="concise",
-                os_policy=limits.os_policy(),
-            ) as session:
+            with (
+                run_deadline(limits.deadline),
+                pool.checkout(
+                    script_name=_SCRIPT,
+                    limits=limits.monty(),
+                    type_check=self.type_check,
+                    type_check_stubs=STUBS,
+                    type_check_format="concise",
+                    os_policy=limits.os_policy(),
+                ) as session,
+            ):
                 session.feed_run(
                     code,
-                    external_lookup=_tool_functions(backend, calls, limits.max_calls),
+                    external_lookup=_tool_functions(backend, calls, limits),
                     print_callback=output,
                 )
         except MontyTypingError as exc:
@@ -266,6 +366,9 @@ class Sandbox:
             error = ExecutionError(kind=kind, message=f"the sandbox worker stopped: {exc}")
         except MontyError as exc:
             error = ExecutionError(kind="crash", message=f"{type(exc).__name__}: {exc}")
+        error = _capped(error, limits)  # first: a huge message must not reach the hints
+        if error is not None and error.kind in ("type", "runtime"):
+            error.message = with_suggestions(error.message, code)
         return ExecutionRecord(
             code=code,
             stdout=output.output,
@@ -293,8 +396,13 @@ def run_code(
     workspace: str | os.PathLike[str] | None,
     backend: ToolBackend | None = None,
     limits: SandboxLimits | None = None,
+    *,
+    unconfined: bool = False,
+    pytest_python: str | os.PathLike[str] | None = None,
 ) -> ExecutionRecord:
-    """Run model code against `workspace` (default backend: `LocalBackend(workspace)`).
+    """Run model code against `workspace` (default backend: `LocalBackend(workspace)`, whose
+    subprocesses run in the OS sandbox unless `unconfined=True`; `pytest_python` is the
+    project's interpreter for pytest).
 
     Never raises for anything the code does; see `record.error` and `record.calls`.
     """
@@ -302,5 +410,8 @@ def run_code(
     if backend is None:
         if workspace is None:
             raise ValueError("run_code needs a workspace or a backend")
-        backend = LocalBackend(Path(workspace), timeout=limits.tool_timeout)
+        backend = LocalBackend(
+            Path(workspace), timeout=limits.tool_timeout, unconfined=unconfined,
+            pytest_python=pytest_python,
+        )  # fmt: skip
     return _default_sandbox().run(code, backend, limits=limits)

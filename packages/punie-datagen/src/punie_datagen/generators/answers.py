@@ -87,8 +87,8 @@ def brief(report: Report, result: dict[str, Any]) -> str:
             )
         if "failed" in shows and result.get("failed"):
             counts.append(f"{result['failed']} failed")
-        if "errors" in shows and result.get("errors"):
-            counts.append(plural(result["errors"], "error"))
+        if "errors" in shows and result.get("error_count"):
+            counts.append(plural(result["error_count"], "error"))
         if "total" in shows and "passed" in shows and not counts[0].endswith(str(result["total"])):
             pass
         tally = f" ({', '.join(counts)})" if counts else ""
@@ -171,8 +171,8 @@ def _describe_tests(report: Report, result: dict[str, Any], style: Phrasing, ite
         counts.append(f"{result['passed']} passed")
     if "failed" in shows:
         counts.append(f"{result['failed']} failed")
-    if "errors" in shows and result.get("errors"):
-        counts.append(plural(result["errors"], "error"))
+    if "errors" in shows and result.get("error_count"):
+        counts.append(plural(result["error_count"], "error"))
     if "skipped" in shows and result.get("skipped"):
         counts.append(f"{result['skipped']} skipped")
     if "total" in shows and ("passed" not in shows or "total_if_green" in shows):

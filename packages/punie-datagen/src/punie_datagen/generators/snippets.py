@@ -109,10 +109,10 @@ HEADERS = {
     ],
     "pytest": [
         ('if $r.success:\n    print("all", $r.total, "passed")\n', {"total_if_green"}),
-        ('print($r.passed, "passed,", $r.failed, "failed,", $r.errors, "errors")\n', {"passed", "failed", "errors"}),
+        ('print($r.passed, "passed,", $r.failed, "failed,", $r.error_count, "errors")\n', {"passed", "failed", "errors"}),
         ('print(f"{$r.passed}/{$r.total} passed")\n', {"passed", "total"}),
         ('print("success:", $r.success, "total:", $r.total)\n', {"flag", "total"}),
-        ('print("green" if $r.success else f"{$r.failed} failed, {$r.errors} errors")\n', {"flag", "failed_if_red", "errors_if_red"}),
+        ('print("green" if $r.success else f"{$r.failed} failed, {$r.error_count} errors")\n', {"flag", "failed_if_red", "errors_if_red"}),
         ('print(f"passed={$r.passed} failed={$r.failed} skipped={$r.skipped}")\n', {"passed", "failed", "skipped"}),
     ],
 }  # fmt: skip
@@ -198,7 +198,7 @@ COMPACT = {
             {"passed", "total", "test_id"},
         ),
         (
-            'print("tests:", "ok" if $r.success else f"{$r.failed} failed, {$r.errors} errors")\n',
+            'print("tests:", "ok" if $r.success else f"{$r.failed} failed, {$r.error_count} errors")\n',
             {"flag", "failed_if_red", "errors_if_red"},
         ),
     ],

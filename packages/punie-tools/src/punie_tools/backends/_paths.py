@@ -12,6 +12,17 @@ import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from punie_tools._commands import (
+    COMMANDS,
+    GIT_SUBCOMMANDS,
+    SUBCOMMANDS,
+    CommandSpec,
+    OptionError,
+    parse,
+    parse_find,
+)
+from punie_tools._commands import PYTHON_MODULES as _PYTHON_MODULE_SPECS
+
 __all__ = [
     "DEFAULT_ALLOWED_COMMANDS",
     "GIT_READ_ONLY_SUBCOMMANDS",
@@ -37,20 +48,13 @@ DEFAULT_ALLOWED_COMMANDS: frozenset[str] = frozenset(
     {"ls", "cat", "head", "tail", "grep", "find", "wc", "sort", "diff", "git", "python",
      "ruff", "ty", "pytest"}
 )  # fmt: skip
-"""Read-only inspection commands plus the Python tooling; `git` and `python` are restricted."""
+"""Read-only inspection commands plus the Python tooling, each with an option allow-list."""
 
-GIT_READ_ONLY_SUBCOMMANDS: frozenset[str] = frozenset(
-    {"status", "diff", "log", "show", "ls-files", "blame", "grep", "rev-parse", "shortlog"}
-)
+GIT_READ_ONLY_SUBCOMMANDS: frozenset[str] = frozenset(GIT_SUBCOMMANDS)
 """The git subcommands `run_command("git", ...)` accepts: none of them changes the repository."""
 
-PYTHON_MODULES: frozenset[str] = frozenset({"pytest", "ruff", "ty", "py_compile", "pyflakes"})
+PYTHON_MODULES: frozenset[str] = frozenset(_PYTHON_MODULE_SPECS)
 """Modules allowed in `run_command("python", ["-m", MODULE, ...])`; no `-c`, no scripts."""
-
-_FIND_FORBIDDEN = frozenset(
-    {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls"}
-)
-_GIT_FORBIDDEN_PREFIXES = ("--output", "-O", "--open-files-in-pager", "--ext-diff", "--exec")
 
 
 def resolve_in_workspace(root: Path, path: str, *, what: str = "path") -> Path:
@@ -108,23 +112,52 @@ def _check_arg(root: Path, cwd: Path, arg: str) -> None:
             )
 
 
-def _exempt_positions(command: str, args: Sequence[str]) -> set[int]:
-    """Arguments that are patterns, not paths (grep's pattern), so a leading `/` is fine."""
-    if command == "grep" or (command == "git" and args[:1] == ["grep"]):
-        exempt: set[int] = set()
-        start = 1 if command == "git" else 0
-        explicit = False
-        for i in range(start, len(args)):
-            if args[i - 1] in ("-e", "--regexp") and i > start:
-                exempt.add(i)
-                explicit = True
-        if not explicit:
-            for i in range(start, len(args)):
-                if not args[i].startswith("-"):
-                    exempt.add(i)
-                    break
-        return exempt
-    return set()
+def _not_allowed(exc: OptionError) -> CommandNotAllowedError:
+    return CommandNotAllowedError(str(exc))
+
+
+def _with_subcommand(program: str, args: Sequence[str]) -> list[str]:
+    """Check `program SUBCOMMAND ARGS...` against the subcommand's allow-list; its paths."""
+    table = SUBCOMMANDS[program]
+    sub = args[0] if args else ""
+    if sub not in table:
+        names = ", ".join(sorted(table))
+        qualifier = "read-only " if program == "git" else ""
+        raise CommandNotAllowedError(
+            f"{program} {sub or '(no subcommand)'!s} is not allowed; {program} must start with "
+            f"one of the {qualifier}subcommands: {names}"
+        )
+    return parse(f"{program} {sub}", table[sub], args[1:]).paths
+
+
+def command_paths(command: str, args: Sequence[str]) -> list[str] | None:
+    """The arguments of an allowed call that name files (to confine), or None when `command`
+    has no allow-list (a custom command: then every argument is treated as a possible path).
+
+    Raises `CommandNotAllowedError` for a refused subcommand or option.
+    """
+    try:
+        if command in SUBCOMMANDS:
+            return _with_subcommand(command, args)
+        if command == "python":
+            if len(args) < 2 or args[0] != "-m" or args[1] not in _PYTHON_MODULE_SPECS:
+                names = ", ".join(sorted(_PYTHON_MODULE_SPECS))
+                raise CommandNotAllowedError(
+                    "python may only run 'python -m MODULE ...' with MODULE one of: "
+                    f"{names} (no -c, no scripts)"
+                )
+            module = args[1]
+            if module in SUBCOMMANDS:
+                return _with_subcommand(module, args[2:])
+            spec: CommandSpec = _PYTHON_MODULE_SPECS[module]
+            return parse(f"python -m {module}", spec, args[2:]).paths
+        if command == "find":
+            return parse_find(args).paths
+        if command in COMMANDS:
+            return parse(command, COMMANDS[command], args).paths
+    except OptionError as exc:
+        raise _not_allowed(exc) from None
+    return None
 
 
 def check_command(
@@ -147,32 +180,9 @@ def check_command(
         )
     if any("\x00" in a for a in args):
         raise ValueError("an argument contains a NUL byte")
-    if command == "git":
-        sub = args[0] if args else ""
-        if sub not in GIT_READ_ONLY_SUBCOMMANDS:
-            names = ", ".join(sorted(GIT_READ_ONLY_SUBCOMMANDS))
-            raise CommandNotAllowedError(
-                f"git {sub or '(no subcommand)'!s} is not allowed; git must start with one of the "
-                f"read-only subcommands: {names}"
-            )
-        for a in args[1:]:
-            if a.startswith(_GIT_FORBIDDEN_PREFIXES):
-                raise CommandNotAllowedError(f"git option {a!r} is not allowed")
-    elif command == "python":
-        if len(args) < 2 or args[0] != "-m" or args[1] not in PYTHON_MODULES:
-            names = ", ".join(sorted(PYTHON_MODULES))
-            raise CommandNotAllowedError(
-                "python may only run 'python -m MODULE ...' with MODULE one of: "
-                f"{names} (no -c, no scripts)"
-            )
-    elif command == "find":
-        for a in args:
-            if a in _FIND_FORBIDDEN:
-                raise CommandNotAllowedError(f"find action {a!r} is not allowed (read-only use)")
-    exempt = _exempt_positions(command, list(args))
-    for i, a in enumerate(args):
-        if i not in exempt:
-            _check_arg(root, cwd, a)
+    paths = command_paths(command, args)
+    for a in args if paths is None else paths:
+        _check_arg(root, cwd, a)
 
 
 def write_confirmation(path: str, content: str) -> str:

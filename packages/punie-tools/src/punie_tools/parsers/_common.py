@@ -48,7 +48,8 @@ def relativizer(cwd: str | os.PathLike[str] | None) -> Callable[[str], str]:
     """
     base = Path(cwd) if cwd is not None else Path.cwd()
     bases = [os.path.abspath(base)]
-    with contextlib.suppress(OSError):
+    # A symlink loop: OSError from Python 3.13 on, RuntimeError before; keep the plain path.
+    with contextlib.suppress(OSError, RuntimeError):
         resolved = str(base.resolve())
         if resolved not in bases:
             bases.append(resolved)

@@ -1,7 +1,7 @@
 """Parse a pytest-json-report report file into a `TestResult`; never raises.
 
 Collection errors (a test file that fails to import) and setup/teardown errors (a broken fixture)
-are counted in `errors` and listed in `failures`, so a broken test file never looks like success.
+are counted in `error_count` and listed in `failures`, so a broken test file never looks like success.
 """
 
 from __future__ import annotations
@@ -132,6 +132,6 @@ def _parse(report_json: str | bytes) -> TestResult:
         skipped=skipped,
         total=total,
         failures=failures,
-        errors=errors,
+        error_count=errors,
         duration=report.duration,
     )

@@ -126,16 +126,20 @@ def format_tool_output(record: ExecutionRecord, *, max_chars: int = 8000) -> str
 _THINK_END = "</think>"
 _FENCED = re.compile(r"```(?:python|py)[ \t]*\n(.*?)```", re.DOTALL)
 _QWEN3_END = re.compile(r"</function>\s*</tool_call>")
+_BARE_END = re.compile(r"</function>")
 
 
-def _qwen3_end(rest: str) -> re.Match[str] | None:
+def _qwen3_end(
+    rest: str, end: re.Pattern[str] = _QWEN3_END, next_call: str = "<tool_call>"
+) -> re.Match[str] | None:
     """End of the first XML call: the first `</function></tool_call>` followed by nothing or by
-    another call, so code that itself contains those tags still parses; else the last one."""
+    another call, so code that itself contains those tags still parses; else the last one.
+    (Bare calls without the wrapper: `</function>` followed by nothing or `<function=`.)"""
     last = None
-    for match in _QWEN3_END.finditer(rest):
+    for match in end.finditer(rest):
         last = match
         after = rest[match.end() :].lstrip()
-        if not after or after.startswith("<tool_call>"):
+        if not after or after.startswith(next_call):
             return match
     return last
 
@@ -196,9 +200,15 @@ def _without_tool_call(
 ) -> ParsedOutput:
     if "<function=" in body:  # Qwen3-Coder sometimes drops the <tool_call> wrapper
         start = body.find("<function=")
-        call = parse_qwen3_coder_call(body[start:], raw)
+        rest = body[start:]
+        # Only the first call: with two bare calls, the first one's code must not run on into
+        # the second.
+        match = _qwen3_end(rest, _BARE_END, "<function=")
+        block, after = (rest[: match.end()], rest[match.end() :]) if match else (rest, "")
+        call = parse_qwen3_coder_call(block, raw)
         if isinstance(call, CodeCall):
-            return call.model_copy(update={"content": body[:start].strip()})
+            update = {"content": body[:start].strip(), "ignored_calls": after.count("<function=")}
+            return call.model_copy(update=update)
         return call
     if "</tool_call>" in body:
         return Malformed(reason="</tool_call> without an opening <tool_call>", raw=raw)

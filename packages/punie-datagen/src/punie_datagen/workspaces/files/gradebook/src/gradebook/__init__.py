@@ -1,0 +1,1 @@
+"""Weighted grades and plain-text class reports."""

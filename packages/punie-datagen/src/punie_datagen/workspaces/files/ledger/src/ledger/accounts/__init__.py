@@ -1,0 +1,1 @@
+"""Accounts and the journal that records movements between them."""

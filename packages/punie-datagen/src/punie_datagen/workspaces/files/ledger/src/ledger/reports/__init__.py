@@ -1,0 +1,1 @@
+"""Reports computed from a journal: statements and trial balances."""

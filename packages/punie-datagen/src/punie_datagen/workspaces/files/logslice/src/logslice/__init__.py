@@ -1,0 +1,3 @@
+"""Slice, filter and summarise Python logging output."""
+
+__version__ = "0.9.1"

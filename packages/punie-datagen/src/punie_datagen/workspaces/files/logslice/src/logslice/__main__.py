@@ -1,0 +1,3 @@
+from logslice.cli import main
+
+raise SystemExit(main())

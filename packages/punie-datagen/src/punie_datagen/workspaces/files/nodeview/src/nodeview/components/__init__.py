@@ -1,0 +1,1 @@
+"""Ready-made components: page layout, forms and tables."""

@@ -1,0 +1,1 @@
+"""The order lifecycle of a small web shop as an explicit state machine."""

@@ -1,0 +1,1 @@
+"""Meeting-room booking API: request dicts in, response dicts out."""

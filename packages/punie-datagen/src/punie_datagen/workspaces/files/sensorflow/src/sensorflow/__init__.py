@@ -1,0 +1,1 @@
+"""Clean, resample and summarise sensor readings."""

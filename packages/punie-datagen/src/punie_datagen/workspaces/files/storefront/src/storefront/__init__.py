@@ -1,0 +1,1 @@
+"""Shop pages as components that receive their services by injection."""

