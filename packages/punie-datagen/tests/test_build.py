@@ -20,6 +20,7 @@ from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
 
 SCALE = 0.02
+LIMIT = 4096
 SUITE = Path(__file__).resolve().parents[3] / "data" / "eval" / "suite.toml"
 
 
@@ -27,8 +28,23 @@ SUITE = Path(__file__).resolve().parents[3] / "data" / "eval" / "suite.toml"
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
     root = tmp_path_factory.mktemp("dataset")
     out, cache = root / "out", root / "cache"
-    result = build(out, scale=SCALE, cache_dir=cache, verify_sample=1000, suite=SUITE)
+    # At 4096 tokens (the smoke profile's length) no spec of this small build is too long, so
+    # every category the plan spreads over the splits reaches each split.
+    result = build(out, scale=SCALE, cache_dir=cache, verify_sample=1000, suite=SUITE,
+                   max_seq_length=LIMIT)  # fmt: skip
     return out, cache, result.manifest
+
+
+def _ruff_only(out: Path) -> list[wire.Example]:
+    """Examples whose code calls ruff and nothing slower (cheap to re-run from scratch)."""
+    slow = ("pytest_run(", "typecheck(")
+    return [
+        e
+        for e in load_examples(out)
+        if code_blocks(e)
+        and all("ruff_check(" in c or "read_file(" in c for c, _ in code_blocks(e))
+        and not any(s in c for c, _ in code_blocks(e) for s in slow)
+    ]
 
 
 def _snapshot(directory: Path) -> dict[str, bytes]:
@@ -84,11 +100,10 @@ def test_examples_are_mlx_chat_records_in_one_wire_format(built: tuple[Path, Pat
 def test_verify_passes_on_the_build_and_catches_a_tampered_tool_message(
     built: tuple[Path, Path, dict],
 ) -> None:
-    out, _, _ = built
-    examples = load_examples(out)
-    with_tools = [e for e in examples if code_blocks(e)][:3]
-    assert verify_examples(with_tools).ok
-    tampered = with_tools[0].model_copy(deep=True)
+    out, _, manifest = built
+    # The build re-ran every example from scratch (verify_sample above the count): all agreed.
+    assert manifest["verify"]["checked"] == manifest["total"] > 0
+    tampered = _ruff_only(out)[0].model_copy(deep=True)
     tool = next(m for m in tampered.messages if m["role"] == "tool")
     tool["content"] = (
         tool["content"].replace("0", "1", 1)
@@ -129,17 +144,14 @@ def test_a_turn_that_uses_an_unrevealed_line_number_fails_the_static_check(
 def test_verify_cli_exit_codes(built: tuple[Path, Path, dict], tmp_path: Path) -> None:
     out, _, _ = built
     cli = [sys.executable, "-m", "punie_datagen.cli"]
-    ok = subprocess.run([*cli, "verify", str(out), "--sample", "3"], capture_output=True, text=True)
+    ok = subprocess.run([*cli, "verify", str(out), "--sample", "2"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout.strip().splitlines()[-1])["mismatches"] == 0
-    shutil.copytree(out, tmp_path / "bad")
-    lines = (tmp_path / "bad" / "train.jsonl").read_text().splitlines()
-    index = next(i for i, line in enumerate(lines) if '"tool"' in line)
-    record = json.loads(lines[index])
+    (tmp_path / "bad").mkdir()  # one tampered example (verify re-runs all of a dataset)
+    record = json.loads(_ruff_only(out)[0].model_dump_json())
     tool = next(m for m in record["messages"] if m["role"] == "tool")
     tool["content"] = "tampered " + tool["content"]
-    lines[index] = json.dumps(record)
-    (tmp_path / "bad" / "train.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "bad" / "train.jsonl").write_text(json.dumps(record) + "\n")
     bad = subprocess.run([*cli, "verify", str(tmp_path / "bad")], capture_output=True, text=True)
     assert bad.returncode == 1
     missing = subprocess.run(
@@ -176,7 +188,14 @@ def test_a_request_that_paraphrases_a_validation_query_fails_the_build(
     specs[0].request = "Are the tests passing?"
     monkeypatch.setattr(build_module, "all_specs", lambda seed: specs)
     with pytest.raises(BuildError, match="paraphrase validation queries"):
-        build(tmp_path / "out", scale=SCALE, cache_dir=cache, verify_sample=0, suite=SUITE)
+        build(
+            tmp_path / "out",
+            scale=SCALE,
+            cache_dir=cache,
+            verify_sample=0,
+            suite=SUITE,
+            max_seq_length=LIMIT,
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -185,7 +204,14 @@ def test_second_build_is_deterministic_and_needs_no_new_runs(
 ) -> None:
     out, cache, _ = built
     before = sorted(p.name for p in cache.rglob("*.json"))
-    build(tmp_path / "again", scale=SCALE, cache_dir=cache, verify_sample=0, suite=SUITE)
+    build(
+        tmp_path / "again",
+        scale=SCALE,
+        cache_dir=cache,
+        verify_sample=0,
+        suite=SUITE,
+        max_seq_length=LIMIT,
+    )
     assert sorted(p.name for p in cache.rglob("*.json")) == before
     for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
@@ -204,7 +230,9 @@ def test_a_crash_while_writing_leaves_the_previous_dataset_whole(
 
     monkeypatch.setattr(build_module, "_sha256", crash)
     with pytest.raises(OSError, match="disk full"):
-        build(target, scale=SCALE, cache_dir=cache, verify_sample=0, suite=SUITE)
+        build(
+            target, scale=SCALE, cache_dir=cache, verify_sample=0, suite=SUITE, max_seq_length=LIMIT
+        )
     assert _snapshot(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no temp dirs left behind
 
@@ -217,7 +245,14 @@ def test_a_failed_verification_is_a_build_error_and_writes_nothing(
         build_module, "verify_examples", lambda *a, **k: VerifyReport(1, ["'x': turn 0 differs"])
     )
     with pytest.raises(BuildError, match="verification failed"):
-        build(tmp_path / "out", scale=SCALE, cache_dir=cache, verify_sample=1, suite=SUITE)
+        build(
+            tmp_path / "out",
+            scale=SCALE,
+            cache_dir=cache,
+            verify_sample=1,
+            suite=SUITE,
+            max_seq_length=LIMIT,
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -238,6 +273,7 @@ def test_mined_examples_are_merged_and_bad_mined_files_are_named(
         verify_sample=0,
         mined=mined_dir,
         suite=SUITE,
+        max_seq_length=LIMIT,
     )
     assert result.manifest["mined"] == 1 and result.manifest["total"] == manifest["total"] + 1
     (mined_dir / "broken.jsonl").write_text("{not json\n")
@@ -249,6 +285,7 @@ def test_mined_examples_are_merged_and_bad_mined_files_are_named(
             verify_sample=0,
             mined=mined_dir,
             suite=SUITE,
+            max_seq_length=LIMIT,
         )
 
 
@@ -260,9 +297,7 @@ def test_tool_results_match_the_raw_tools_on_the_same_workspace(
 
     out, _, _ = built
     checked = 0
-    for example in load_examples(out):
-        if example.meta.group not in {"ruff_check", "workflow"} or not code_blocks(example):
-            continue
+    for example in _ruff_only(out)[:4]:
         files = workspace_files(example.meta.workspace)
         code, _ = code_blocks(example)[0]
         records = run_steps(files, [code])
@@ -295,7 +330,7 @@ def test_a_difference_that_does_not_repeat_is_reported_as_flaky_not_as_a_mismatc
     from punie_datagen import verify as verify_module
 
     out, _, _ = built
-    example = next(e for e in load_examples(out) if code_blocks(e))
+    example = _ruff_only(out)[0]
     real = verify_module.run_steps
     calls = []
 

@@ -57,10 +57,15 @@ class ToolUnavailable(RuntimeError):
 
 
 def _check_tools(record: ExecutionRecord) -> None:
-    """Raise ToolUnavailable when a typed tool in `record` reports that it could not run."""
+    """A typed tool that reports `tool_error` stops the spec: ToolUnavailable when the tool
+    could not run at all here (no sandbox, no interpreter: the build stops), else StepError
+    (the code asked for something the workspace does not have: the spec is dropped)."""
     for call in record.calls:
-        if isinstance(call.result, dict) and call.result.get("tool_error"):
-            raise ToolUnavailable(f"{call.name} could not run: {call.result['tool_error']}")
+        error = call.result.get("tool_error") if isinstance(call.result, dict) else None
+        if error:
+            if " was not run" in error or "interpreter" in error:
+                raise ToolUnavailable(f"{call.name} could not run: {error}")
+            raise StepError(f"{call.name} reported a tool error: {error}")
 
 
 def tool_versions() -> dict[str, str]:

@@ -18,6 +18,7 @@ from punie_datagen.generators.answers import Phrasing, brief, describe, phrasing
 from punie_datagen.generators.base import Job, builder, context_of, last_result, results
 from punie_datagen.generators.facts import Hunk, enclosing, hunks
 from punie_datagen.generators.snippets import Ctx, Report
+from punie_datagen.workspaces import Project
 from punie_tools import wire
 from punie_tools.models import ExecutionRecord
 
@@ -45,6 +46,12 @@ FIX_WHAT = {
 
 def planted_hunks(job: Job) -> list[Hunk]:
     return hunks(dict(job.project.files), job.files)
+
+
+def tests_path(project: Project) -> str:
+    """Where a re-run of the tests points: `tests` when the project has that folder, else the
+    top (tests next to the code are collected from there; no unrevealed folder is named)."""
+    return "tests" if "tests" in project.test_roots else "."
 
 
 def tests_report(ctx: Ctx, path: str = "tests") -> Report:

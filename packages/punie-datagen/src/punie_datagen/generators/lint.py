@@ -6,12 +6,12 @@ from __future__ import annotations
 from punie_datagen.generators import snippets as S
 from punie_datagen.generators.answers import describe, phrasing
 from punie_datagen.generators.base import Job, Spec, builder, last_result
-from punie_datagen.generators.flows import check_answer, fix_spec
+from punie_datagen.generators.flows import check_answer, fix_spec, tests_path
 from punie_datagen.generators.plan import Plan
 from punie_datagen.generators.voice import path_ref
 from punie_datagen.workspaces import Project, load_projects
 
-VERSION = "lint/3"
+VERSION = "lint/4"
 
 LINT = [
     "run ruff on {path}",
@@ -206,5 +206,6 @@ def _fix(plan: Plan, projects) -> list[Spec]:
             )
         extra = ["pytest"] if ctx.coin(0.35) else []
         specs.append(fix_spec(b, ctx, job, request, template, tool="ruff", path=path, kind=variant.kind,
-                              codes=variant.expect, extra_after=extra))  # fmt: skip
+                              codes=variant.expect, extra_after=extra,
+                              tests_path=tests_path(job.project)))  # fmt: skip
     return specs

@@ -14,6 +14,7 @@ from punie_datagen.generators.flows import (
     check_answer,
     fix_spec,
     planted_hunks,
+    tests_path,
     tests_report,
 )
 from punie_datagen.generators.lint import _path
@@ -21,7 +22,7 @@ from punie_datagen.generators.plan import Plan
 from punie_datagen.generators.voice import path_ref
 from punie_datagen.workspaces import load_projects
 
-VERSION = "types/3"
+VERSION = "types/4"
 
 CHECK = [
     "does {path} type-check?",
@@ -135,7 +136,8 @@ def _fix(plan: Plan, projects) -> list[Spec]:
             )
         extra = ["pytest"] if ctx.coin(0.4) else []
         specs.append(fix_spec(b, ctx, job, request, template, tool="ty", path=path, kind=variant.kind,
-                              codes=variant.expect, extra_after=extra))  # fmt: skip
+                              codes=variant.expect, extra_after=extra,
+                              tests_path=tests_path(job.project)))  # fmt: skip
     return specs
 
 
