@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_build import LIMIT, SCALE, SUITE
 
 from punie_datagen import build as build_module
 from punie_datagen.build import BuildError, build
@@ -18,21 +19,6 @@ from punie_datagen.execute import materialize
 from punie_datagen.verify import VerifyReport, code_blocks, load_examples, verify_examples
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
-
-SCALE = 0.02
-LIMIT = 4096
-SUITE = Path(__file__).resolve().parents[3] / "data" / "eval" / "suite.toml"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    root = tmp_path_factory.mktemp("dataset")
-    out, cache = root / "out", root / "cache"
-    # At 4096 tokens (the smoke profile's length) no spec of this small build is too long, so
-    # every category the plan spreads over the splits reaches each split.
-    result = build(out, scale=SCALE, cache_dir=cache, verify_sample=1000, suite=SUITE,
-                   max_seq_length=LIMIT)  # fmt: skip
-    return out, cache, result.manifest
 
 
 def _ruff_only(out: Path) -> list[wire.Example]:
@@ -54,6 +40,7 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
 def test_build_writes_three_splits_and_a_truthful_manifest(built: tuple[Path, Path, dict]) -> None:
     out, _, manifest = built
     assert sorted(p.name for p in out.iterdir()) == [
+        ".punie-output.json",
         "manifest.json",
         "test.jsonl",
         "train.jsonl",
@@ -157,7 +144,7 @@ def test_verify_cli_exit_codes(built: tuple[Path, Path, dict], tmp_path: Path) -
     missing = subprocess.run(
         [*cli, "verify", str(tmp_path / "nothing")], capture_output=True, text=True
     )
-    assert missing.returncode == 2 and "no train.jsonl" in missing.stderr
+    assert missing.returncode == 2 and "no such directory" in missing.stderr
     assert missing.stderr.startswith("error: ") and len(missing.stderr.strip().splitlines()) == 1
 
 

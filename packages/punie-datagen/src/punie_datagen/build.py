@@ -35,14 +35,30 @@ from punie_datagen.suite_guard import DEFAULT_SUITE, find_leaks, load_queries
 from punie_datagen.verify import verify_examples
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
+from punie_tools.cli_support import OutputDir, no_interrupt
 from punie_tools.models import ExecutionRecord
 from punie_tools.prompt import SYSTEM_PROMPT
 
-__all__ = ["BuildError", "BuildResult", "build", "static_problems"]
+__all__ = [
+    "TOOL",
+    "BuildError",
+    "BuildInputError",
+    "BuildResult",
+    "build",
+    "is_our_output",
+    "static_problems",
+]
+
+TOOL = "punie-datagen"
 
 
 class BuildError(Exception):
     """The build could not finish; the previous dataset (if any) is left as it was."""
+
+
+class BuildInputError(BuildError):
+    """The build's input is unusable (a mined file, the suite, the tools themselves): nothing
+    useful could be done (the CLI exits 2, not 1)."""
 
 
 @dataclass
@@ -137,9 +153,11 @@ def _load_mined(directory: Path | None) -> list[wire.Example]:
             try:
                 example = wire.Example.model_validate_json(line)
             except ValueError as exc:
-                raise BuildError(f"{path}:{number}: not a dataset example: {exc}") from exc
+                raise BuildInputError(f"{path}:{number}: not a dataset example: {exc}") from exc
             if example.meta.group != "mined":
-                raise BuildError(f"{path}:{number}: mined examples must have meta.group 'mined'")
+                raise BuildInputError(
+                    f"{path}:{number}: mined examples must have meta.group 'mined'"
+                )
             examples.append(example)
     return examples
 
@@ -148,10 +166,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+OUTPUTS = ("train.jsonl", "valid.jsonl", "test.jsonl", "manifest.json")
+
+
 def _write_atomic(
     out: Path, splits: dict[str, list[wire.Example]], manifest: dict[str, Any]
 ) -> None:
-    """Write into a sibling temp dir, then swap it in; a crash leaves the old dataset whole."""
+    """Write the splits and the manifest into a sibling staging folder, then move each file
+    into `out` (manifest.json last) and record them in `out`'s `.punie-output.json`. A failure
+    before the moves leaves the previous dataset whole; nothing else in `out` is touched."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -161,16 +184,39 @@ def _write_atomic(
                     handle.write(example.model_dump_json() + "\n")
         manifest["files"] = {f"{n}.jsonl": _sha256(tmp / f"{n}.jsonl") for n in splits}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+        target = OutputDir(out, tool=TOOL, force=True)  # writes beside anything else there
+        out.mkdir(parents=True, exist_ok=True)
+        names = [*(f"{n}.jsonl" for n in splits), "manifest.json"]
+        mode = _file_mode(out)
+        with no_interrupt():
+            for name in names:
+                os.chmod(tmp / name, mode)
+                os.replace(tmp / name, out / name)
+            target.record(*names)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+
+def _file_mode(directory: Path) -> int:
+    """The permission bits of the dataset files already there, else 0o666 less the umask."""
+    for name in OUTPUTS:
+        if (directory / name).is_file():
+            return (directory / name).stat().st_mode & 0o777
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def is_our_output(path: Path) -> bool:
+    """Whether `path` is a dataset file an earlier punie-datagen wrote (before the ownership
+    manifest existed): one of the four names, beside a manifest.json with generator versions."""
+    if path.name not in OUTPUTS:
+        return False
+    try:
+        manifest = json.loads((path.parent / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "generator_versions" in manifest
 
 
 def _suite_check(specs: list[Spec], suite: Path | None) -> dict[str, Any]:
@@ -179,8 +225,11 @@ def _suite_check(specs: list[Spec], suite: Path | None) -> dict[str, Any]:
     if not suite.is_file():
         if suite == DEFAULT_SUITE:
             return {"checked": False, "reason": f"{suite} not found"}
-        raise BuildError(f"suite file {suite} does not exist")
-    queries = load_queries(suite)
+        raise BuildInputError(f"suite file {suite} does not exist")
+    try:
+        queries = load_queries(suite)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # tomllib's error is a ValueError
+        raise BuildInputError(f"suite file {suite} cannot be read: {exc}") from exc
     leaks = find_leaks([s.request for s in specs], queries)
     if leaks:
         lines = [
@@ -265,7 +314,7 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
     console = console or Console(stderr=True, no_color=not sys.stderr.isatty())
     specs = _scaled(all_specs(seed), scale)
     if not specs:
-        raise BuildError("no specs to build")
+        raise BuildInputError("no specs to build")
     suite_report = _suite_check(specs, suite)
     cache = ExecutionCache(cache_dir, tool_versions())
     generated: list[wire.Example] = []
@@ -285,9 +334,9 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
                     progress.advance(task)
             except ToolUnavailable as exc:
                 pool.shutdown(cancel_futures=True)
-                raise BuildError(f"{exc} (nothing was written)") from exc
+                raise BuildInputError(f"{exc} (nothing was written)") from exc
     if not generated:
-        raise BuildError("every spec was dropped:\n" + "\n".join(dropped[:20]))
+        raise BuildInputError("every spec was dropped:\n" + "\n".join(dropped[:20]))
     distinct = len({normalize(e.meta.request) for e in generated})
     mined_examples = _load_mined(mined)
     kept, duplicates = dedup([*generated, *mined_examples])

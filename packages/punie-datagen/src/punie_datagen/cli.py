@@ -1,123 +1,153 @@
 """`punie-datagen`: build, verify and inspect the grounded code-mode dataset.
 
-Results go to stdout, progress and problems to stderr (docs/cli-contract.md); exit 0 when the
-work was done and nothing is wrong, 1 when it found problems, 2 on bad input.
+Follows docs/cli-contract.md through punie_tools.cli_support: results on stdout, progress and
+problems on stderr; every path and value is checked before any work; a user error is one line
+`error: …` with exit 2; problems found (a failed verification, clairvoyant turns, a suite
+leak) exit 1; `build --out DIR` writes only its own four files into a directory holding nothing
+else (or beside other files with `--force`) and never deletes anything.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from punie_datagen import __version__
-from punie_datagen.build import BuildError, build, static_problems
+from punie_datagen.build import (
+    TOOL,
+    BuildError,
+    BuildInputError,
+    build,
+    is_our_output,
+    static_problems,
+)
 from punie_datagen.length import MAX_SEQ_LENGTH
 from punie_datagen.suite_guard import DEFAULT_SUITE
-from punie_datagen.verify import load_examples, verify_examples
-
-app = typer.Typer(
-    help="Grounded code-mode training data: generate from real tool runs, merge, dedup, split, verify.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
+from punie_datagen.verify import SPLITS, verify_examples
+from punie_tools import wire
+from punie_tools.cli_support import (
+    ForceOpt,
+    OutputDir,
+    UserError,
+    check_dir,
+    check_in_file,
+    make_app,
+    read_jsonl,
+    run,
+    stderr_console,
+    stdout_console,
 )
-_plain = bool(os.environ.get("NO_COLOR")) or not sys.stderr.isatty()
-err = Console(stderr=True, soft_wrap=True, no_color=_plain, highlight=False)
-out = Console(
-    soft_wrap=True,
-    no_color=bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty(),
-    highlight=False,
+
+app = make_app(
+    name=TOOL,
+    help="Grounded code-mode training data: generate from real tool runs, merge, dedup, "
+    "split, verify.",
+    version=__version__,
+    example="punie-datagen build --out data/phase24 --mined data/mined",
 )
-
-
-def _fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
-    err.print(f"error: {message}" + (f" ({hint})" if hint else ""), markup=False)
-    return typer.Exit(code)
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"punie-datagen {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def main_options(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
-    ] = False,
-) -> None:
-    """punie-datagen: build, verify and inspect the dataset."""
+err = stderr_console()
+out = stdout_console()
 
 
 @app.command("build")
 def build_command(
-    out_dir: Annotated[Path, typer.Option("--out", help="dataset directory to (re)write")] = Path(
-        "data/phase24"
-    ),
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Dataset directory (train/valid/test.jsonl, manifest.json); punie-datagen "
+            "writes only into a new, empty or punie-datagen directory.",
+        ),
+    ] = Path("data/phase24"),
     seed: Annotated[
-        int, typer.Option(help="makes request phrasing, the split plan and the order deterministic")
+        int,
+        typer.Option(
+            metavar="N", help="Makes request phrasing, the split plan and the order deterministic."
+        ),
     ] = 0,
-    mined: Annotated[Path | None, typer.Option(help="directory of mined *.jsonl to merge")] = None,
-    cache: Annotated[Path, typer.Option(help="content-addressed cache of sandbox runs")] = Path(
-        "data/cache/datagen"
-    ),
+    mined: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="Directory of mined *.jsonl to merge.")
+    ] = None,
+    cache: Annotated[
+        Path, typer.Option(metavar="DIR", help="Content-addressed cache of sandbox runs.")
+    ] = Path("data/cache/datagen"),
     scale: Annotated[
-        float, typer.Option(help="fraction of each category and split to build (fast checks)")
+        float,
+        typer.Option(
+            metavar="F",
+            help="Fraction of each category and split to build, in (0, 1] (fast checks).",
+        ),
     ] = 1.0,
     verify_sample: Annotated[
-        int, typer.Option(help="examples re-run from scratch after the build")
+        int, typer.Option(metavar="N", min=0, help="Examples re-run from scratch after the build.")
     ] = 40,
-    workers: Annotated[int, typer.Option(help="parallel sandbox workers")] = 2,
+    workers: Annotated[int, typer.Option(metavar="N", min=1, help="Parallel sandbox workers.")] = 2,
     suite: Annotated[
         Path | None,
-        typer.Option(help="validation suite whose queries must not be training requests"),
+        typer.Option(
+            metavar="FILE", help="Validation suite whose queries must not be training requests."
+        ),
     ] = DEFAULT_SUITE,
     tokenizer: Annotated[
         Path | None,
-        typer.Option(help="tokenizer.json to count tokens with (default: a reference BPE)"),
+        typer.Option(
+            metavar="FILE", help="tokenizer.json to count tokens with (default: a reference BPE)."
+        ),
     ] = None,
     max_seq_length: Annotated[
-        int, typer.Option(help="longest example training accepts, in tokens")
+        int,
+        typer.Option(metavar="N", min=256, help="Longest example training accepts, in tokens."),
     ] = MAX_SEQ_LENGTH,
-    as_json: Annotated[bool, typer.Option("--json", help="print the manifest as JSON")] = False,
+    force: ForceOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
     """Generate, merge, deduplicate, split by the plan, write atomically, and verify a sample.
 
-    Example: punie-datagen build --out data/phase24 --mined data/mined
+    Exit 1 when the build finds a problem (a failed verification, a clairvoyant turn, a
+    training request that paraphrases a validation query); the previous dataset is then left
+    as it was.
+
+    \b
+    Example:
+      punie-datagen build --out data/phase24 --mined data/mined
     """
     if not 0 < scale <= 1:
-        raise _fail("--scale must be in (0, 1]", "e.g. --scale 0.05")
-    if workers < 1 or verify_sample < 0 or max_seq_length < 256:
-        raise _fail("--workers ≥ 1, --verify-sample ≥ 0 and --max-seq-length ≥ 256 are required")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _fail(f"--out {out_dir} is a file", "give a directory")
+        raise UserError(f"--scale must be in (0, 1] (got {scale}; e.g. --scale 0.05)")
+    OutputDir(out_dir, tool=TOOL, force=force, recognize=is_our_output)
+    check_dir(cache, "--cache")
     if mined is not None and not mined.is_dir():
-        raise _fail(f"--mined {mined} is not a directory")
-    if tokenizer is not None and not tokenizer.is_file():
-        raise _fail(f"--tokenizer {tokenizer} does not exist", "give a tokenizer.json")
+        raise UserError(f"--mined {mined} is not a directory (give the folder punie-mine wrote)")
+    if tokenizer is not None:
+        check_in_file(tokenizer, "--tokenizer")
+    if suite is not None and (suite != DEFAULT_SUITE or suite.exists()):
+        check_in_file(suite, "--suite")
     started = time.perf_counter()
     try:
         result = build(out_dir, seed=seed, mined=mined, cache_dir=cache, scale=scale, verify_sample=verify_sample,
                        workers=workers, suite=suite, tokenizer=tokenizer, max_seq_length=max_seq_length,
                        console=err)  # fmt: skip
+    except BuildInputError as exc:
+        raise UserError(f"build failed; {out_dir} was left as it was: {exc}") from exc
     except BuildError as exc:
-        err.print(f"error: build failed; {out_dir} was left as it was: {exc}", markup=False)
+        lines = str(exc).splitlines()
+        err.print(f"error: build failed; {out_dir} was left as it was: {lines[0]}", markup=False)
+        for line in lines[1:]:
+            err.print(f"  {line}", markup=False)
         raise typer.Exit(1) from exc
     if result.dropped_specs:
         err.print(
-            f"{len(result.dropped_specs)} specs dropped (their turns or answers could not be grounded):"
+            f"{len(result.dropped_specs)} specs dropped (their turns or answers could not be grounded):",
+            markup=False,
         )
         for line in result.dropped_specs[:10]:
             err.print(f"  {line}", markup=False)
-    err.print(f"dataset: {out_dir} ({time.perf_counter() - started:.1f} s)")
+    err.print(f"dataset: {out_dir} ({time.perf_counter() - started:.1f} s)", markup=False)
     if as_json:
         print(json.dumps(result.manifest, indent=2))
     else:
@@ -188,31 +218,48 @@ def _pct(value: object) -> str:
     return f"{float(value):.1%}" if isinstance(value, int | float) else "-"
 
 
+def _load(directory: Path) -> list[wire.Example]:
+    """Every example of the dataset in `directory`; a bad line is a one-line UserError."""
+    if not directory.is_dir():
+        raise UserError(
+            f"{directory}: no such directory (give a dataset directory written by build)"
+        )
+    if not (directory / "train.jsonl").is_file():
+        raise UserError(
+            f"{directory} holds no train.jsonl (give a dataset directory written by build)"
+        )
+    examples: list[wire.Example] = []
+    for name in SPLITS:
+        path = directory / f"{name}.jsonl"
+        if path.exists():
+            examples += read_jsonl(path, wire.Example.model_validate)
+    if not examples:
+        raise UserError(
+            f"{directory} holds no examples (give a dataset directory written by build)"
+        )
+    return examples
+
+
 @app.command("verify")
 def verify_command(
-    directory: Annotated[Path, typer.Argument(help="dataset directory")],
-    sample: Annotated[int | None, typer.Option(help="check only N random examples")] = None,
-    seed: Annotated[int, typer.Option(help="which sample")] = 0,
-    workers: Annotated[int, typer.Option(help="examples checked in parallel")] = 2,
-    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON only")] = False,
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Dataset directory.")],
+    sample: Annotated[
+        int | None, typer.Option(metavar="N", min=1, help="Check only N random examples.")
+    ] = None,
+    seed: Annotated[int, typer.Option(metavar="N", help="Which sample.")] = 0,
+    workers: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Examples checked in parallel.")
+    ] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
 ) -> None:
     """Re-run every example's code on a fresh workspace and check the no-clairvoyance rule;
     exit 1 on any mismatch or problem.
 
-    Example: punie-datagen verify data/phase24 --sample 100
+    \b
+    Example:
+      punie-datagen verify data/phase24 --sample 100
     """
-    if not (directory / "train.jsonl").is_file():
-        raise _fail(
-            f"{directory} holds no train.jsonl", "give a dataset directory written by build"
-        )
-    if sample is not None and sample < 1:
-        raise _fail("--sample must be ≥ 1")
-    try:
-        examples = load_examples(directory)
-    except ValueError as exc:
-        raise _fail(f"{directory} holds a line that is not a dataset example: {exc}") from exc
-    if not examples:
-        raise _fail(f"{directory} holds no examples")
+    examples = _load(directory)
     clairvoyant = static_problems(examples)
     report = verify_examples(examples, sample=sample, seed=seed, workers=workers)
     report.problems += clairvoyant
@@ -230,28 +277,34 @@ def verify_command(
     for line in (report.mismatches + report.problems)[:30]:
         err.print(line, markup=False)
     print(json.dumps(summary))
-    raise typer.Exit(0 if report.ok else 1)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("stats")
 def stats_command(
-    directory: Annotated[Path, typer.Argument(help="dataset directory")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Dataset directory.")],
     as_json: Annotated[
-        bool, typer.Option("--json", help="print the manifest's figures as JSON")
+        bool, typer.Option("--json", help="Print the manifest's figures as JSON.")
     ] = False,
 ) -> None:
     """Print the manifest's counts, diversity, lengths and checks as tables.
 
-    Example: punie-datagen stats data/phase24
+    \b
+    Example:
+      punie-datagen stats data/phase24
     """
+    path = directory / "manifest.json"
+    if not path.is_file():
+        raise UserError(f"no manifest.json in {directory} (run punie-datagen build first)")
     try:
-        manifest = json.loads((directory / "manifest.json").read_text())
-    except OSError as exc:
-        raise _fail(
-            f"no readable manifest.json in {directory}", "run punie-datagen build first"
-        ) from exc
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read it ({exc})") from exc
     except ValueError as exc:
-        raise _fail(f"{directory}/manifest.json is not JSON: {exc}") from exc
+        raise UserError(f"{path} is not JSON ({exc})") from exc
+    if not isinstance(manifest, dict) or "by_category_split" not in manifest:
+        raise UserError(f"{path} is not a punie-datagen manifest (run punie-datagen build)")
     if as_json:
         keys = (
             "total",
@@ -269,12 +322,10 @@ def stats_command(
 
 
 def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
-        raise SystemExit(130) from None
+    run(app, prog=TOOL)
 
+
+__all__ = ["app", "main"]
 
 if __name__ == "__main__":
     main()

@@ -18,7 +18,9 @@ from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
 from punie_tools.models import ExecutionRecord
 
-__all__ = ["VerifyReport", "code_blocks", "load_examples", "verify_examples"]
+__all__ = ["SPLITS", "VerifyReport", "code_blocks", "load_examples", "verify_examples"]
+
+SPLITS = ("train", "valid", "test")
 
 BUILTINS = set(dir(builtins))
 PATHLIKE = (".py", ".toml", ".md", ".txt", ".cfg")
@@ -39,7 +41,7 @@ class VerifyReport:
 
 def load_examples(directory: Path) -> list[wire.Example]:
     examples = []
-    for name in ("train", "valid", "test"):
+    for name in SPLITS:
         path = directory / f"{name}.jsonl"
         if path.exists():
             examples += [
