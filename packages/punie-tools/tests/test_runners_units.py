@@ -106,7 +106,10 @@ def test_absolute_path_through_a_symlinked_workspace(ws: Path, tmp_path: Path) -
     [
         ("../outside.py", "cannot run ruff: '../outside.py' is outside the workspace"),
         ("escape.py", "cannot run ruff: 'escape.py' is outside the workspace"),
-        ("pkg/../../outside.py", "cannot run ruff: 'pkg/../../outside.py' is outside the workspace"),
+        (
+            "pkg/../../outside.py",
+            "cannot run ruff: 'pkg/../../outside.py' is outside the workspace",
+        ),
         ("~/x.py", "cannot run ruff: '~/x.py' is not a path relative to the workspace"),
         ("pkg/-rf", "cannot run ruff: 'pkg/-rf' has a component starting with '-'"),
         ("--fix", "cannot run ruff: '--fix' has a component starting with '-'"),
