@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -436,3 +437,151 @@ def test_scrub_result_cleans_every_message(ws: Path) -> None:
     scrubbed = _scrub_result(ruff, ws)
     assert scrubbed.violations[0].message == "`c` unused"
     assert scrubbed.tool_error == "."
+
+
+# --------------------------------------------------------------------------- tools misbehaving
+
+
+def _fake_tool(ws: Path, name: str, stdout: str, stderr: str, status: int) -> str:
+    """A stand-in for a broken tool install (the real tools never print these): a script in the
+    workspace, so the sandbox can run it."""
+    script = ws / f"fake-{name}"
+    script.write_text(
+        f"#!/bin/sh\nprintf '%s' '{stdout}'\nprintf '%s' '{stderr}' >&2\nexit {status}\n"
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_missing_tools_are_named(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runners, "find_executable", lambda name: None)
+    assert runners.typecheck_command("a.py") is None
+    assert runners.ruff_command("a.py") is None
+    for tool, result in (("ty", runners.typecheck(".", cwd=ws)),
+                         ("ruff", runners.ruff_check(".", cwd=ws))):  # fmt: skip
+        assert result.success is False and result.error_count == 0
+        assert result.tool_error == (
+            f"{tool} is not installed: it was not found next to the running Python nor on PATH "
+            f"(install punie-tools, which depends on {tool})"
+        )
+
+
+def test_unreadable_tool_output_keeps_what_the_tool_said(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fakes = {
+        "ty": _fake_tool(ws, "ty", "not json", f"ty: panic in {ws}/pkg", 1),
+        "ruff": _fake_tool(ws, "ruff", "not json", f"ruff: panic in {ws}/pkg", 0),
+    }
+    monkeypatch.setattr(runners, "find_executable", lambda name: fakes.get(name))
+    ty = runners.typecheck("pkg", cwd=ws)
+    ruff = runners.ruff_check("pkg", cwd=ws)
+    for tool, result in (("ty", ty), ("ruff", ruff)):
+        assert result.success is False
+        assert result.tool_error is not None
+        assert result.tool_error.endswith(f" ({tool} said: {tool}: panic in pkg)"), (
+            result.tool_error
+        )
+        assert len(result.tool_error) > len(f" ({tool} said: {tool}: panic in pkg)")
+    # Without stderr nothing is appended.
+    quiet = _fake_tool(ws, "ty", "not json", "", 1)
+    monkeypatch.setattr(runners, "find_executable", lambda name: quiet)
+    alone = runners.typecheck("pkg", cwd=ws).tool_error
+    assert alone is not None and "said" not in alone
+    # A long complaint is cut to its last 500 characters.
+    chatty = _fake_tool(ws, "ty", "not json", "x" * 600 + "END", 1)
+    monkeypatch.setattr(runners, "find_executable", lambda name: chatty)
+    long = runners.typecheck("pkg", cwd=ws).tool_error
+    assert long is not None and long.endswith(" (ty said: …" + "x" * 497 + "END)")
+
+
+def test_tool_crashes_are_reported_with_their_exit_status(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fakes = {
+        "ty": _fake_tool(ws, "ty", "", f"thread main panicked at {ws}/x.rs", 101),
+        "ruff": _fake_tool(ws, "ruff", "[]", f"ruff failed: {ws}/ruff.toml", 2),
+    }
+    monkeypatch.setattr(runners, "find_executable", lambda name: fakes.get(name))
+    assert runners.typecheck(".", cwd=ws) == TypeCheckResult(
+        success=False, error_count=0, warning_count=0,
+        tool_error="ty could not run (exit status 101): thread main panicked at x.rs",
+    )  # fmt: skip
+    assert runners.ruff_check(".", cwd=ws) == RuffResult(
+        success=False, error_count=0, warning_count=0,
+        tool_error="ruff could not run (exit status 2): ruff failed: ruff.toml",
+    )  # fmt: skip
+
+
+def test_ty_exit_2_names_its_io_diagnostics(ws: Path) -> None:
+    """The real ty exits 2 on files it cannot read, with the reasons as diagnostics."""
+    for i in range(7):
+        (ws / "pkg" / f"bad{i}.py").write_bytes(b'x = "\xff"\n')
+    result = runners.typecheck("pkg", cwd=ws)
+    reason = "Failed to read file: stream did not contain valid UTF-8"
+    assert result.success is False and result.error_count == 0
+    assert result.tool_error == "ty could not run (exit status 2): " + "; ".join([reason] * 5)
+
+
+def test_ty_configuration_errors_say_why(ws: Path) -> None:
+    (ws / "pyproject.toml").write_text("[tool.ty\n")
+    result = runners.typecheck("pkg", cwd=ws)
+    assert result.tool_error is not None
+    assert result.tool_error.startswith("ty could not run (exit status 2): ")
+    assert "is not a valid `pyproject.toml`" in result.tool_error
+    assert str(ws) not in result.tool_error
+
+
+def test_real_tool_results_have_no_host_paths(ws: Path) -> None:
+    (ws / "pkg" / "mod.py").write_text(
+        "import os\n\n\ndef f() -> int:\n    return 'x'\n\n\nimport pkg.missing_mod\n"
+    )
+    ty = runners.typecheck("pkg", cwd=ws)
+    assert ty.success is False and ty.error_count >= 1 and ty.tool_error is None
+    ruff = runners.ruff_check("pkg", cwd=ws)
+    assert ruff.success is False and ruff.error_count >= 1 and ruff.tool_error is None
+    texts = [e.message for e in ty.errors] + [v.message for v in ruff.violations]
+    assert texts and not any(str(ws) in t for t in texts)
+    assert {e.file for e in ty.errors} == {"pkg/mod.py"}
+    assert {v.file for v in ruff.violations} == {"pkg/mod.py"}
+
+
+def test_runs_are_stopped_by_their_timeout(ws: Path) -> None:
+    tiny = 0.001
+    ty = runners.typecheck("pkg", cwd=ws, timeout=tiny)
+    assert ty.tool_error == f"ty timed out after {tiny:g} s and was stopped"
+    ruff = runners.ruff_check("pkg", cwd=ws, timeout=tiny)
+    assert ruff.tool_error == f"ruff timed out after {tiny:g} s and was stopped"
+    with run_deadline(0.002):
+        limited = runners.typecheck("pkg", cwd=ws)
+    assert limited.tool_error == "ty was stopped: the run's time limit of 0.002 s was reached"
+
+
+def test_default_limits_and_confinement_are_documented() -> None:
+    import inspect
+
+    for run, timeout in ((runners.typecheck, 60.0), (runners.ruff_check, 60.0),
+                         (runners.pytest_run, 120.0)):  # fmt: skip
+        params = inspect.signature(run).parameters
+        assert params["timeout"].default == timeout
+        assert params["unconfined"].default is False
+
+
+@pytest.fixture
+def no_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    from punie_tools.confine import BWRAP_ENV, reset_probe
+
+    monkeypatch.setenv(BWRAP_ENV, str(tmp_path / "no-bwrap-here"))
+    reset_probe()
+    yield
+    reset_probe()
+
+
+@pytest.mark.usefixtures("no_sandbox")
+def test_without_a_sandbox_runs_need_the_opt_out(ws: Path) -> None:
+    for result in (runners.typecheck("pkg", cwd=ws), runners.ruff_check("pkg", cwd=ws),
+                   runners.pytest_run("tests", cwd=ws)):  # fmt: skip
+        assert result.tool_error is not None
+        assert "was not run: it must run inside an OS sandbox" in result.tool_error
+    assert runners.typecheck("pkg", cwd=ws, unconfined=True).success is True
+    assert runners.ruff_check("pkg", cwd=ws, unconfined=True).success is True
