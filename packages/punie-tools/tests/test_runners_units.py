@@ -585,3 +585,90 @@ def test_without_a_sandbox_runs_need_the_opt_out(ws: Path) -> None:
         assert "was not run: it must run inside an OS sandbox" in result.tool_error
     assert runners.typecheck("pkg", cwd=ws, unconfined=True).success is True
     assert runners.ruff_check("pkg", cwd=ws, unconfined=True).success is True
+
+
+def test_partial_counts_every_failure_and_error() -> None:
+    stdout = (
+        "collected 5 items\n"
+        "tests/t.py::a PASSED\n"
+        "tests/t.py::b FAILED\n"
+        "tests/t.py::c FAILED\n"
+        "tests/t.py::d ERROR\n"
+        "tests/t.py::e ERROR\n"
+        "tests/t.py::f \n"
+    )
+    result = _partial(stdout, STOPPED)
+    assert (result.passed, result.failed, result.error_count, result.total) == (1, 3, 2, 4)
+    assert result.tool_error == f"{STOPPED} while running tests/t.py::f"
+    # An indented line is output of a test, not pytest naming the next one.
+    indented = _partial("tests/t.py::a PASSED\n   tests/t.py::b\n", STOPPED)
+    assert indented.tool_error == STOPPED and indented.total == 1
+
+
+# --------------------------------------------------------------------------- pytest misbehaving
+
+
+def _fake_python(tmp_path: Path, report: str | None, stderr: str, status: int) -> str:
+    """A stand-in interpreter (a broken project venv): writes `report` where pytest-json-report
+    would, says `stderr`, exits with `status`."""
+    bin_dir = tmp_path / "fake-venv" / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    python = bin_dir / "python"
+    write = "" if report is None else f"printf '%s' '{report}' > \"$f\"\n"
+    python.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do case "$a" in --json-report-file=*) f="${a#--json-report-file=}";; '
+        "esac; done\n" + write + f"printf '%s' '{stderr}' >&2\nexit {status}\n"
+    )
+    python.chmod(0o755)
+    return str(python)
+
+
+REPORT = (
+    '{"exitcode": 1, "summary": {"passed": 1, "failed": 1, "total": 2, "collected": 2}, '
+    '"collectors": [], "tests": [{"nodeid": "tests/test_a.py::test_a", "outcome": "passed"}, '
+    '{"nodeid": "tests/test_a.py::test_b", "outcome": "failed", '
+    '"call": {"crash": {"message": "AssertionError: WSPATH/x"}, "longrepr": "WSPATH/x"}}]}'
+)
+
+
+def test_pytest_report_is_read_and_scrubbed(ws: Path, tmp_path: Path) -> None:
+    python = _fake_python(tmp_path, REPORT.replace("WSPATH", str(ws)), "", 1)
+    result = runners.pytest_run("tests", cwd=ws, python=python)
+    assert result.tool_error is None
+    assert (result.passed, result.failed, result.total, result.success) == (1, 1, 2, False)
+    assert [f.message for f in result.failures] == ["AssertionError: x"]
+
+
+def test_pytest_internal_errors_win_over_the_report(ws: Path, tmp_path: Path) -> None:
+    python = _fake_python(tmp_path, REPORT, f"INTERNALERROR in {ws}/conftest.py", 3)
+    assert runners.pytest_run("tests", cwd=ws, python=python) == TestResult(
+        success=False, passed=0, failed=0, skipped=0, total=0,
+        tool_error="pytest could not run (exit status 3): INTERNALERROR in conftest.py",
+    )  # fmt: skip
+
+
+def test_pytest_without_a_report(ws: Path, tmp_path: Path) -> None:
+    python = _fake_python(tmp_path, None, "No module named pytest", 1)
+    assert runners.pytest_run("tests", cwd=ws, python=python).tool_error == (
+        "pytest wrote no report (exit status 1): No module named pytest"
+    )
+    blank = _fake_python(tmp_path, "  ", "", 4)
+    assert runners.pytest_run("tests", cwd=ws, python=blank).tool_error == (
+        "pytest wrote no report (exit status 4): no output"
+    )
+
+
+def test_pytest_unreadable_report_is_a_parse_error(ws: Path, tmp_path: Path) -> None:
+    python = _fake_python(tmp_path, "{not json", "", 0)
+    result = runners.pytest_run("tests", cwd=ws, python=python)
+    assert result.success is False
+    assert result.tool_error is not None and "exit status" not in result.tool_error
+
+
+def test_pytest_stopped_while_starting(ws: Path) -> None:
+    result = runners.pytest_run("tests", cwd=ws, timeout=0.001)
+    assert result.tool_error == (
+        "pytest timed out after 0.001 s and was stopped while collecting tests"
+    )
+    assert (result.success, result.total, result.failures) == (False, 0, [])
