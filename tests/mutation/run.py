@@ -137,6 +137,11 @@ def prepare(package: str, module: str, tests: list[str], pytest_args: list[str])
         link = work / name
         if not link.is_symlink():
             link.symlink_to(source / name, target_is_directory=True)
+    # mutmut runs the tests from a copy, work/mutants/tests/: a conftest that finds the repository
+    # as the fourth parent of its folder (punie-eval's, for data/eval) lands on WORK/<package>.
+    data = WORK / package / "data"
+    if not data.is_symlink():
+        data.symlink_to(ROOT / "data", target_is_directory=True)
     root_pytest = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     lines = [
         "[tool.mutmut]",
