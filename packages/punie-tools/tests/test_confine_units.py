@@ -317,20 +317,27 @@ def test_launch_refuses_without_a_sandbox(
 # --------------------------------------------------------------------------- detection
 
 
+def _logging_bwrap(tmp_path: Path, calls: Path) -> Path:
+    """The real bwrap behind a script that logs each call."""
+    real = confine._bundled_bwrap()
+    assert real is not None
+    return _fake_bwrap(tmp_path, f'echo "$@" >> {calls}\nexec {real} "$@"\n')
+
+
 def test_probe_of_a_working_bwrap_is_cached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_probe: None
 ) -> None:
     calls = tmp_path / "calls"
-    fake = _fake_bwrap(tmp_path, f'echo "$@" >> {calls}\nexit 0\n')
+    fake = _logging_bwrap(tmp_path, calls)
     monkeypatch.setenv(BWRAP_ENV, str(fake))
     assert probe() == ("bwrap", str(fake), None)
     assert probe() == ("bwrap", str(fake), None)
     assert confine.available() is None
     said = calls.read_text().splitlines()
     assert len(said) == 1
-    # The probe runs the real options, without binding a workspace, on `true`.
+    # The probe runs the real options, without binding a workspace.
     assert said[0].startswith("--unshare-all --unshare-user")
-    assert "--bind" not in said[0].split() and said[0].endswith("true")
+    assert "--bind" not in said[0].split()
 
 
 def test_probe_failure_names_the_last_line_without_the_binary(
@@ -358,10 +365,10 @@ def test_probe_failure_names_the_last_line_without_the_binary(
 def test_probe_failure_without_output_gives_the_exit_status(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_probe: None
 ) -> None:
-    monkeypatch.setenv(BWRAP_ENV, str(_fake_bwrap(tmp_path, "exit 3\n")))
+    monkeypatch.setenv(BWRAP_ENV, str(_fake_bwrap(tmp_path, "exit 5\n")))
     why = probe()[2]
     assert why is not None and why.startswith(
-        "bubblewrap (bwrap) cannot create a sandbox here (exit status 3); "
+        "bubblewrap (bwrap) cannot create a sandbox here (exit status 5); "
     )
 
 
@@ -374,7 +381,7 @@ def test_probe_of_a_binary_that_cannot_start(
     assert why is not None
     assert why.startswith("bubblewrap (bwrap) could not be started: FileNotFoundError: ")
     # Another binary is probed afresh; reset_probe forgets the answers.
-    monkeypatch.setenv(BWRAP_ENV, str(_fake_bwrap(tmp_path, "exit 0\n")))
+    monkeypatch.setenv(BWRAP_ENV, str(_logging_bwrap(tmp_path, tmp_path / "calls")))
     assert probe()[2] is None
     monkeypatch.setenv(BWRAP_ENV, str(missing))
     assert probe()[2] == why
