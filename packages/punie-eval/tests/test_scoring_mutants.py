@@ -45,7 +45,16 @@ from punie_eval.truth import Complexity, Probe, Truth, measure_complexity
 from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
 
 # Mutants mutmut makes of scoring.py that cannot change behaviour (see tests/mutation/).
-EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {}
+EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_eval.scoring.x__path_ok__mutmut_21": (
+        'target = normalize_path(pattern.path) or "XX.XX"',
+        "normalize_path of a str is never empty ('' gives '.'): the fallback is dead",
+    ),
+    "punie_eval.scoring.x__describe__mutmut_22": (
+        'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
+        "with one part the joined branch also gives '()'",
+    ),
+}
 
 CALC = "def add(a: int, b: int) -> int:\n    return a + b\n"
 TESTS = "from pkg.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
@@ -203,6 +212,11 @@ def test_path_modes() -> None:
     for bad in ("sr", "src/pk", "src/pkg/a", "tests", "src/pkg/a.py/x"):
         assert not match_pattern(covers, _c(path=bad), 0, -1), bad
     assert match_pattern(_p(path="", path_match="covers"), _c(path="."), 0, -1)
+    # Absolute paths: a folder covers what is under it, the root covers everything.
+    absolute = _p(path="/ws/src/a.py", path_match="covers")
+    assert match_pattern(absolute, _c(path="/ws/src"), 0, -1)
+    assert match_pattern(absolute, _c(path="/"), 0, -1)
+    assert not match_pattern(absolute, _c(path="/ws/sr"), 0, -1)
 
 
 def test_call_must_be_the_tool_without_error_and_after_the_last_write() -> None:

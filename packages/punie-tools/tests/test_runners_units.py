@@ -38,7 +38,30 @@ from punie_tools.runners import (
 )
 
 # Mutants mutmut makes of runners.py that cannot change behaviour (see tests/mutation/).
-EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {}
+_DEAD = "unreachable: with no outcome _run, and otherwise _not_finished, always gives a message"
+_SLOW = "the default timeout shows only in the message of a run that lasted that long"
+EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_tools.runners.x_typecheck__mutmut_1": (
+        "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
+        _SLOW,
+    ),
+    "punie_tools.runners.x_typecheck__mutmut_50": (
+        'return _ty_failure(problem or "XXty did not runXX")', _DEAD,
+    ),
+    "punie_tools.runners.x_typecheck__mutmut_51": (
+        'return _ty_failure(problem or "TY DID NOT RUN")', _DEAD,
+    ),
+    "punie_tools.runners.x_ruff_check__mutmut_1": (
+        "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
+        _SLOW,
+    ),
+    "punie_tools.runners.x_ruff_check__mutmut_50": (
+        'return _ruff_failure(problem or "XXruff did not runXX")', _DEAD,
+    ),
+    "punie_tools.runners.x_ruff_check__mutmut_51": (
+        'return _ruff_failure(problem or "RUFF DID NOT RUN")', _DEAD,
+    ),
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -552,9 +575,26 @@ def test_runs_are_stopped_by_their_timeout(ws: Path) -> None:
     assert ty.tool_error == f"ty timed out after {tiny:g} s and was stopped"
     ruff = runners.ruff_check("pkg", cwd=ws, timeout=tiny)
     assert ruff.tool_error == f"ruff timed out after {tiny:g} s and was stopped"
-    with run_deadline(0.002):
-        limited = runners.typecheck("pkg", cwd=ws)
-    assert limited.tool_error == "ty was stopped: the run's time limit of 0.002 s was reached"
+
+
+def test_runs_are_stopped_by_the_runs_time_limit(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tools that hang (stand-ins that sleep) are stopped by the run's deadline, and say so."""
+    sleeper = _fake_tool(ws, "sleepy", "", "", 0)
+    (ws / "fake-sleepy").write_text("#!/bin/sh\nsleep 30\n")
+    monkeypatch.setattr(runners, "find_executable", lambda name: sleeper)
+    for tool, run in (("ty", runners.typecheck), ("ruff", runners.ruff_check)):
+        with run_deadline(0.5):
+            result = run("pkg", cwd=ws)
+        assert result.tool_error == f"{tool} was stopped: the run's time limit of 0.5 s was reached"
+    python = _fake_python(tmp_path, None, "", 0)
+    Path(python).write_text("#!/bin/sh\nsleep 30\n")
+    with run_deadline(2):
+        tests = runners.pytest_run("tests", cwd=ws, python=python)
+    assert tests.tool_error == (
+        "pytest was stopped: the run's time limit of 2 s was reached while collecting tests"
+    )
 
 
 def test_default_limits_and_confinement_are_documented() -> None:
