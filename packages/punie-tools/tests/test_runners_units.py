@@ -38,30 +38,32 @@ from punie_tools.runners import (
 )
 
 # Mutants mutmut makes of runners.py that cannot change behaviour (see tests/mutation/).
-_DEAD = "unreachable: with no outcome _run, and otherwise _not_finished, always gives a message"
-_SLOW = "the default timeout shows only in the message of a run that lasted that long"
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
     "punie_tools.runners.x_typecheck__mutmut_1": (
         "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
-        _SLOW,
+        "the default timeout shows only in the message of a run that lasted that long",
     ),
     "punie_tools.runners.x_typecheck__mutmut_50": (
-        'return _ty_failure(problem or "XXty did not runXX")', _DEAD,
+        'return _ty_failure(problem or "XXty did not runXX")',
+        "unreachable: with no outcome _run, and otherwise _not_finished, always gives a message",
     ),
     "punie_tools.runners.x_typecheck__mutmut_51": (
-        'return _ty_failure(problem or "TY DID NOT RUN")', _DEAD,
+        'return _ty_failure(problem or "TY DID NOT RUN")',
+        "unreachable: with no outcome _run, and otherwise _not_finished, always gives a message",
     ),
     "punie_tools.runners.x_ruff_check__mutmut_1": (
         "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
-        _SLOW,
+        "the default timeout shows only in the message of a run that lasted that long",
     ),
     "punie_tools.runners.x_ruff_check__mutmut_50": (
-        'return _ruff_failure(problem or "XXruff did not runXX")', _DEAD,
+        'return _ruff_failure(problem or "XXruff did not runXX")',
+        "unreachable: with no outcome _run, and otherwise _not_finished, always gives a message",
     ),
     "punie_tools.runners.x_ruff_check__mutmut_51": (
-        'return _ruff_failure(problem or "RUFF DID NOT RUN")', _DEAD,
+        'return _ruff_failure(problem or "RUFF DID NOT RUN")',
+        "unreachable: with no outcome _run, and otherwise _not_finished, always gives a message",
     ),
-}  # fmt: skip
+}
 
 
 @pytest.fixture
