@@ -50,6 +50,14 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'target = normalize_path(pattern.path) or "XX.XX"',
         "normalize_path of a str is never empty ('' gives '.'): the fallback is dead",
     ),
+    "punie_eval.scoring.x__describe__mutmut_30": (
+        'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if len(parts) >= 1 else "()")',
+        "with one part the joined branch also gives '()'",
+    ),
+    "punie_eval.scoring.x_match_pattern__mutmut_27": (
+        'command = str(call.arguments.get("command") or "XXXX").strip().split(" ")[0]',
+        "a call without a command matches no command name either way",
+    ),
     "punie_eval.scoring.x__describe__mutmut_22": (
         'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
         "with one part the joined branch also gives '()'",
@@ -242,6 +250,12 @@ def test_command_and_argument_patterns() -> None:
     assert not match_pattern(args, _c(run, command="grep", args=["regist"]), 0, -1)
     assert not match_pattern(args, _c(run, command="grep", args=None), 0, -1)
     assert not match_pattern(args, _c(run, command=None, args=[]), 0, -1)
+    # Nothing but the arguments and the command is searched.
+    x = CallPattern(tool="run_command", args_contain=["x"])
+    assert not match_pattern(x, _c(run, command="ls", args=["-a"]), 0, -1)
+    assert not match_pattern(x, _c(run, command="ls"), 0, -1)
+    assert not match_pattern(x, _c(run, args=["-a"]), 0, -1)
+    assert match_pattern(x, _c(run, args=["-a"], command="xargs"), 0, -1)
 
 
 def test_describe_names_every_constraint() -> None:

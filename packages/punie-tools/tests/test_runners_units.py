@@ -514,17 +514,38 @@ def test_unreadable_tool_output_keeps_what_the_tool_said(
     alone = runners.typecheck("pkg", cwd=ws).tool_error
     assert alone is not None and "said" not in alone
     # A long complaint is cut to its last 500 characters.
-    chatty = _fake_tool(ws, "ty", "not json", "x" * 600 + "END", 1)
-    monkeypatch.setattr(runners, "find_executable", lambda name: chatty)
+    chatty = {
+        "ty": _fake_tool(ws, "ty", "not json", "x" * 600 + "END", 1),
+        "ruff": _fake_tool(ws, "ruff", "not json", "y" * 600 + "END", 1),
+    }
+    monkeypatch.setattr(runners, "find_executable", lambda name: chatty.get(name))
     long = runners.typecheck("pkg", cwd=ws).tool_error
     assert long is not None and long.endswith(" (ty said: …" + "x" * 497 + "END)")
+    long = runners.ruff_check("pkg", cwd=ws).tool_error
+    assert long is not None and long.endswith(" (ruff said: …" + "y" * 497 + "END)")
+
+
+def test_warnings_beside_a_good_result_are_not_errors(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fakes = {
+        "ty": _fake_tool(ws, "ty", "[]", "WARN: no python files found", 0),
+        "ruff": _fake_tool(ws, "ruff", "[]", "warning: the `select` option is deprecated", 0),
+    }
+    monkeypatch.setattr(runners, "find_executable", lambda name: fakes.get(name))
+    assert runners.typecheck("pkg", cwd=ws) == TypeCheckResult(
+        success=True, error_count=0, warning_count=0
+    )
+    assert runners.ruff_check("pkg", cwd=ws) == RuffResult(
+        success=True, error_count=0, warning_count=0
+    )
 
 
 def test_tool_crashes_are_reported_with_their_exit_status(
     ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fakes = {
-        "ty": _fake_tool(ws, "ty", "", f"thread main panicked at {ws}/x.rs", 101),
+        "ty": _fake_tool(ws, "ty", "[]", f"thread main panicked at {ws}/x.rs", 101),
         "ruff": _fake_tool(ws, "ruff", "[]", f"ruff failed: {ws}/ruff.toml", 2),
     }
     monkeypatch.setattr(runners, "find_executable", lambda name: fakes.get(name))
@@ -536,6 +557,11 @@ def test_tool_crashes_are_reported_with_their_exit_status(
         success=False, error_count=0, warning_count=0,
         tool_error="ruff could not run (exit status 2): ruff failed: ruff.toml",
     )  # fmt: skip
+    silent = _fake_tool(ws, "ty", "", "", 101)
+    monkeypatch.setattr(runners, "find_executable", lambda name: silent)
+    assert runners.typecheck(".", cwd=ws).tool_error == (
+        "ty could not run (exit status 101): no output"
+    )
 
 
 def test_ty_exit_2_names_its_io_diagnostics(ws: Path) -> None:
