@@ -58,6 +58,18 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'command = str(call.arguments.get("command") or "XXXX").strip().split(" ")[0]',
         "a call without a command matches no command name either way",
     ),
+    **{
+        f"punie_eval.scoring.x__scorer_copy_checks__mutmut_{n}": (
+            line,
+            "names the temp folder only",
+        )
+        for n, line in (
+            (3, "with fresh_copy(pristine, prefix=None) as copy:"),
+            (5, "with fresh_copy(pristine, ) as copy:"),
+            (6, 'with fresh_copy(pristine, prefix="XXpunie-eval-score-XX") as copy:'),
+            (7, 'with fresh_copy(pristine, prefix="PUNIE-EVAL-SCORE-") as copy:'),
+        )
+    },
     "punie_eval.scoring.x__describe__mutmut_22": (
         'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
         "with one part the joined branch also gives '()'",
@@ -287,6 +299,9 @@ def test_find_suppressions_counts_only_what_was_added() -> None:
     ]
     assert find_suppressions(after, before) == []
     assert find_suppressions("", "a  # pragma: no cover") == ["# pragma"]
+    twice = "a = 1  # noqa\nb = 2  # noqa\n"
+    assert find_suppressions(twice, twice) == []
+    assert find_suppressions(twice, twice + "c = 3  # noqa\n") == ["# noqa"]
 
 
 def test_defines_and_read(tmp_path: Path) -> None:
@@ -848,3 +863,47 @@ def test_scorer_copy_takes_only_the_targets(pristine: Path, model_ws: Path) -> N
         "workspace check defines(pkg/grade.py) failed: sub not defined at top level",
     ]
     assert (pristine / "pkg" / "calc.py").read_text() == CALC  # the pristine copy is untouched
+
+
+def test_every_check_runs_on_a_fresh_copy_with_the_targets(pristine: Path, model_ws: Path) -> None:
+    """A whole episode's workspace checks: the copy holds the pristine fixture plus the targets
+    (one in a new nested folder); checks see the model's workspace, the pristine fixture, the
+    suite's hidden tests, the query's refactor target and the truth measured before."""
+    flat = (
+        "def grade(n: int) -> str:\n"
+        "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
+    )
+    (model_ws / "pkg" / "grade.py").write_text(flat)
+    (model_ws / "pkg" / "calc.py").write_text(CALC + "x = 1  # type: ignore  # noqa\n")
+    (model_ws / "pkg" / "new" / "deeper").mkdir(parents=True)
+    (model_ws / "pkg" / "new" / "deeper" / "deep.py").write_text("def f(): ...\n")
+    before = measure_complexity(BRANCHY, "grade")
+    assert before is not None
+    query = _query(
+        targets=["pkg/calc.py", "pkg/grade.py", "pkg/new/deeper/deep.py"],
+        improve=Improve(path="pkg/grade.py", function="grade"),
+        state=[
+            StateCheck(check="unchanged", path="tests"),
+            StateCheck(check="changed", path="pkg/grade.py"),
+            StateCheck(check="defines", path="tests/test_calc.py", name="test_add"),
+            StateCheck(check="defines", path="pkg/new/deeper/deep.py", name="f"),
+            StateCheck(check="simpler"),
+            StateCheck(check="hidden_test", name="adds"),
+        ],
+    )
+    episode = _episode(_code_turn(0, _call("write_file", path="pkg/grade.py", content=flat)))
+    truth = Truth(complexity={"pkg/grade.py::grade": before})
+    score = _score(query, episode, pristine, model_ws, truth)
+    assert [(s.check, s.ok) for s in score.state] == [
+        ("unchanged", True),
+        ("changed", True),
+        ("defines", True),  # the pristine test file is in the copy
+        ("defines", True),
+        ("simpler", True),
+        ("hidden_test", True),
+    ]
+    assert score.reasons == [
+        "added suppressions to pkg/calc.py: # type: ignore, # noqa",
+    ]
+    assert score.scoring_tool_s > 0.0
+    assert score.scoring_s >= score.scoring_tool_s
