@@ -58,18 +58,22 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'command = str(call.arguments.get("command") or "XXXX").strip().split(" ")[0]',
         "a call without a command matches no command name either way",
     ),
-    **{
-        f"punie_eval.scoring.x__scorer_copy_checks__mutmut_{n}": (
-            line,
-            "names the temp folder only",
-        )
-        for n, line in (
-            (3, "with fresh_copy(pristine, prefix=None) as copy:"),
-            (5, "with fresh_copy(pristine, ) as copy:"),
-            (6, 'with fresh_copy(pristine, prefix="XXpunie-eval-score-XX") as copy:'),
-            (7, 'with fresh_copy(pristine, prefix="PUNIE-EVAL-SCORE-") as copy:'),
-        )
-    },
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_3": (
+        "with fresh_copy(pristine, prefix=None) as copy:",
+        "the prefix only names the temporary folder",
+    ),
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_5": (
+        "with fresh_copy(pristine, ) as copy:",
+        "the prefix only names the temporary folder",
+    ),
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_6": (
+        'with fresh_copy(pristine, prefix="XXpunie-eval-score-XX") as copy:',
+        "the prefix only names the temporary folder",
+    ),
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_7": (
+        'with fresh_copy(pristine, prefix="PUNIE-EVAL-SCORE-") as copy:',
+        "the prefix only names the temporary folder",
+    ),
     "punie_eval.scoring.x__describe__mutmut_22": (
         'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
         "with one part the joined branch also gives '()'",
