@@ -418,3 +418,21 @@ def test_probe_on_other_platforms(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     else:
         assert (kind, launcher) == (None, "")
         assert why == "sandbox-exec (/usr/bin/sandbox-exec) is missing"
+
+
+def test_prefixes_hold_every_install_path_of_this_python() -> None:
+    import sysconfig
+
+    found = confine._prefixes()
+    for key in ("scripts", "purelib", "platlib", "stdlib", "platstdlib"):
+        assert sysconfig.get_path(key) in found, key
+    assert os.path.dirname(sys.executable) in found
+    assert {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} <= set(found)
+    assert all(found)
+
+
+def test_unavailable_message_without_a_known_reason(fresh_probe: None) -> None:
+    assert confine.available() is None  # the sandbox works here: no reason to give
+    assert confine.unavailable_message("ty").startswith(
+        "ty was not run: it must run inside an OS sandbox, and no OS sandbox. To run tools"
+    )
