@@ -12,7 +12,28 @@ from punie_eval.rubric import judge_rubric, negated, split_clauses
 from punie_eval.suite import Rubric, RubricItem
 
 # Mutants mutmut makes of rubric.py that cannot change behaviour (see tests/mutation/).
-EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {}
+EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_eval.rubric.x__subject_pattern__mutmut_4": (
+        "names = sorted(subjects, key=None, reverse=True)",
+        "the lookarounds make the order of the alternation irrelevant",
+    ),
+    "punie_eval.rubric.x__subject_pattern__mutmut_7": (
+        "names = sorted(subjects, reverse=True)",
+        "the lookarounds make the order of the alternation irrelevant",
+    ),
+    "punie_eval.rubric.x__subject_pattern__mutmut_8": (
+        "names = sorted(subjects, key=len, )",
+        "the lookarounds make the order of the alternation irrelevant",
+    ),
+    "punie_eval.rubric.x__subject_pattern__mutmut_9": (
+        "names = sorted(subjects, key=len, reverse=False)",
+        "the lookarounds make the order of the alternation irrelevant",
+    ),
+    "punie_eval.rubric.xǁ_Textǁmatches__mutmut_2": (
+        'previous: str | None = ""',
+        "'' and None are both falsy where previous is read",
+    ),
+}
 
 
 def test_split_clauses() -> None:
@@ -54,11 +75,11 @@ def test_negation_window() -> None:
 
 
 def test_alternatives_bind_known_subjects_only() -> None:
-    item = RubricItem(name="n", any=["ruff: \\bfast", "pylint: slow", "Note: x", "plain"])
+    item = RubricItem(name="n", any=["ruff: \\bfast", "pylint: slow: x", "Note: x", "plain"])
     alts = rubric._alternatives(item, ["ruff", "pylint"])
     assert [(a.subject, a.pattern.pattern) for a in alts] == [
         ("ruff", "\\bfast"),
-        ("pylint", "slow"),
+        ("pylint", "slow: x"),
         (None, "Note: x"),
         (None, "plain"),
     ]
@@ -145,3 +166,13 @@ def test_a_stated_fact_outweighs_a_denial_of_it() -> None:
     )
     assert (verdict.passed, verdict.reasons) == (True, [])
     assert judge_rubric("Ruff is fast, in Rust.", Rubric()).passed
+
+
+def test_matches_keep_looking_and_bind_a_subject_right_after() -> None:
+    slow = rubric._Alt("ruff", rubric.re.compile("slow"))
+    text = rubric._Text("pylint is slow and ruff is slow", ["ruff", "pylint"])
+    assert text.matches(slow) == [("slow", False)]  # the second 'slow' is ruff's
+    quick = rubric._Alt("ruff", rubric.re.compile("quick: ", rubric.re.I))
+    assert rubric._Text("Quick: ruff.", ["ruff"]).matches(quick) == [("Quick: ", False)]
+    fast = rubric._Alt(None, rubric.re.compile("fast"))
+    assert rubric._Text("not fast.", []).matches(fast) == [("fast", True)]
