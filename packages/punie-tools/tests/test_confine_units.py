@@ -31,7 +31,56 @@ from punie_tools.confine import (
 )
 
 # Mutants mutmut makes of confine.py that cannot change behaviour (see tests/mutation/).
-EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {}
+EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_tools.confine.x__dedupe__mutmut_6": (
+        "seen.setdefault(os.path.realpath(p), )",
+        "setdefault's default is None anyway",
+    ),
+    "punie_tools.confine.x__dedupe__mutmut_10": (
+        "seen.setdefault(os.path.abspath(p), )",
+        "setdefault's default is None anyway",
+    ),
+    "punie_tools.confine.x__dedupe__mutmut_14": (
+        "ordered = sorted(seen, key=None)",
+        "a folder sorts before what is under it by name too",
+    ),
+    "punie_tools.confine.x__dedupe__mutmut_16": (
+        "ordered = sorted(seen, )",
+        "a folder sorts before what is under it by name too",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_2": (
+        'for key in ("XXscriptsXX", "purelib", "platlib", "stdlib", "platstdlib"):',
+        "on Linux venvs these paths coincide (scripts = the executable's folder, purelib = platlib, stdlib = platstdlib)",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_3": (
+        'for key in ("SCRIPTS", "purelib", "platlib", "stdlib", "platstdlib"):',
+        "on Linux venvs these paths coincide (scripts = the executable's folder, purelib = platlib, stdlib = platstdlib)",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_4": (
+        'for key in ("scripts", "XXpurelibXX", "platlib", "stdlib", "platstdlib"):',
+        "on Linux venvs these paths coincide (scripts = the executable's folder, purelib = platlib, stdlib = platstdlib)",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_5": (
+        'for key in ("scripts", "PURELIB", "platlib", "stdlib", "platstdlib"):',
+        "on Linux venvs these paths coincide (scripts = the executable's folder, purelib = platlib, stdlib = platstdlib)",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_6": (
+        'for key in ("scripts", "purelib", "XXplatlibXX", "stdlib", "platstdlib"):',
+        "on Linux venvs these paths coincide (scripts = the executable's folder, purelib = platlib, stdlib = platstdlib)",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_7": (
+        'for key in ("scripts", "purelib", "PLATLIB", "stdlib", "platstdlib"):',
+        "on Linux venvs these paths coincide (scripts = the executable's folder, purelib = platlib, stdlib = platstdlib)",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_15": (
+        "found.append(None)",
+        "on Linux venvs these paths coincide (scripts = the executable's folder, purelib = platlib, stdlib = platstdlib)",
+    ),
+    "punie_tools.confine.x__prefixes__mutmut_12": (
+        "with contextlib.suppress(None):",
+        "sysconfig.get_path never raises for these keys",
+    ),
+}
 
 
 @pytest.fixture
@@ -99,6 +148,7 @@ def test_dedupe_keeps_outermost_existing_paths(tmp_path: Path) -> None:
     # `a/b` is inside `a`; `ab` only shares a prefix with `a`; the link is kept as given.
     assert got == (a, ab, str(link))
     assert confine._dedupe([str(tmp_path), a]) == (str(tmp_path),)
+    assert confine._dedupe(["/usr", "/"]) == ("/",)  # the root holds everything
 
 
 def test_system_paths_exist_and_hide_the_host() -> None:
