@@ -51,6 +51,22 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'return _ty_failure(problem or "TY DID NOT RUN")',
         "unreachable: with no outcome _run, and otherwise _not_finished, always gives a message",
     ),
+    "punie_tools.runners.x_pytest_run__mutmut_1": (
+        "timeout: float = 121.0,",
+        "the default timeout shows only in the message of a run that lasted that long",
+    ),
+    "punie_tools.runners.x_typecheck__mutmut_58": (
+        "parsed = parse_ty_output(outcome.stdout, cwd=None)",
+        "only the messages are used here, and they are scrubbed of host paths afterwards",
+    ),
+    "punie_tools.runners.x_typecheck__mutmut_60": (
+        "parsed = parse_ty_output(outcome.stdout, )",
+        "only the messages are used here, and they are scrubbed of host paths afterwards",
+    ),
+    "punie_tools.runners.x_check_pytest_options__mutmut_31": (
+        '_, problem = _check_inputs("pytest", value.partition("::")[0] or "XX.XX", cwd)',
+        "a missing path is accepted either way ('does not exist' is not a refusal here)",
+    ),
     "punie_tools.runners.x_ruff_check__mutmut_1": (
         "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
         "the default timeout shows only in the message of a run that lasted that long",
@@ -265,8 +281,9 @@ def test_pytest_options_allow_list(ws: Path) -> None:
     assert check_pytest_options(["-x", 3], ws) == (  # type: ignore[list-item]
         "options must be a list of str, e.g. ['-k', 'slow', '-x']"
     )
-    refused = check_pytest_options(["--basetemp", "/tmp/x"], ws)
-    assert refused is not None and "--basetemp" in refused
+    assert check_pytest_options(["--basetemp", "/tmp/x"], ws) == (
+        "pytest_run option --basetemp is not allowed: it writes files"
+    )
 
 
 def test_pytest_option_paths_stay_inside(ws: Path) -> None:
@@ -706,6 +723,14 @@ def test_pytest_report_is_read_and_scrubbed(ws: Path, tmp_path: Path) -> None:
     assert result.tool_error is None
     assert (result.passed, result.failed, result.total, result.success) == (1, 1, 2, False)
     assert [f.message for f in result.failures] == ["AssertionError: x"]
+
+
+def test_pytest_node_ids_and_path_options_reach_pytest(ws: Path, tmp_path: Path) -> None:
+    python = _fake_python(tmp_path, REPORT.replace("WSPATH", str(ws)), "", 1)
+    result = runners.pytest_run(
+        "tests/test_a.py::test_a", cwd=ws, python=python, options=["--ignore", "tests/x"]
+    )
+    assert result.tool_error is None and result.total == 2
 
 
 def test_pytest_internal_errors_win_over_the_report(ws: Path, tmp_path: Path) -> None:
