@@ -173,7 +173,7 @@ def _same_file(named: str, real: str) -> bool:
     named_p, real_p = PurePosixPath(named), PurePosixPath(real)
     if len(named_p.parts) == 1:
         return named_p.name == real_p.name
-    return real_p.as_posix().endswith(named_p.as_posix())
+    return real_p.parts[-len(named_p.parts) :] == named_p.parts  # whole components only
 
 
 def hallucinated_files(answer: str, known: set[str]) -> list[str]:
