@@ -17,7 +17,7 @@ def test_phase24_is_the_seed_recipe() -> None:
     p = get_profile("phase24")
     assert (p.iters, p.batch_size, p.learning_rate) == (600, 1, 1e-4)
     assert (p.num_layers, p.lora_rank, p.lora_scale, p.lora_dropout) == (8, 8, 20.0, 0.0)
-    assert (p.max_seq_length, p.mask_prompt, p.grad_checkpoint) == (2048, True, True)
+    assert (p.max_seq_length, p.mask_prompt, p.grad_checkpoint) == (3072, True, True)
     assert p.target_val_loss == 0.8
     assert p.fuse_dequantize and p.quantize_bits == 5
     assert p.model == ""  # supplied with --model
