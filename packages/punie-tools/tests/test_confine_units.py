@@ -148,7 +148,8 @@ def test_dedupe_keeps_outermost_existing_paths(tmp_path: Path) -> None:
     # `a/b` is inside `a`; `ab` only shares a prefix with `a`; the link is kept as given.
     assert got == (a, ab, str(link))
     assert confine._dedupe([str(tmp_path), a]) == (str(tmp_path),)
-    assert confine._dedupe(["/usr", "/"]) == ("/",)  # the root holds everything
+    # The host root is never bound as a tool path (a planted pyvenv.cfg must not expose /).
+    assert confine._dedupe(["/usr", "/"]) == ("/usr",)
 
 
 def test_system_paths_exist_and_hide_the_host() -> None:
