@@ -2,13 +2,16 @@
 
 Both run `punie-datagen build` as a user would, in their own process, into temporary
 directories; the warm build must produce byte-identical splits. Targets on the 2-core dev
-machine: cold ≤ 180 s, warm ≤ 10 s. Usage: ``python benchmarks/datagen_build.py [--scale S]``.
+machine: cold ≤ 180 s, warm ≤ 10 s. The machine's load average is reported beside the times
+(other work on the machine inflates them). Usage:
+``python benchmarks/datagen_build.py [--scale S]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 TARGETS = {"cold": 180.0, "warm": 10.0}
+SUITE = Path(__file__).resolve().parents[1] / "data" / "eval" / "suite.toml"
 
 
 def run_build(out: Path, cache: Path, scale: float) -> float:
@@ -34,6 +38,8 @@ def run_build(out: Path, cache: Path, scale: float) -> float:
         str(cache),
         "--scale",
         str(scale),
+        "--suite",
+        str(SUITE),
     ]
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
@@ -52,7 +58,9 @@ def main() -> int:
     console = Console()
     with tempfile.TemporaryDirectory(prefix="punie-bench-datagen-") as tmp:
         root = Path(tmp)
+        load_before = os.getloadavg()[0]
         cold = run_build(root / "cold", root / "cache", args.scale)
+        load_cold = os.getloadavg()[0]
         warm = run_build(root / "warm", root / "cache", args.scale)
         manifest = json.loads((root / "cold" / "manifest.json").read_text())
         if args.keep is not None:
@@ -71,6 +79,9 @@ def main() -> int:
         )
     console.print(table)
     console.print(f"warm/cold ratio {warm / cold:.3f}; warm build byte-identical: {same}")
+    console.print(
+        f"load average (1 min) before {load_before:.1f}, after the cold build {load_cold:.1f}, on {os.cpu_count()} CPUs"
+    )
     print(
         json.dumps(
             {
@@ -78,6 +89,8 @@ def main() -> int:
                 "warm_seconds": round(warm, 1),
                 "examples": manifest["total"],
                 "identical": same,
+                "load_before": round(load_before, 2),
+                "load_after_cold": round(load_cold, 2),
             }
         )
     )

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = tomllib.loads(CONFIG.read_text())
     package = config["packages"][args.package]
-    listed: dict[str, list[str]] = package["modules"]
+    listed: dict[str, list[str] | dict] = package["modules"]
     modules = [normalise(m, args.package) for m in args.modules] or list(listed)
     unknown = [m for m in modules if m not in listed]
     if unknown:
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     scores: list[Score] = []
     failed: list[str] = []
     for module in modules:
-        work = prepare(args.package, module, listed[module], package.get("pytest_args", []))
+        tests, pytest_args = module_tests(listed[module], package.get("pytest_args", []))
+        work = prepare(args.package, module, tests, pytest_args)
         if args.fresh:
             shutil.rmtree(work / "mutants", ignore_errors=True)
         retry_survivors(work, module)
@@ -101,13 +102,21 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(module)
             continue
         tests_dir = ROOT / "packages" / args.package
-        equivalent = read_equivalents([tests_dir / t for t in listed[module]])
+        equivalent = read_equivalents([tests_dir / t for t in tests])
         scores.append(score(work, module, equivalent))
     status = report(scores, float(config.get("fail_under", 90.0)))
     if failed:
         print(f"mutmut could not run on: {', '.join(failed)}", file=sys.stderr)
         return 1
     return status
+
+
+def module_tests(entry: list[str] | dict, pytest_args: list[str]) -> tuple[list[str], list[str]]:
+    """(tests, pytest args) of one modules.toml entry: a list of tests, or a table with `tests`
+    and its own `pytest_args` (replacing the package's, e.g. to let real-tool tests in)."""
+    if isinstance(entry, dict):
+        return list(entry["tests"]), list(entry.get("pytest_args", pytest_args))
+    return list(entry), pytest_args
 
 
 def normalise(module: str, package: str) -> str:
@@ -128,6 +137,11 @@ def prepare(package: str, module: str, tests: list[str], pytest_args: list[str])
         link = work / name
         if not link.is_symlink():
             link.symlink_to(source / name, target_is_directory=True)
+    # mutmut runs the tests from a copy, work/mutants/tests/: a conftest that finds the repository
+    # as the fourth parent of its folder (punie-eval's, for data/eval) lands on WORK/<package>.
+    data = WORK / package / "data"
+    if not data.is_symlink():
+        data.symlink_to(ROOT / "data", target_is_directory=True)
     root_pytest = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     lines = [
         "[tool.mutmut]",

@@ -1,4 +1,5 @@
-"""A small real build (every category, a few specs each), then verify, tampering, atomicity."""
+"""A small real build (every category and split, a spec or two each), then verify, the
+no-clairvoyance check, tampering, atomicity, the suite guard and the CLI."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_build import LIMIT, SCALE, SUITE
 
 from punie_datagen import build as build_module
 from punie_datagen.build import BuildError, build
@@ -18,15 +20,17 @@ from punie_datagen.verify import VerifyReport, code_blocks, load_examples, verif
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
 
-SCALE = 0.02
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    root = tmp_path_factory.mktemp("dataset")
-    out, cache = root / "out", root / "cache"
-    result = build(out, scale=SCALE, cache_dir=cache, verify_sample=1000)
-    return out, cache, result.manifest
+def _ruff_only(out: Path) -> list[wire.Example]:
+    """Examples whose code calls ruff and nothing slower (cheap to re-run from scratch)."""
+    slow = ("pytest_run(", "typecheck(")
+    return [
+        e
+        for e in load_examples(out)
+        if code_blocks(e)
+        and all("ruff_check(" in c or "read_file(" in c for c, _ in code_blocks(e))
+        and not any(s in c for c, _ in code_blocks(e) for s in slow)
+    ]
 
 
 def _snapshot(directory: Path) -> dict[str, bytes]:
@@ -36,6 +40,7 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
 def test_build_writes_three_splits_and_a_truthful_manifest(built: tuple[Path, Path, dict]) -> None:
     out, _, manifest = built
     assert sorted(p.name for p in out.iterdir()) == [
+        ".punie-output.json",
         "manifest.json",
         "test.jsonl",
         "train.jsonl",
@@ -53,6 +58,10 @@ def test_build_writes_three_splits_and_a_truthful_manifest(built: tuple[Path, Pa
     assert {"ruff_check", "pytest_run", "typecheck", "workflow", "base"} <= set(
         manifest["by_group_category"]
     )
+    assert manifest["diversity"]["clairvoyant"] == 0 and manifest["suite_check"]["leaks"] == 0
+    assert manifest["lengths"]["max"] <= manifest["lengths"]["limit"]
+    assert all(set(splits) == {"train", "valid", "test"} for splits in manifest["by_category_split"].values()
+               if sum(splits.values()) >= 3)  # fmt: skip
 
 
 def test_examples_are_mlx_chat_records_in_one_wire_format(built: tuple[Path, Path, dict]) -> None:
@@ -62,6 +71,14 @@ def test_examples_are_mlx_chat_records_in_one_wire_format(built: tuple[Path, Pat
         assert record["tools"] == wire.TOOLS
         roles = [m["role"] for m in record["messages"]]
         assert roles[:2] == ["system", "user"] and roles[-1] == "assistant"
+        meta = record["meta"]
+        if meta["category"] != "direct":
+            assert (
+                meta["project"]
+                and meta["template"]
+                and meta["strategy"]
+                and meta["split"] == "train"
+            )
         for message in record["messages"]:
             for call in message.get("tool_calls") or []:
                 assert call["function"]["name"] == wire.EXECUTE_CODE_TOOL["function"]["name"]
@@ -70,11 +87,10 @@ def test_examples_are_mlx_chat_records_in_one_wire_format(built: tuple[Path, Pat
 def test_verify_passes_on_the_build_and_catches_a_tampered_tool_message(
     built: tuple[Path, Path, dict],
 ) -> None:
-    out, _, _ = built
-    examples = load_examples(out)
-    with_tools = [e for e in examples if code_blocks(e)][:3]
-    assert verify_examples(with_tools).ok
-    tampered = with_tools[0].model_copy(deep=True)
+    out, _, manifest = built
+    # The build re-ran every example from scratch (verify_sample above the count): all agreed.
+    assert manifest["verify"]["checked"] == manifest["total"] > 0
+    tampered = _ruff_only(out)[0].model_copy(deep=True)
     tool = next(m for m in tampered.messages if m["role"] == "tool")
     tool["content"] = (
         tool["content"].replace("0", "1", 1)
@@ -98,26 +114,76 @@ def test_verify_flags_unknown_tools_and_files_missing_from_the_workspace(
     assert "delete_everything" in problems and "src/nowhere.py" in problems
 
 
+def test_a_turn_that_uses_an_unrevealed_line_number_fails_the_static_check(
+    built: tuple[Path, Path, dict],
+) -> None:
+    from punie_datagen.build import static_problems
+
+    out, _, _ = built
+    examples = [e for e in load_examples(out) if code_blocks(e) and e.meta.workspace]
+    assert static_problems(examples) == []
+    example = examples[0].model_copy(deep=True)
+    call = next(m for m in example.messages if m.get("tool_calls"))["tool_calls"][0]
+    call["function"]["arguments"]["code"] = "lines = [1]\nprint(lines[:4096])\n"
+    assert any("4096" in p for p in static_problems([example]))
+
+
 def test_verify_cli_exit_codes(built: tuple[Path, Path, dict], tmp_path: Path) -> None:
     out, _, _ = built
     cli = [sys.executable, "-m", "punie_datagen.cli"]
-    ok = subprocess.run([*cli, "verify", str(out), "--sample", "3"], capture_output=True, text=True)
+    ok = subprocess.run([*cli, "verify", str(out), "--sample", "2"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout.strip().splitlines()[-1])["mismatches"] == 0
-    shutil.copytree(out, tmp_path / "bad")
-    lines = (tmp_path / "bad" / "train.jsonl").read_text().splitlines()
-    index = next(i for i, line in enumerate(lines) if '"tool"' in line)
-    record = json.loads(lines[index])
+    (tmp_path / "bad").mkdir()  # one tampered example (verify re-runs all of a dataset)
+    record = json.loads(_ruff_only(out)[0].model_dump_json())
     tool = next(m for m in record["messages"] if m["role"] == "tool")
     tool["content"] = "tampered " + tool["content"]
-    lines[index] = json.dumps(record)
-    (tmp_path / "bad" / "train.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "bad" / "train.jsonl").write_text(json.dumps(record) + "\n")
     bad = subprocess.run([*cli, "verify", str(tmp_path / "bad")], capture_output=True, text=True)
     assert bad.returncode == 1
     missing = subprocess.run(
         [*cli, "verify", str(tmp_path / "nothing")], capture_output=True, text=True
     )
-    assert missing.returncode == 2 and "no train.jsonl" in missing.stderr
+    assert missing.returncode == 2 and "no such directory" in missing.stderr
+    assert missing.stderr.startswith("error: ") and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_stats_prints_tables_on_stdout_and_json_on_request(
+    built: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    out, _, manifest = built
+    cli = [sys.executable, "-m", "punie_datagen.cli"]
+    table = subprocess.run([*cli, "stats", str(out)], capture_output=True, text=True)
+    assert (
+        table.returncode == 0
+        and "distinct code shapes" in table.stdout
+        and "clairvoyant" in table.stdout
+    )
+    as_json = subprocess.run([*cli, "stats", str(out), "--json"], capture_output=True, text=True)
+    assert json.loads(as_json.stdout)["diversity"] == manifest["diversity"]
+    missing = subprocess.run([*cli, "stats", str(tmp_path)], capture_output=True, text=True)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: ")
+
+
+def test_a_request_that_paraphrases_a_validation_query_fails_the_build(
+    built: tuple[Path, Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from punie_datagen.generators import all_specs
+
+    _, cache, _ = built
+    specs = all_specs(0)
+    specs[0].request = "Are the tests passing?"
+    monkeypatch.setattr(build_module, "all_specs", lambda seed: specs)
+    with pytest.raises(BuildError, match="paraphrase validation queries"):
+        build(
+            tmp_path / "out",
+            scale=SCALE,
+            cache_dir=cache,
+            verify_sample=0,
+            suite=SUITE,
+            max_seq_length=LIMIT,
+        )
+    assert not (tmp_path / "out").exists()
 
 
 def test_second_build_is_deterministic_and_needs_no_new_runs(
@@ -125,7 +191,14 @@ def test_second_build_is_deterministic_and_needs_no_new_runs(
 ) -> None:
     out, cache, _ = built
     before = sorted(p.name for p in cache.rglob("*.json"))
-    build(tmp_path / "again", scale=SCALE, cache_dir=cache, verify_sample=0)
+    build(
+        tmp_path / "again",
+        scale=SCALE,
+        cache_dir=cache,
+        verify_sample=0,
+        suite=SUITE,
+        max_seq_length=LIMIT,
+    )
     assert sorted(p.name for p in cache.rglob("*.json")) == before
     for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
@@ -144,7 +217,9 @@ def test_a_crash_while_writing_leaves_the_previous_dataset_whole(
 
     monkeypatch.setattr(build_module, "_sha256", crash)
     with pytest.raises(OSError, match="disk full"):
-        build(target, scale=SCALE, cache_dir=cache, verify_sample=0)
+        build(
+            target, scale=SCALE, cache_dir=cache, verify_sample=0, suite=SUITE, max_seq_length=LIMIT
+        )
     assert _snapshot(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no temp dirs left behind
 
@@ -157,7 +232,14 @@ def test_a_failed_verification_is_a_build_error_and_writes_nothing(
         build_module, "verify_examples", lambda *a, **k: VerifyReport(1, ["'x': turn 0 differs"])
     )
     with pytest.raises(BuildError, match="verification failed"):
-        build(tmp_path / "out", scale=SCALE, cache_dir=cache, verify_sample=1)
+        build(
+            tmp_path / "out",
+            scale=SCALE,
+            cache_dir=cache,
+            verify_sample=1,
+            suite=SUITE,
+            max_seq_length=LIMIT,
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -172,12 +254,26 @@ def test_mined_examples_are_merged_and_bad_mined_files_are_named(
     example.meta.request = "explain the mined module's public entry point in a few sentences"
     (mined_dir / "demo.jsonl").write_text(example.model_dump_json() + "\n")
     result = build(
-        tmp_path / "merged", scale=SCALE, cache_dir=cache, verify_sample=0, mined=mined_dir
+        tmp_path / "merged",
+        scale=SCALE,
+        cache_dir=cache,
+        verify_sample=0,
+        mined=mined_dir,
+        suite=SUITE,
+        max_seq_length=LIMIT,
     )
     assert result.manifest["mined"] == 1 and result.manifest["total"] == manifest["total"] + 1
     (mined_dir / "broken.jsonl").write_text("{not json\n")
     with pytest.raises(BuildError, match=r"broken.jsonl:1"):
-        build(tmp_path / "merged2", scale=SCALE, cache_dir=cache, verify_sample=0, mined=mined_dir)
+        build(
+            tmp_path / "merged2",
+            scale=SCALE,
+            cache_dir=cache,
+            verify_sample=0,
+            mined=mined_dir,
+            suite=SUITE,
+            max_seq_length=LIMIT,
+        )
 
 
 def test_tool_results_match_the_raw_tools_on_the_same_workspace(
@@ -188,9 +284,7 @@ def test_tool_results_match_the_raw_tools_on_the_same_workspace(
 
     out, _, _ = built
     checked = 0
-    for example in load_examples(out):
-        if example.meta.group not in {"ruff_check", "workflow"} or not code_blocks(example):
-            continue
+    for example in _ruff_only(out)[:4]:
         files = workspace_files(example.meta.workspace)
         code, _ = code_blocks(example)[0]
         records = run_steps(files, [code])
@@ -223,7 +317,7 @@ def test_a_difference_that_does_not_repeat_is_reported_as_flaky_not_as_a_mismatc
     from punie_datagen import verify as verify_module
 
     out, _, _ = built
-    example = next(e for e in load_examples(out) if code_blocks(e))
+    example = _ruff_only(out)[0]
     real = verify_module.run_steps
     calls = []
 

@@ -1,4 +1,5 @@
-"""Properties of dedup and the stratified split, on generated example sets."""
+"""Properties of dedup and the split: mined examples (near-duplicate dedup, stratified split)
+and generated ones (exact repeats only, the split the plan chose)."""
 
 from __future__ import annotations
 
@@ -28,16 +29,18 @@ WORDS = [
 ]
 
 
-def example(request: str, group: str = "ruff_check", category: str = "simple") -> wire.Example:
+def example(
+    request: str, group: str = "mined", category: str = "simple", **meta: object
+) -> wire.Example:
     messages = [{"role": "user", "content": request}, wire.assistant_text_message("ok")]
-    meta = wire.ExampleMeta(
-        group=group, category=category, source="test", request=request, workspace={}
+    data = {"group": group, "category": category, "source": "test", "request": request, **meta}
+    return wire.Example(
+        messages=messages, tools=wire.TOOLS, meta=wire.ExampleMeta.model_validate(data)
     )
-    return wire.Example(messages=messages, tools=wire.TOOLS, meta=meta)
 
 
 requests = st.lists(st.sampled_from(WORDS), min_size=1, max_size=9).map(" ".join)
-groups = st.sampled_from(["ruff_check", "typecheck", "base"])
+groups = st.just("mined")
 categories = st.sampled_from(["simple", "direct", "check-and-fix"])
 examples = st.lists(st.builds(example, requests, groups, categories), max_size=60)
 
@@ -93,12 +96,9 @@ def test_split_is_a_partition_and_deterministic(items: list[wire.Example], seed:
 @settings(max_examples=30)
 @given(st.integers(10, 300), st.integers(1, 4), st.integers(0, 5))
 def test_split_ratios_hold_per_stratum(n: int, n_strata: int, seed: int) -> None:
-    strata = [
-        ("ruff_check", "simple"),
-        ("typecheck", "simple"),
-        ("base", "grep"),
-        ("base", "direct"),
-    ][:n_strata]
+    strata = [("mined", "code"), ("mined", "testing"), ("mined", "concepts"), ("mined", "tools")][
+        :n_strata
+    ]
     parts = split(unique_examples(n, strata), seed)
     for stratum in strata:
         size = Counter(
@@ -125,5 +125,23 @@ def test_no_near_duplicate_request_crosses_splits(items: list[wire.Example], see
 
 
 def test_small_strata_reach_every_split() -> None:
-    parts = split(unique_examples(3, [("pytest_run", "tdd")]), 0)
+    parts = split(unique_examples(3, [("mined", "tools")]), 0)
     assert {name: len(part) for name, part in parts.items()} == {"train": 1, "valid": 1, "test": 1}
+
+
+def test_generated_examples_keep_the_split_the_plan_gave_them() -> None:
+    planned = [
+        example(f"ask {i}", "ruff_check", "lint", split=s)
+        for i, s in enumerate(["test", "valid", "train"] * 5)
+    ]
+    parts = split(planned, 0)
+    for name, part in parts.items():
+        assert part and all(e.meta.model_extra["split"] == name for e in part)
+
+
+def test_the_same_vague_request_on_two_projects_is_two_examples_but_a_repeat_is_dropped() -> None:
+    a = example("anything failing?", "pytest_run", "tests-yesno", workspace={"project": "a"})
+    b = example("anything failing?", "pytest_run", "tests-yesno", workspace={"project": "b"})
+    again = example("Anything failing", "pytest_run", "tests-yesno", workspace={"project": "a"})
+    kept, dropped = dedup([a, b, again])
+    assert kept == [a, b] and dropped == 1

@@ -6,11 +6,14 @@ real model paths are tested beside them (a tiny mlx-lm model, an OpenAI-compatib
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from punie_eval.backends import Completion
 from punie_eval.backends._common import assistant_turns
 from punie_eval.backends.oracle import OracleBackend
+from punie_eval.report import Report
 from punie_eval.suite import Suite
 from punie_tools import wire
 
@@ -76,3 +79,13 @@ class WrongFile:
         for old, new in self.replacements.items():
             text = text.replace(old, new)
         return Completion(text=text)
+
+
+@dataclass(frozen=True)
+class OracleRun:
+    """One full oracle run of the suite: its report, its transcripts, and the working directory
+    of every pytest re-check the scorer made during it."""
+
+    report: Report
+    transcripts: list[dict[str, Any]]
+    pytest_cwds: list[Path]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from scripted import AlwaysDirect, Garbage, Scripted, Transcript, WrongFile
+from scripted import AlwaysDirect, Garbage, OracleRun, Scripted, Transcript, WrongFile
 
 from punie_eval.harness import evaluate_query, prepare, run_suite
 from punie_eval.report import Report, write_report
@@ -14,11 +14,8 @@ from punie_eval.suite import Suite, SuiteError
 
 
 @pytest.fixture(scope="module")
-def oracle_report(suite: Suite) -> Report:
-    from punie_eval.backends.oracle import OracleBackend
-
-    report, _ = run_suite(suite, OracleBackend(suite))
-    return report
+def oracle_report(oracle_run: OracleRun) -> Report:
+    return oracle_run.report
 
 
 def test_the_oracle_scores_20_of_20(oracle_report: Report) -> None:
@@ -224,17 +221,27 @@ def test_a_harness_bug_is_recorded_and_the_run_goes_on(suite: Suite, monkeypatch
     assert report.error and "scoring bug" in report.error
 
 
-def test_transcripts_replay_to_the_same_report(suite: Suite, tmp_path: Path) -> None:
+def test_transcripts_replay_to_the_same_report(
+    suite: Suite, oracle_run: OracleRun, tmp_path: Path
+) -> None:
+    """The oracle run's transcripts, replayed with replay:FILE, give the same scores and calls
+    (a tool query, a fix, a domain answer and a direct answer)."""
     from punie_eval.backends import make_backend
-    from punie_eval.backends.oracle import OracleBackend
 
-    ids = ["single-typecheck", "single-protocol"]
-    first, transcripts = run_suite(suite, OracleBackend(suite), only=ids)
-    write_report(first, tmp_path, transcripts)
+    ids = ["single-typecheck", "multi-fix-lint-factory", "domain-tdom-svcs", "single-protocol"]
+    write_report(oracle_run.report, tmp_path, oracle_run.transcripts)
     lines = [json.loads(line) for line in (tmp_path / "transcripts.jsonl").read_text().splitlines()]
-    assert lines[0]["outputs"][0]["text"].startswith("<tool_call>")
+    assert len(lines) == 20
+    assert next(t for t in lines if t["id"] == ids[0])["outputs"][0]["text"].startswith(
+        "<tool_call>"
+    )
     again, _ = run_suite(suite, make_backend(f"replay:{tmp_path / 'transcripts.jsonl'}"), only=ids)
-    assert [(q.id, q.passed) for q in again.queries] == [(q.id, q.passed) for q in first.queries]
+    first = {q.id: q for q in oracle_run.report.queries}
+    assert sorted(q.id for q in again.queries) == sorted(ids)
+    assert [(q.id, q.passed, [c.name for c in q.calls]) for q in again.queries] == [
+        (q.id, first[q.id].passed, [c.name for c in first[q.id].calls]) for q in again.queries
+    ]
+    assert again.overall.passed == 4
     assert again.model["backend"] == "replay" and len(again.model["sha256"]) == 64
 
 

@@ -8,11 +8,7 @@ from pathlib import Path
 from heldout_data import write_heldout_file
 
 from punie_eval.backends import make_backend
-from punie_eval.backends.oracle import OracleBackend
-from punie_eval.harness import run_suite
 from punie_eval.heldout import expected_choice, run_heldout, write_heldout
-from punie_eval.report import write_report
-from punie_eval.suite import Suite
 from punie_tools import wire
 
 
@@ -98,17 +94,6 @@ def test_expected_choice_reads_the_first_assistant_turn() -> None:
     prompt, choice = expected_choice(messages) or ([], "")
     assert prompt == messages[:1] and choice == "ruff_check+typecheck"
     assert expected_choice([{"role": "user", "content": "x"}]) is None
-
-
-def test_replay_of_a_run_reproduces_its_report(suite: Suite, tmp_path: Path) -> None:
-    ids = ["single-typecheck", "multi-fix-lint-factory", "domain-tdom-svcs"]
-    first, transcripts = run_suite(suite, OracleBackend(suite), only=ids)
-    write_report(first, tmp_path, transcripts)
-    again, _ = run_suite(suite, make_backend(f"replay:{tmp_path / 'transcripts.jsonl'}"), only=ids)
-    assert [(q.id, q.passed, [c.name for c in q.calls]) for q in again.queries] == [
-        (q.id, q.passed, [c.name for c in q.calls]) for q in first.queries
-    ]
-    assert again.overall.passed == 3
 
 
 def test_limit_spreads_the_sample_over_the_file(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import re
 import resource
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +27,8 @@ from pathlib import Path
 import pytest
 from sandbox_fixtures import materialise
 
-from punie_tools.confine import available
+from punie_tools.backends import LocalBackend
+from punie_tools.confine import BWRAP_ENV, available, interpreter_paths, reset_probe
 from punie_tools.models import ExecutionRecord
 from punie_tools.sandbox import SandboxLimits, run_code
 
@@ -44,6 +46,7 @@ class Arena:
     outside: Path
     port: int
     accepted: list[str]
+    abstract: str = ""  # name of an abstract unix socket the host listens on
 
     def fill(self, text: str) -> str:
         return (
@@ -51,6 +54,7 @@ class Arena:
             .replace("@SECRET_FILE@", str(self.outside / "secret.txt"))
             .replace("@OUTER@", str(self.outer))
             .replace("@PORT@", str(self.port))
+            .replace("@ABSTRACT@", self.abstract)
             .replace("@MARKER@", MARKER)
             .replace("@THIS_FILE@", str(Path(__file__).resolve()))
         )
@@ -84,26 +88,35 @@ def arena(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Arena]:
     server.bind(("127.0.0.1", 0))
     server.listen(5)
     server.settimeout(0.2)
+    # A host service reachable without TCP: an abstract unix socket (no file to hide).
+    abstract = f"punie-redteam-{os.getpid()}-{tmp_path.name}"
+    local = socket.socket(socket.AF_UNIX)
+    local.bind("\0" + abstract)
+    local.listen(5)
+    local.settimeout(0.2)
     accepted: list[str] = []
     stop = threading.Event()
 
-    def serve() -> None:
+    def serve(listener: socket.socket) -> None:
         while not stop.is_set():
             try:
-                conn, addr = server.accept()
+                conn, addr = listener.accept()
             except OSError:
                 continue
-            accepted.append(str(addr))
+            accepted.append(str(addr) or "unix")
             conn.close()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=serve, args=(s,), daemon=True) for s in (server, local)]
+    for thread in threads:
+        thread.start()
     try:
-        yield Arena(tmp_path, outer, ws, outside, server.getsockname()[1], accepted)
+        yield Arena(tmp_path, outer, ws, outside, server.getsockname()[1], accepted, abstract)
     finally:
         stop.set()
-        thread.join(2)
+        for thread in threads:
+            thread.join(2)
         server.close()
+        local.close()
 
 
 def _snapshot(arena: Arena) -> dict[str, str]:
@@ -170,6 +183,7 @@ class Attack:
     setup: Callable[[Arena], None] | None = None
     kinds: tuple[str | None, ...] | None = None  # acceptable record.error kinds
     limits: SandboxLimits = LIMITS
+    after: Callable[[Arena], None] | None = None  # checks inside the workspace, afterwards
 
 
 def _plant(rel: str, text: str) -> Callable[[Arena], None]:
@@ -216,6 +230,34 @@ def _sparse(rel: str, size: int) -> Callable[[Arena], None]:
     def setup(arena: Arena) -> None:
         with (arena.ws / rel).open("wb") as handle:
             handle.truncate(size)
+
+    return setup
+
+
+def _git_untouched(arena: Arena) -> None:
+    """The workspace's .git still holds only what git itself wrote (nothing that runs later)."""
+    config = (arena.ws / ".git" / "config").read_text()
+    assert "fsmonitor" not in config and "hooksPath" not in config and "pager" not in config
+    hooks = arena.ws / ".git" / "hooks"
+    assert not [p for p in hooks.iterdir() if not p.name.endswith(".sample")], "a hook was planted"
+    assert (arena.ws / ".git").is_dir() and not (arena.ws / ".git").is_symlink()
+
+
+def _link(name: str, target: str) -> Callable[[Arena], None]:
+    """A symlink inside the workspace (as a test of an earlier run could leave it), in a
+    workspace that is a repository of its own."""
+
+    def setup(arena: Arena) -> None:
+        _git_ws()(arena)
+        (arena.ws / name).symlink_to(target)
+
+    return setup
+
+
+def _big_text(rel: str, size: int) -> Callable[[Arena], None]:
+    def setup(arena: Arena) -> None:
+        line = "z" * 99 + "\n"
+        (arena.ws / rel).write_text(line * (size // 100))
 
     return setup
 
@@ -416,6 +458,34 @@ ATTACKS: list[Attack] = [
     Attack("non-JSON argument values reach the record",
            "def f():\n    return b'\\x00\\xff'\nwrite_file('a.txt', f())", "TypeError",
            kinds=("runtime",)),
+    # ---- persistence: files in the workspace that the HOST runs later (second red team)
+    Attack("pytest test plants core.fsmonitor in the workspace's own .git",
+           _test_file("with open('.git/config', 'a') as f:\n    f.write('[core]\\n\\tfsmonitor = touch /tmp/punie-pwned-fsmonitor\\n')"),
+           "Read-only file system", setup=_git_ws(), after=_git_untouched),
+    Attack("pytest test plants a git hook",
+           _test_file("p = '.git/hooks/post-checkout'\nopen(p, 'w').write('#!/bin/sh\\ntouch /tmp/punie-pwned-hook\\n')\nos.chmod(p, 0o755)"),
+           "Read-only file system", setup=_git_ws(), after=_git_untouched),
+    Attack("pytest test swaps .git for a repository of its own",
+           _test_file("os.rename('.git', 'old-git')"), "Error", setup=_git_ws(),
+           after=_git_untouched),
+    Attack("write_file through a symlinked folder into .git",
+           "write_file('gg/config', '[core]\\n\\tfsmonitor = touch /tmp/punie-pwned\\n')",
+           ".git", setup=_link("gg", ".git"), kinds=REFUSED, after=_git_untouched),
+    Attack("write_file through a symlinked file onto .git/config",
+           "write_file('cfg', '[core]\\n\\tpager = touch /tmp/punie-pwned\\n')",
+           ".git", setup=_link("cfg", ".git/config"), kinds=REFUSED, after=_git_untouched),
+    # ---- IPC without TCP, odd names, record amplification
+    Attack("pytest test connects to a host abstract unix socket",
+           _test_file("s = socket.socket(socket.AF_UNIX)\ns.settimeout(3)\ns.connect('\\0@ABSTRACT@')"),
+           "ConnectionRefusedError"),
+    Attack("pytest test creates non-UTF-8 file names the tools then report",
+           _test_file("open(os.fsencode('tests/test_') + bytes([0xff, 0xfe]) + b'.py', 'w').write('import os\\n')")
+           + "print(run_command('ls', ['tests']))\nprint(ruff_check('tests').error_count)\n"
+           "print(typecheck('tests').tool_error)\nprint(pytest_run('tests').total)\n",
+           "test_\ufffd"),
+    Attack("read_file of a large file fifty times amplifies the record",
+           "for i in range(50):\n    text = read_file('big.txt')\nprint(len(text))", "1900000",
+           setup=_big_text("big.txt", 1_900_000)),
 ]  # fmt: skip
 
 
@@ -448,6 +518,8 @@ def test_attack_is_contained(arena: Arena, attack: Attack) -> None:
     assert not list(arena.ws.glob("*_ran*")), "a planted program ran"
     assert not (arena.ws / "shadowed.txt").exists(), "a workspace module shadowed a real one"
     assert len(record.model_dump_json()) < 2_000_000, "the record is not bounded"
+    if attack.after is not None:
+        attack.after(arena)
 
 
 def test_flood_is_cut_and_says_so(arena: Arena) -> None:
@@ -472,8 +544,6 @@ def test_records_stay_small_under_argument_amplification(arena: Arena) -> None:
 
 
 def test_cli_prints_json_for_non_json_arguments(arena: Arena, tmp_path: Path) -> None:
-    import sys
-
     script = tmp_path / "attack.py"
     script.write_text("def f():\n    return b'\\x00\\xff'\nwrite_file('a.txt', f())\n")
     exe = Path(sys.executable).parent / "punie-tools"
@@ -486,3 +556,167 @@ def test_cli_prints_json_for_non_json_arguments(arena: Arena, tmp_path: Path) ->
     assert data["error"]["kind"] == "runtime"
     assert data["calls"][0]["arguments"]["content"] == "b'\\x00\\xff'"
     assert TOKEN not in done.stdout
+
+
+# --------------------------------------------------------------------------- second red team
+
+
+def _workspace_venv(ws: Path) -> Path:
+    """A project venv inside the workspace (`.venv`, as uv and poetry make it) whose packages
+    are this one's: `bin/python` links to this interpreter, site-packages is a real folder."""
+    venv = ws / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
+    (venv / "pyvenv.cfg").write_text(
+        f"home = {os.path.dirname(os.path.realpath(sys.executable))}\n"
+    )
+    site = venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    site.mkdir(parents=True)
+    here = next(p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix))
+    (site / "punie-host.pth").write_text(here + "\n")
+    return venv
+
+
+def _venv_files(venv: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(venv)): p.read_text()
+        for p in sorted(venv.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def _venv_untouched(venv: Path, before: dict[str, str]) -> None:
+    assert _venv_files(venv) == before, "the workspace's Python environment was changed"
+
+
+def test_the_tool_environment_inside_the_workspace_stays_read_only(
+    arena: Arena, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """punie-tools itself runs from a venv inside the workspace (an activated project venv):
+    a .pth file written there would run on the host with the next Python started from it."""
+    venv = _workspace_venv(arena.ws)
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    before = _venv_files(venv)
+    snapshot = _snapshot(arena)
+    site = next(venv.glob("lib/python*/site-packages")).relative_to(arena.ws)
+    record = run_code(
+        _test_file(f"open('{site}/zz-evil.pth', 'w').write('import os')")
+        + f"write_file('{site}/zz-evil2.pth', 'import os')\n",
+        arena.ws,
+        limits=LIMITS,
+    )
+    assert "Read-only file system" in _seen_by_model(record)
+    assert record.error is not None and record.error.kind == "refused"
+    assert "Python environment" in record.error.message
+    _venv_untouched(venv, before)
+    assert_contained(arena, record, snapshot)
+
+
+def test_the_project_interpreter_inside_the_workspace_cannot_be_repointed(
+    arena: Arena, tmp_path: Path
+) -> None:
+    """`LocalBackend(ws, pytest_python=ws/.venv/bin/python)`: its pyvenv.cfg decides what the
+    sandbox may read. Rewriting it (`home = /`) would bind the host's root into the sandbox."""
+    venv = _workspace_venv(arena.ws)
+    before = _venv_files(venv)
+    snapshot = _snapshot(arena)
+    backend = LocalBackend(arena.ws, pytest_python=venv / "bin" / "python")
+    record = run_code(
+        "write_file('.venv/pyvenv.cfg', 'home = /x\\n')\n", None, backend=backend, limits=LIMITS
+    )
+    assert record.error is not None and "Python environment" in record.error.message
+    record = run_code(
+        _test_file(
+            "open('.venv/pyvenv.cfg', 'w').write('home = /x\\\\n')\n"
+            f"assert False, open({str(arena.outside / 'secret.txt')!r}).read()"
+        ),
+        None,
+        backend=backend,
+        limits=LIMITS,
+    )
+    assert "Read-only file system" in _seen_by_model(record), _seen_by_model(record)[-2000:]
+    _venv_untouched(venv, before)
+    assert_contained(arena, record, snapshot)
+
+
+def test_a_planted_pyvenv_home_never_binds_the_host_root(arena: Arena) -> None:
+    """Defence in depth: even a pyvenv.cfg rewritten before punie-tools started (`home = /x`,
+    `home = /`, a relative home) adds nothing broad to what the sandbox can read."""
+    venv = _workspace_venv(arena.ws)
+    for home in ("/x", "/", "bin", str(arena.outside), "/usr"):
+        (venv / "pyvenv.cfg").write_text(f"home = {home}\n")
+        interpreter_paths.cache_clear()
+        paths = interpreter_paths(venv / "bin" / "python")
+        assert "/" not in paths and str(arena.outside) not in paths, (home, paths)
+        assert "/x" not in paths
+    interpreter_paths.cache_clear()
+    (venv / "pyvenv.cfg").write_text("home = /\n")
+    backend = LocalBackend(arena.ws, pytest_python=venv / "bin" / "python")
+    snapshot = _snapshot(arena)
+    record = run_code(
+        _test_file(f"assert False, open({str(arena.outside / 'secret.txt')!r}).read()"),
+        None,
+        backend=backend,
+        limits=LIMITS,
+    )
+    interpreter_paths.cache_clear()
+    assert record.calls and record.calls[-1].result is not None  # pytest was tried
+    assert_contained(arena, record, snapshot)  # whatever pytest made of it: no secret
+
+
+def test_a_bwrap_that_does_not_confine_is_refused(
+    arena: Arena, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PUNIE_BWRAP pointing at a wrapper that drops the options and runs the command (a
+    misconfiguration, or a stub left on PATH) must not run the tools unconfined silently."""
+    fake = tmp_path / "bwrap"
+    fake.write_text('#!/bin/sh\nwhile [ "$1" != "--" ]; do shift; done\nshift\nexec "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv(BWRAP_ENV, str(fake))
+    reset_probe()
+    snapshot = _snapshot(arena)
+    try:
+        assert "not a working bubblewrap" in (available() or "")
+        record = run_code(
+            _test_file(f"assert False, open({str(arena.outside / 'secret.txt')!r}).read()"),
+            arena.ws,
+            limits=LIMITS,
+        )
+    finally:
+        reset_probe()
+    assert "not a working bubblewrap" in _seen_by_model(record)
+    assert "unconfined=True" in _seen_by_model(record)
+    assert_contained(arena, record, snapshot)
+
+
+def test_record_results_past_the_budget_keep_their_counts(arena: Arena) -> None:
+    limits = LIMITS.model_copy(update={"max_recorded_chars": 300})
+    record = run_code(
+        "print(ruff_check('.').error_count)\nprint(len(read_file('shop/cart.py')))\n"
+        "print(ruff_check('.').error_count)",
+        arena.ws,
+        limits=limits,
+    )
+    assert record.error is None, record.error
+    first, text, last = (c.result for c in record.calls)
+    assert isinstance(first, dict) and "violations" in first
+    assert isinstance(text, str) and text.startswith("<") and "sha256" in text
+    assert isinstance(last, dict) and "violations" not in last and "omitted" in last
+    assert last["error_count"] == first["error_count"] and last["success"] == first["success"]
+    assert record.stdout.splitlines()[0] == record.stdout.splitlines()[2]
+
+
+def test_macos_profile_keeps_git_and_workspace_venvs_read_only(arena: Arena) -> None:
+    """The same islands on macOS: deny rules after the workspace's allow (later rules win).
+    Profile text only: sandbox-exec cannot run on this Linux CI."""
+    from punie_tools.confine import Policy, macos_profile
+
+    venv = _workspace_venv(arena.ws)
+    _git_ws()(arena)
+    profile = macos_profile(Policy(arena.ws, readable=(str(venv),)), private_tmp="/private/x")
+    lines = profile.splitlines()
+    allow = next(i for i, ln in enumerate(lines) if ln.startswith("(allow file-read* file-write*"))
+    deny = next(i for i, ln in enumerate(lines) if ln.startswith("(deny file-write*"))
+    assert deny > allow
+    assert f'(subpath "{os.path.realpath(arena.ws / ".git")}")' in lines[deny]
+    assert f'(subpath "{os.path.realpath(venv)}")' in lines[deny]

@@ -1,5 +1,5 @@
-"""Build the dataset: generate specs, run them for real (cached, 2 workers), merge mined examples,
-deduplicate, split, write atomically with a manifest, and verify a sample."""
+"""Build the dataset: generate specs, run them for real (cached, 2 workers), check them, merge
+mined examples, deduplicate, split by the plan, write atomically with a manifest, verify a sample."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -15,22 +16,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from punie_datagen.execute import ExecutionCache, run_steps, tool_versions
+from punie_datagen.clairvoyance import api_names, check_messages
+from punie_datagen.execute import (
+    ExecutionCache,
+    StepError,
+    ToolUnavailable,
+    run_spec,
+    tool_versions,
+)
 from punie_datagen.generators import VERSIONS, Spec, all_specs
+from punie_datagen.length import MAX_SEQ_LENGTH, TokenCounter
 from punie_datagen.merge import dedup, normalize, split
+from punie_datagen.shapes import diversity
+from punie_datagen.suite_guard import DEFAULT_SUITE, find_leaks, load_queries
 from punie_datagen.verify import verify_examples
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
+from punie_tools.cli_support import OutputDir, no_interrupt
 from punie_tools.models import ExecutionRecord
 from punie_tools.prompt import SYSTEM_PROMPT
 
-__all__ = ["BuildError", "BuildResult", "build"]
+__all__ = [
+    "TOOL",
+    "BuildError",
+    "BuildInputError",
+    "BuildResult",
+    "build",
+    "is_our_output",
+    "static_problems",
+]
+
+TOOL = "punie-datagen"
 
 
 class BuildError(Exception):
     """The build could not finish; the previous dataset (if any) is left as it was."""
+
+
+class BuildInputError(BuildError):
+    """The build's input is unusable (a mined file, the suite, the tools themselves): nothing
+    useful could be done (the CLI exits 2, not 1)."""
 
 
 @dataclass
@@ -41,59 +69,77 @@ class BuildResult:
 
 
 def _scaled(specs: list[Spec], scale: float) -> list[Spec]:
+    """A fraction of every (group, category, split) stratum, at least one of each."""
     if scale >= 1:
         return specs
-    strata: dict[tuple[str, str], list[Spec]] = defaultdict(list)
+    strata: dict[tuple[str, str, str], list[Spec]] = defaultdict(list)
     for spec in specs:
-        strata[(spec.group, spec.category)].append(spec)
-    return [
-        s
+        strata[(spec.group, spec.category, spec.split)].append(spec)
+    keep = {
+        id(s)
         for key in sorted(strata)
         for s in strata[key][: max(1, math.ceil(len(strata[key]) * scale))]
-    ]
+    }
+    return [s for s in specs if id(s) in keep]
 
 
-def _example(spec: Spec, records: list[ExecutionRecord]) -> wire.Example:
-    turns = list(zip(spec.steps, records, strict=True))
+def _meta(spec: Spec) -> wire.ExampleMeta:
+    return wire.ExampleMeta.model_validate(
+        {
+            "group": spec.group,
+            "category": spec.category,
+            "source": spec.generator,
+            "request": spec.request,
+            "workspace": spec.workspace or {},
+            "project": spec.project,
+            "template": spec.template,
+            "strategy": spec.strategy,
+            "answer_template": spec.answer_template,
+            "split": spec.split,
+            **({"knowledge": spec.knowledge} if spec.knowledge else {}),
+        }
+    )
+
+
+def _example(spec: Spec, codes: list[str], records: list[ExecutionRecord]) -> wire.Example:
+    turns = list(zip(codes, records, strict=True))
     messages = wire.code_mode_messages(SYSTEM_PROMPT, spec.request, turns, spec.answer(records))
-    meta = wire.ExampleMeta.model_validate(
-        {"group": spec.group, "category": spec.category, "source": spec.generator,
-         "request": spec.request, "workspace": spec.workspace or {}}
-    )  # fmt: skip
-    return wire.Example(messages=messages, tools=wire.TOOLS, meta=meta)
+    return wire.Example(messages=messages, tools=wire.TOOLS, meta=_meta(spec))
 
 
-def _run(job: tuple[dict[str, str], list[str]]) -> list[dict[str, Any]]:
-    return run_steps(*job)
+def _execute(spec: Spec, cache: ExecutionCache) -> wire.Example | str:
+    """The spec run and composed into an example, or the reason it was dropped."""
+    try:
+        files = workspace_files(spec.workspace) if spec.workspace else {}
+        spec.rewind()
+        codes, records = (
+            run_spec(files, spec.steps, cache, reset=spec.rewind) if spec.steps else ([], [])
+        )
+        example = _example(spec, codes, records)
+    except (StepError, ValueError, KeyError, IndexError) as exc:
+        return f"{spec.category} {spec.request!r}: {exc}"
+    if spec.workspace:
+        problems = check_messages(example.messages, api_names(files))
+        if problems:
+            return f"{spec.category} {spec.request!r}: {problems[0]}"
+    return example
 
 
-def _execute_all(
-    specs: list[Spec], cache: ExecutionCache, workers: int, progress: Progress
-) -> list[list[ExecutionRecord]]:
-    results: list[list[ExecutionRecord] | None] = [None] * len(specs)
-    pending: list[tuple[int, str, tuple[dict[str, str], list[str]]]] = []
-    for i, spec in enumerate(specs):
-        if not spec.steps:
-            results[i] = []
+def static_problems(examples: list[wire.Example]) -> list[str]:
+    """The no-clairvoyance rule over every generated example (no tools run)."""
+    problems = []
+    for example in examples:
+        if example.meta.group == "mined" or not example.meta.workspace:
             continue
-        files = workspace_files(spec.workspace or {})
-        key = cache.key(files, spec.steps)
-        cached = cache.get(key)
-        if cached is not None:
-            results[i] = cached
-        else:
-            pending.append((i, key, (files, spec.steps)))
-    task = progress.add_task("running code in the sandbox", total=len(pending))
-    if pending:
-        # Threads suffice: the tools run as subprocesses and the sandbox pool is thread-safe.
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for (i, key, _), raw in zip(
-                pending, pool.map(_run, [job for _, _, job in pending]), strict=True
-            ):
-                cache.put(key, raw)
-                results[i] = [ExecutionRecord.model_validate(r) for r in raw]
-                progress.advance(task)
-    return [r if r is not None else [] for r in results]
+        try:
+            api = api_names(workspace_files(example.meta.workspace))
+        except (KeyError, ValueError) as exc:
+            problems.append(f"{example.meta.request!r}: workspace cannot be rebuilt ({exc})")
+            continue
+        problems += [
+            f"{example.meta.request!r}: {p}" for p in check_messages(example.messages, api)
+        ]
+    return problems
 
 
 def _load_mined(directory: Path | None) -> list[wire.Example]:
@@ -107,9 +153,11 @@ def _load_mined(directory: Path | None) -> list[wire.Example]:
             try:
                 example = wire.Example.model_validate_json(line)
             except ValueError as exc:
-                raise BuildError(f"{path}:{number}: not a dataset example: {exc}") from exc
+                raise BuildInputError(f"{path}:{number}: not a dataset example: {exc}") from exc
             if example.meta.group != "mined":
-                raise BuildError(f"{path}:{number}: mined examples must have meta.group 'mined'")
+                raise BuildInputError(
+                    f"{path}:{number}: mined examples must have meta.group 'mined'"
+                )
             examples.append(example)
     return examples
 
@@ -118,10 +166,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+OUTPUTS = ("train.jsonl", "valid.jsonl", "test.jsonl", "manifest.json")
+
+
 def _write_atomic(
     out: Path, splits: dict[str, list[wire.Example]], manifest: dict[str, Any]
 ) -> None:
-    """Write into a sibling temp dir, then swap it in; a crash leaves the old dataset whole."""
+    """Write the splits and the manifest into a sibling staging folder, then move each file
+    into `out` (manifest.json last) and record them in `out`'s `.punie-output.json`. A failure
+    before the moves leaves the previous dataset whole; nothing else in `out` is touched."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -131,57 +184,210 @@ def _write_atomic(
                     handle.write(example.model_dump_json() + "\n")
         manifest["files"] = {f"{n}.jsonl": _sha256(tmp / f"{n}.jsonl") for n in splits}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+        target = OutputDir(out, tool=TOOL, force=True)  # writes beside anything else there
+        out.mkdir(parents=True, exist_ok=True)
+        names = [*(f"{n}.jsonl" for n in splits), "manifest.json"]
+        mode = _file_mode(out)
+        with no_interrupt():
+            for name in names:
+                os.chmod(tmp / name, mode)
+                os.replace(tmp / name, out / name)
+            target.record(*names)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+
+def _file_mode(directory: Path) -> int:
+    """The permission bits of the dataset files already there, else 0o666 less the umask."""
+    for name in OUTPUTS:
+        if (directory / name).is_file():
+            return (directory / name).stat().st_mode & 0o777
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def is_our_output(path: Path) -> bool:
+    """Whether `path` is a dataset file an earlier punie-datagen wrote (before the ownership
+    manifest existed): one of the four names, beside a manifest.json with generator versions."""
+    if path.name not in OUTPUTS:
+        return False
+    try:
+        manifest = json.loads((path.parent / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "generator_versions" in manifest
+
+
+def _suite_check(specs: list[Spec], suite: Path | None) -> dict[str, Any]:
+    if suite is None:
+        return {"checked": False, "reason": "no suite file given"}
+    if not suite.is_file():
+        if suite == DEFAULT_SUITE:
+            return {"checked": False, "reason": f"{suite} not found"}
+        raise BuildInputError(f"suite file {suite} does not exist")
+    try:
+        queries = load_queries(suite)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # tomllib's error is a ValueError
+        raise BuildInputError(f"suite file {suite} cannot be read: {exc}") from exc
+    leaks = find_leaks([s.request for s in specs], queries)
+    if leaks:
+        lines = [
+            f"{leak.request!r} ~ {leak.query!r} (words {leak.words}, text {leak.text})"
+            for leak in leaks[:20]
+        ]
+        raise BuildError(
+            f"{len(leaks)} training requests equal or paraphrase validation queries:\n"
+            + "\n".join(lines)
+        )
+    return {"checked": True, "suite": str(suite), "queries": len(queries), "leaks": 0}
+
+
+def _lengths(
+    splits: dict[str, list[wire.Example]], counter: TokenCounter
+) -> tuple[dict[str, list[wire.Example]], dict[str, Any]]:
+    examples = [e for part in splits.values() for e in part]
+    counts = dict(zip(map(id, examples), counter.counts(examples), strict=True))
+
+    def fits(e: wire.Example) -> bool:
+        return counts[id(e)] <= counter.limit or e.meta.group == "mined"
+
+    over = [e for e in examples if counts[id(e)] > counter.limit]
+    ordered = sorted(counts[id(e)] for e in examples if fits(e))  # what is written
+    by_category: dict[str, int] = defaultdict(int)
+    for e in examples:
+        if not fits(e):
+            continue
+        key = f"{e.meta.group}/{e.meta.category}"
+        by_category[key] = max(by_category[key], counts[id(e)])
+    report = {
+        "tokenizer": "given"
+        if counter.exact
+        else "reference byte-level BPE: the smoke tokenizer's recipe on the same text",
+        "limit": counter.limit,
+        "max_seq_length": counter.max_seq_length,
+        "max": ordered[-1] if ordered else 0,
+        "max_generated_before_the_limit": max(counts.values(), default=0),
+        "p50": ordered[len(ordered) // 2] if ordered else 0,
+        "p95": ordered[int(len(ordered) * 0.95)] if ordered else 0,
+        "too_long": sum(1 for e in over if e.meta.group != "mined"),
+        "mined_too_long": sum(1 for e in over if e.meta.group == "mined"),
+        "too_long_by_category": dict(
+            sorted(Counter(f"{e.meta.group}/{e.meta.category}" for e in over).items())
+        ),
+        "max_by_category": dict(sorted(by_category.items())),
+    }
+    return {name: [e for e in part if fits(e)] for name, part in splits.items()}, report
+
+
+def _merge_lengths(first: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """The last round's measures, with the over-long counts of every round added up."""
+    merged = dict(later)
+    merged["too_long"] = first["too_long"] + later["too_long"]
+    by_category = Counter(first["too_long_by_category"]) + Counter(later["too_long_by_category"])
+    merged["too_long_by_category"] = dict(sorted(by_category.items()))
+    merged["max_generated_before_the_limit"] = first["max_generated_before_the_limit"]
+    return merged
+
+
+def _fix_announced(examples: list[wire.Example]) -> dict[str, Any]:
+    fixes = [
+        e
+        for e in examples
+        if str((e.meta.model_extra or {}).get("template", "")).split("/")[0].endswith("fix")
+    ]
+    announced = [
+        e for e in fixes if "/announce/" in str((e.meta.model_extra or {}).get("template", ""))
+    ]
+    return {
+        "fix_requests": len(fixes),
+        "announce_the_bug": len(announced),
+        "share": round(len(announced) / len(fixes), 4) if fixes else 0.0,
+    }
 
 
 def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Path = Path("data/cache/datagen"),
-          scale: float = 1.0, verify_sample: int = 40, workers: int = 2) -> BuildResult:  # fmt: skip
+          scale: float = 1.0, verify_sample: int = 40, workers: int = 2, suite: Path | None = DEFAULT_SUITE,
+          tokenizer: Path | None = None, max_seq_length: int = MAX_SEQ_LENGTH,
+          console: Console | None = None) -> BuildResult:  # fmt: skip
     """Build the dataset into `out`; raises BuildError (leaving `out` untouched) on any failure."""
+    console = console or Console(stderr=True, no_color=not sys.stderr.isatty())
     specs = _scaled(all_specs(seed), scale)
+    if not specs:
+        raise BuildInputError("no specs to build")
+    suite_report = _suite_check(specs, suite)
     cache = ExecutionCache(cache_dir, tool_versions())
+    generated: list[wire.Example] = []
+    dropped: list[str] = []
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
-    ) as progress:
-        records = _execute_all(specs, cache, workers, progress)
-        generated, dropped = [], []
-        task = progress.add_task("composing answers from the records", total=len(specs))
-        for spec, recs in zip(specs, records, strict=True):
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=not console.is_terminal,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("running code in the sandbox", total=len(specs))
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             try:
-                generated.append(_example(spec, recs))
-            except (ValueError, KeyError, IndexError) as exc:
-                dropped.append(f"{spec.request!r}: {exc}")
-            progress.advance(task)
+                for outcome in pool.map(lambda s: _execute(s, cache), specs):
+                    if isinstance(outcome, str):
+                        dropped.append(outcome)
+                    else:
+                        generated.append(outcome)
+                    progress.advance(task)
+            except ToolUnavailable as exc:
+                pool.shutdown(cancel_futures=True)
+                raise BuildInputError(f"{exc} (nothing was written)") from exc
+    if not generated:
+        raise BuildInputError("every spec was dropped:\n" + "\n".join(dropped[:20]))
     distinct = len({normalize(e.meta.request) for e in generated})
     mined_examples = _load_mined(mined)
     kept, duplicates = dedup([*generated, *mined_examples])
     splits = split(kept, seed)
-    report = verify_examples(
-        [e for part in splits.values() for e in part],
-        sample=verify_sample,
-        seed=seed,
-        workers=workers,
-    )
+    # Lengths are measured on the final splits: the reference tokenizer learns from train and
+    # valid, as the smoke model's does; over-long generated examples are not written.
+    # The smoke tokenizer is trained on what is written, so dropping an over-long example
+    # changes it a little: measure again until nothing more is dropped (two rounds, usually).
+    length_report: dict[str, Any] = {}
+    for _ in range(4):
+        counter = (
+            TokenCounter.from_file(tokenizer, max_seq_length)
+            if tokenizer
+            else TokenCounter.reference(
+                [*splits["train"], *splits["valid"]], max_seq_length, cache_dir=cache_dir
+            )
+        )
+        before = sum(len(part) for part in splits.values())
+        splits, round_report = _lengths(splits, counter)
+        length_report = (
+            _merge_lengths(length_report, round_report) if length_report else round_report
+        )
+        if sum(len(part) for part in splits.values()) == before or tokenizer:
+            break
+    kept = [e for part in splits.values() for e in part]
+    generated = [e for e in kept if e.meta.group != "mined"]
+    everything = kept
+    clairvoyant = static_problems(everything)
+    if clairvoyant:
+        raise BuildError(
+            f"{len(clairvoyant)} clairvoyant turns or answers:\n" + "\n".join(clairvoyant[:20])
+        )
+    report = verify_examples(everything, sample=verify_sample, seed=seed, workers=workers)
     if not report.ok:
         raise BuildError(
             "verification failed:\n" + "\n".join((report.mismatches + report.problems)[:20])
         )
     by_group_category: dict[str, Counter[str]] = defaultdict(Counter)
     by_group_split: dict[str, Counter[str]] = defaultdict(Counter)
+    by_category_split: dict[str, Counter[str]] = defaultdict(Counter)
     by_source: Counter[str] = Counter()
+    by_project: Counter[str] = Counter()
     for name, part in splits.items():
         for example in part:
             by_group_category[example.meta.group][example.meta.category] += 1
             by_group_split[example.meta.group][name] += 1
+            by_category_split[f"{example.meta.group}/{example.meta.category}"][name] += 1
             by_source[example.meta.source] += 1
+            project = (example.meta.model_extra or {}).get("project")
+            if project:
+                by_project[str(project)] += 1
     manifest = {
         "total": len(kept),
         "generated": len(generated),
@@ -190,14 +396,28 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
         "splits": {name: len(part) for name, part in splits.items()},
         "distinct_request_ratio": round(distinct / len(generated), 4) if generated else 0.0,
         "duplicates_dropped": duplicates,
-        "answers_dropped": len(dropped),
+        "specs_dropped": len(dropped),
         "by_group_category": {
             g: dict(sorted(c.items())) for g, c in sorted(by_group_category.items())
         },
         "by_group_split": {g: dict(sorted(c.items())) for g, c in sorted(by_group_split.items())},
+        "by_category_split": {
+            k: dict(sorted(c.items())) for k, c in sorted(by_category_split.items())
+        },
+        "categories_missing_a_split": {
+            k: [s for s in ("train", "valid", "test") if not c.get(s)]
+            for k, c in sorted(by_category_split.items())
+            if any(not c.get(s) for s in ("train", "valid", "test"))
+        },
+        "by_project": dict(sorted(by_project.items())),
         "by_source": dict(sorted(by_source.items())),
+        "diversity": diversity(splits, len(clairvoyant)),
+        "lengths": length_report,
+        "fix_requests": _fix_announced(generated),
+        "suite_check": suite_report,
         "generator_versions": VERSIONS,
         "tool_versions": cache.versions,
+        "tool_cache": {"runs": cache.tools.runs, "hits": cache.tools.hits},
         "verify": {
             "checked": report.checked,
             "mismatches": len(report.mismatches),

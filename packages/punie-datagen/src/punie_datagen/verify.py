@@ -18,7 +18,9 @@ from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
 from punie_tools.models import ExecutionRecord
 
-__all__ = ["VerifyReport", "code_blocks", "load_examples", "verify_examples"]
+__all__ = ["SPLITS", "VerifyReport", "code_blocks", "load_examples", "verify_examples"]
+
+SPLITS = ("train", "valid", "test")
 
 BUILTINS = set(dir(builtins))
 PATHLIKE = (".py", ".toml", ".md", ".txt", ".cfg")
@@ -39,7 +41,7 @@ class VerifyReport:
 
 def load_examples(directory: Path) -> list[wire.Example]:
     examples = []
-    for name in ("train", "valid", "test"):
+    for name in SPLITS:
         path = directory / f"{name}.jsonl"
         if path.exists():
             examples += [
@@ -65,16 +67,39 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
     """Calls of tools that do not exist; path literals naming files the workspace does not hold."""
     problems = []
     tree = ast.parse(code)
+    constants = {  # name = "literal": a path a later write_file(name, ...) may create
+        target.id: node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name in {"write_file"} and node.args and isinstance(node.args[0], ast.Constant):
                 written.add(str(node.args[0].value))
+            elif name in {"write_file"} and node.args and isinstance(node.args[0], ast.Name):
+                written.add(constants.get(node.args[0].id, ""))
             if name not in TOOL_NAMES and name not in BUILTINS and name not in _locals(tree):
                 problems.append(f"calls unknown function {name}()")
     known = set(files) | {p.rsplit("/", 1)[0] for p in files if "/" in p} | written
+    in_commands = {  # a command's arguments (find -name x.py, grep patterns) are not paths read
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "run_command"
+        for inner in ast.walk(node)
+    }
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in in_commands
+        ):
             value = node.value
             if value.startswith("-") or "*" in value:  # a command-line flag or a glob pattern
                 continue

@@ -4,7 +4,7 @@ from punie_eval.backends import Backend, BackendSpecError, Completion, make_back
 from punie_eval.report import Report, load_report, write_report
 from punie_eval.suite import Query, Suite, SuiteError, load_suite
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "Backend",

@@ -39,6 +39,7 @@ from punie_tools.cli_support import (
     check_dir,
     check_in_file,
     check_out_file,
+    first_json_line,
     make_app,
     read_jsonl,
     stderr_console,
@@ -85,17 +86,6 @@ def _load_json(path: Path) -> Any:
         return None
 
 
-def _first_json(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    return json.loads(line)
-    except (OSError, ValueError):
-        return None
-    return {}
-
-
 def _is_eval_output(path: Path) -> bool:
     """Outputs of an earlier punie-eval (before the manifest), recognised by their content."""
     if path.name in ("report.json", "checkpoints.json"):
@@ -115,7 +105,7 @@ def _is_eval_output(path: Path) -> bool:
         except (OSError, ValueError):
             return False
     if path.name == "transcripts.jsonl":
-        first = _first_json(path)
+        first = first_json_line(path)
         return first == {} or (isinstance(first, dict) and {"request", "outputs"} <= set(first))
     return False
 

@@ -41,6 +41,10 @@ _WORDS = {
     "thirteen": 13,
     "fourteen": 14,
     "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
 }
 _NUM = r"(?P<num>\d+|" + "|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)) + r")"
@@ -48,6 +52,25 @@ _STOP = (
     r"(?:\d+|" + "|".join(_WORDS) + r"|has|have|had|is|are|was|were|in|on|at|of|with|and|or|"
     r"line|lines|file|files|but|to|from|for|by|that|which|the)"
 )
+
+
+# A count the answer does not commit to: "at most 3", "3 or more", "maybe 2", "2 or 3".
+_HEDGE_BEFORE = re.compile(
+    r"\b(?:at\s+(?:most|least)|up\s+to|maybe|perhaps|possibly|probably|about|around|roughly|"
+    r"approximately|approx\.?|some(?:where)?|nearly|almost|between|or|over|under|fewer\s+than|"
+    r"less\s+than|more\s+than|~)\W*$",
+    re.IGNORECASE,
+)
+_HEDGE_AFTER = re.compile(
+    r"^\W*(?:or\s+(?:more|fewer|less|so|\d+|" + "|".join(_WORDS) + r")|\+|plus)\b",
+    re.IGNORECASE,
+)
+
+
+def _hedged(clause: str, start: int, end: int) -> bool:
+    """Whether the count claimed at clause[start:end] comes with a hedge: "at most 3 errors",
+    "maybe 2", "2 or 3 errors", "3 errors or more"."""
+    return bool(_HEDGE_BEFORE.search(clause[:start]) or _HEDGE_AFTER.search(clause[end:]))
 
 
 class FactResult(BaseModel):
@@ -76,10 +99,16 @@ class _Nouns:
             rf"\b(?P<noun>{nouns})\s*(?:[:=]|count\s*[:=]?)\s*(?P<num>\d+)\b", re.I
         )
 
-    def claims(self, clause: str) -> list[tuple[int, int]]:
-        """(value, position) of every count claim in the clause."""
-        found = [(parse_number(m.group("num")), m.start()) for m in self.before.finditer(clause)]
-        found += [(int(m.group("num")), m.start()) for m in self.after.finditer(clause)]
+    def claims(self, clause: str) -> list[tuple[int, int, bool]]:
+        """(value, position, hedged) of every count claim in the clause."""
+        found = [
+            (parse_number(m.group("num")), m.start(), _hedged(clause, m.start(), m.end()))
+            for m in self.before.finditer(clause)
+        ]
+        found += [
+            (int(m.group("num")), m.start(), _hedged(clause, m.start(), m.end()))
+            for m in self.after.finditer(clause)
+        ]
         return found
 
 
@@ -144,7 +173,7 @@ def _same_file(named: str, real: str) -> bool:
     named_p, real_p = PurePosixPath(named), PurePosixPath(real)
     if len(named_p.parts) == 1:
         return named_p.name == real_p.name
-    return real_p.as_posix().endswith(named_p.as_posix())
+    return real_p.parts[-len(named_p.parts) :] == named_p.parts  # whole components only
 
 
 def hallucinated_files(answer: str, known: set[str]) -> list[str]:
@@ -183,11 +212,13 @@ def _count_facts(answer: str, check: AnswerCheck, probe: Probe) -> list[FactResu
     for clause in split_clauses(answer):
         file = _scope_file(clause, probe)
         expected = _count_for(file, probe) if file else probe.total
-        for value, position in nouns.claims(clause):
+        for value, position, hedged in nouns.claims(clause):
             if negated(clause, position):
                 continue
             claimed.append(f"{value}" + (f" in {file}" if file else ""))
-            if file is None and value == probe.total:
+            if hedged:
+                wrong.append(f"hedges the count ({value})")
+            elif file is None and value == probe.total:
                 stated_total = True
             elif file is not None and value == expected:
                 stated_total = stated_total or value == probe.total
@@ -226,18 +257,52 @@ def _unseen(items: list[str], seen: str | None, basename: bool = False) -> list[
     ]
 
 
-def _files_fact(answer: str, probe: Probe, seen: str | None) -> FactResult:
+def _clears(clause: str) -> bool:
+    """Whether a clause says something is clean or negates its finding ("x.py is clean",
+    "no errors in y.py", "z.py passes")."""
+    if _CLEAN.search(clause) or re.search(r"\bpass(?:es|ed|ing)?\b|\bfine\b", clause, re.I):
+        return True
+    return any(negated(clause, m.end()) for m in _FILE.finditer(clause)) or bool(
+        re.search(r"\b(?:no|none|nothing|zero|0)\b", clause, re.I)
+    )
+
+
+def _overclaimed_files(answer: str, flagged: set[str]) -> list[str]:
+    """Files the answer names in a finding that no probe of the query flagged (listing every
+    file of the project is not an answer), unless its clause says the file is clean."""
+    found: list[str] = []
+    for clause in split_clauses(answer):
+        names = files_named(clause)
+        if not names or _clears(clause):
+            continue
+        found += [n for n in names if not any(_same_file(n, f) for f in flagged)]
+    return list(dict.fromkeys(found))
+
+
+def _files_fact(
+    answer: str, probe: Probe, seen: str | None, flagged: set[str] | None = None
+) -> FactResult:
     named = files_named(answer)
     missing = [f for f in sorted(probe.by_file) if not any(_same_file(n, f) for n in named)]
     unseen = _unseen(sorted(probe.by_file), seen, basename=True)
+    # a finding (errors, violations, failures) named in a file no probe flagged is over-claimed;
+    # a search (grep, defines) names where things are, and other files may give context
+    findings = probe.tool in ("typecheck", "ruff_check", "pytest_run")
+    extra = (
+        _overclaimed_files(answer, flagged if flagged is not None else set(probe.by_file))
+        if findings
+        else []
+    )
     detail = f"does not name {', '.join(missing)}" if missing else ""
-    if unseen and not missing:
+    if extra and not missing:
+        detail = f"names files the tools did not flag: {', '.join(extra)}"
+    if unseen and not missing and not extra:
         detail = f"names {', '.join(unseen)}, which no tool output in the episode showed"
     return FactResult(
         fact="files",
         expected=", ".join(sorted(probe.by_file)) or "-",
         claimed=", ".join(dict.fromkeys(named)) or "-",
-        ok=not missing and not unseen,
+        ok=not missing and not unseen and not extra,
         detail=detail,
     )
 
@@ -304,18 +369,37 @@ def _test_counts(answer: str, probe: Probe) -> FactResult:
     )
 
 
+# a test function's name; not a test module (`tests/test_toolset.py::test_x` names one test)
+_TEST_NAME = re.compile(r"\btest_\w+\b(?![./])")
+
+
 def _failing_fact(answer: str, probe: Probe, seen: str | None) -> FactResult:
     text = answer.lower()
     missing = [name for name in probe.failing if name.lower() not in text]
     unseen = _unseen(probe.failing, seen)
+    failing = {name.lower() for name in probe.failing}
+    # tests named as failing that did not fail (listing every test is not an answer)
+    extra: list[str] = []
+    for clause in split_clauses(answer):
+        passing = re.search(r"\bpass(?:es|ed|ing)?\b|\bgreen\b|\bfine\b", clause, re.I)
+        if passing and not _FAIL_WORD.search(clause):
+            continue
+        extra += [
+            m.group(0)
+            for m in _TEST_NAME.finditer(clause)
+            if m.group(0).lower() not in failing and not negated(clause, m.start())
+        ]
+    extra = list(dict.fromkeys(extra))
     detail = f"does not name {', '.join(missing)}" if missing else ""
-    if unseen and not missing:
+    if extra and not missing:
+        detail = f"names tests that did not fail: {', '.join(extra)}"
+    if unseen and not missing and not extra:
         detail = f"names {', '.join(unseen)}, which no tool output in the episode showed"
     return FactResult(
         fact="failing",
         expected=", ".join(probe.failing) or "-",
         claimed="names them" if not missing else "-",
-        ok=not missing and not unseen,
+        ok=not missing and not unseen and not extra,
         detail=detail,
     )
 
@@ -372,6 +456,7 @@ def check_answer(
     """
     results: list[FactResult] = []
     line_probes: list[Probe] = []
+    flagged = {f for check in checks for f in probes[check.key].by_file}
     for check in checks:
         probe = probes[check.key]
         if probe.tool_error:
@@ -390,7 +475,7 @@ def check_answer(
             if fact == "count":
                 found = _count_facts(answer, check, probe)
             elif fact == "files":
-                found = [_files_fact(answer, probe, seen)]
+                found = [_files_fact(answer, probe, seen, flagged)]
             elif fact == "codes":
                 found = [_codes_fact(answer, probe, required=False)]
             elif fact == "lines":

@@ -23,11 +23,13 @@ from pathlib import Path
 __all__ = [
     "LazyCopy",
     "Snapshot",
+    "all_names",
     "copy_tree",
     "digest_tree",
     "discard",
     "fresh_copy",
     "iter_files",
+    "remove_tree",
     "signature",
     "wait_for_cleanup",
 ]
@@ -36,24 +38,55 @@ _SKIP_DIRS = frozenset({"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_ca
 
 
 def _entries(root: Path) -> list[tuple[str, os.DirEntry[str]]]:
-    """(relative posix name, entry) of every regular file under `root`, sorted; caches left out."""
-    found: list[tuple[str, os.DirEntry[str]]] = []
+    """(relative posix name, entry) of every regular file under `root`, sorted; caches left out.
 
-    def walk(directory: str, prefix: str) -> None:
+    Iterative (a model can nest folders thousands deep) and never through a symlink, `root`
+    included: a workspace whose folder was replaced by a link to `/` lists nothing.
+    """
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    if os.path.islink(root):
+        return found
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        directory, prefix = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
-            return
+            continue
+        below: list[tuple[str, str]] = []
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in _SKIP_DIRS:
-                    walk(entry.path, prefix + entry.name + "/")
+                    below.append((entry.path, prefix + entry.name + "/"))
             elif entry.is_file(follow_symlinks=False) and not entry.name.endswith(".pyc"):
                 found.append((prefix + entry.name, entry))
-
-    walk(str(root), "")
+        stack.extend(reversed(below))
+    found.sort(key=lambda item: item[0].split("/"))
     return found
+
+
+def all_names(root: Path) -> list[str]:
+    """Relative names of every entry under `root` that is not a folder (files, symlinks,
+    sockets...), caches included, iteratively and without following any symlink; [] when
+    `root` is not a real folder."""
+    if os.path.islink(root) or not os.path.isdir(root):
+        return []
+    found: list[str] = []
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, prefix + entry.name + "/"))
+            else:
+                found.append(prefix + entry.name)
+    return sorted(found)
 
 
 def iter_files(root: Path) -> list[Path]:
@@ -105,13 +138,36 @@ def _make_read_only(root: Path) -> None:
     os.chmod(root, 0o555)
 
 
-def _make_writable(root: Path) -> None:
-    for directory, _dirs, files in os.walk(root):  # top-down: each directory opened first
+def _walk_no_links(root: Path) -> Generator[tuple[str, bool]]:
+    """(path, is a folder) of everything under `root`, parents first, iteratively, never
+    through a symlink (a link is yielded as a file and not followed)."""
+    stack = [str(root)]
+    while stack:
+        directory = stack.pop()
+        yield directory, True
         with contextlib.suppress(OSError):
-            os.chmod(directory, 0o755)
-        for name in files:
+            os.chmod(directory, 0o755)  # open it before listing it (tests may chmod 000)
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            else:
+                yield entry.path, False
+
+
+def _make_writable(root: Path) -> None:
+    """Make the tree under `root` removable. Symlinks are never followed: `os.chmod` on a link
+    a model planted (`ws/x -> ~/.ssh/id_rsa`) would change the mode of the host file."""
+    if os.path.islink(root):
+        return
+    for path, is_dir in _walk_no_links(root):
+        if not is_dir and not os.path.islink(path):
             with contextlib.suppress(OSError):
-                os.chmod(os.path.join(directory, name), 0o644)
+                os.chmod(path, 0o644)
 
 
 class Snapshot:
@@ -162,9 +218,22 @@ _cleaner: ThreadPoolExecutor | None = None
 _pending: list[Future[None]] = []
 
 
-def _remove(tmp: Path) -> None:
-    _make_writable(tmp)
-    shutil.rmtree(tmp, ignore_errors=True)
+def remove_tree(tmp: Path) -> None:
+    """Remove a folder a model wrote into: no symlink followed, no depth limit, never raises."""
+    if os.path.islink(tmp):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return
+    folders: list[str] = []
+    for path, is_dir in _walk_no_links(tmp):
+        if is_dir:
+            folders.append(path)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    for folder in reversed(folders):  # children before their parents
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def discard(tmp: Path) -> None:
@@ -174,7 +243,7 @@ def discard(tmp: Path) -> None:
         _cleaner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="punie-eval-cleanup")
         atexit.register(wait_for_cleanup)
     _pending[:] = [f for f in _pending if not f.done()]
-    _pending.append(_cleaner.submit(_remove, tmp))
+    _pending.append(_cleaner.submit(remove_tree, tmp))
 
 
 def wait_for_cleanup() -> None:

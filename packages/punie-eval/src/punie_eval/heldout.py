@@ -3,9 +3,11 @@
 For each example the model gets the conversation up to its first assistant turn. Its reply is
 scored on three things against the reference first turn:
 
-- **tool choice**: the same set of tools (from the code's AST), or a direct answer when the
-  reference answers directly;
-- **arguments**: the same workspace paths in those calls (literal `path` arguments, normalised);
+- **tool choice**: the same set of tools (from the code's AST; when the code ran cleanly on the
+  example's workspace, the tools that really ran, so a call in dead code earns nothing), or a
+  direct answer when the reference answers directly;
+- **arguments**: the same workspace paths in those calls (literal `path` arguments, normalised;
+  after a full run, only those of calls that really ran);
 - **code runs**: the code parses, passes the sandbox's stub type check and runs without error in
   the Monty sandbox on the example's own workspace (re-materialised from `meta.workspace` with
   punie-datagen; where that is not possible only parsing and the type check count).
@@ -174,12 +176,28 @@ def _workspace_files(meta: dict[str, Any]) -> dict[str, str] | None:
     return files if isinstance(files, dict) else None
 
 
-def _runs(code: str, files: dict[str, str] | None) -> tuple[bool, str, str | None]:
-    """Whether the code runs cleanly: (ok, how it was checked, why not)."""
+def _ran(record_calls: list[Any], code: str) -> tuple[str, list[str]]:
+    """(tool choice, paths) of a reply whose code ran: the tools that really ran, and the
+    literal paths of its calls that really ran. A call in dead code (`if False: typecheck(..)`)
+    or one that never ran earns nothing."""
+    names = sorted({c.name for c in record_calls})
+    executed = {
+        f"{c.name}:{normalize_path(c.arguments.get('path'))}"
+        for c in record_calls
+        if c.name in _PATH_TOOLS and normalize_path(c.arguments.get("path")) is not None
+    }
+    return "+".join(names), [p for p in _paths_of_code(code) if p in executed]
+
+
+def _runs(
+    code: str, files: dict[str, str] | None
+) -> tuple[bool, str, str | None, list[Any] | None]:
+    """Whether the code runs cleanly: (ok, how it was checked, why not, the tool calls that
+    ran when it ran on the example's workspace)."""
     try:
         ast.parse(code)
     except (SyntaxError, ValueError) as exc:
-        return False, "static", f"does not parse: {exc}"
+        return False, "static", f"does not parse: {exc}", None
     limits = SandboxLimits(timeout=10.0, tool_timeout=60.0)
     with tempfile.TemporaryDirectory(prefix="punie-eval-heldout-") as tmp:
         root = Path(tmp)
@@ -190,9 +208,10 @@ def _runs(code: str, files: dict[str, str] | None) -> tuple[bool, str, str | Non
         record = run_code(code, root, limits=limits)
     error = record.error
     how = "full" if files is not None else "static"
+    calls = list(record.calls) if files is not None else None
     if error is None or (files is None and error.kind not in ("syntax", "type")):
-        return True, how, None
-    return False, how, f"{error.kind}: {error.message[:200]}"
+        return True, how, None, calls
+    return False, how, f"{error.kind}: {error.message[:200]}", calls
 
 
 def _spread(count: int, limit: int | None) -> list[int]:
@@ -274,7 +293,9 @@ def run_heldout(
                 predicted = _choice_of_code(code) if valid else "malformed"
                 predicted_paths = _paths_of_code(code) if valid else []
                 if valid:
-                    runs, checked, reason = _runs(code, _workspace_files(meta))
+                    runs, checked, reason, ran = _runs(code, _workspace_files(meta))
+                    if ran is not None and runs:
+                        predicted, predicted_paths = _ran(ran, code)
                 else:
                     reason = "code is not valid Python"
         direct = expected == "direct"

@@ -31,10 +31,22 @@ _CONTRAST = re.compile(
 _NEGATION = re.compile(
     r"\b(?:not|no|never|neither|nor|without|none|nothing|cannot|lacks?|lacking|"
     r"isn't|aren't|wasn't|weren't|doesn't|don't|didn't|won't|can't|shouldn't|needn't|"
-    r"instead of|rather than|unlike|no longer|far from|fails? to|free of)\b|\w+n't\b",
+    r"instead of|rather than|no longer|far from|fails? to|free of)\b|\w+n't\b",
     re.IGNORECASE,
 )
-_NOT_NEGATION = re.compile(r"\bnot only\b|\bno doubt\b|\bnot just\b", re.IGNORECASE)
+# Phrases with a negation word that negate nothing: "no matter what, pylint is faster" claims it.
+_NOT_NEGATION = re.compile(
+    r"\bnot only\b|\bno doubt\b|\bnot just\b|\bno matter\b|\bnot to mention\b|"
+    r"\bno wonder\b|\bno question\b|\bnot least\b|\bnothing but\b|\bno less than\b|"
+    r"\bnot surprisingly\b|\bwithout (?:a |any )?doubt\b|\bnone other than\b",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"\s*,?\s*(?:which|who|that)\b", re.IGNORECASE)
+# A subject named only as the other side of a comparison ("pylint, like ruff, is ...", "unlike
+# pylint, ruff is ...", "faster than pylint") is not what the clause says something about.
+_COMPARED = re.compile(
+    r"\b(?:unlike|like|than|versus|vs\.?|compared\s+(?:to|with)|as\s+with|as)\s*$", re.IGNORECASE
+)
 _INTERJECTION = re.compile(r"\b(?:no|nope)\s*[:,.!—–-]", re.IGNORECASE)  # "No: 1 failed"
 _WINDOW_WORDS = 5
 
@@ -89,12 +101,20 @@ class _Text:
         self.finder = _subject_pattern(subjects)
         self.sentences = [s for s in _SENTENCE.split(text) if s.strip()]
 
-    def mentions(self, sentence: str) -> list[tuple[int, str]]:
+    def mentions(self, sentence: str, at: int | None = None) -> list[tuple[int, str]]:
+        """(position, subject) of each subject the sentence says something about. A subject
+        named only as the other side of a comparison is left out, unless a relative clause
+        about it ("than pylint, which is ...") holds position `at`."""
         if self.finder is None:
             return []
-        return [
-            (m.start(), self.subjects[m.group(0).lower()]) for m in self.finder.finditer(sentence)
-        ]
+        found = []
+        for m in self.finder.finditer(sentence):
+            if _COMPARED.search(sentence[: m.start()]):
+                between = sentence[m.end() : at] if at is not None and at > m.end() else ""
+                if not _RELATIVE.match(between):
+                    continue
+            found.append((m.start(), self.subjects[m.group(0).lower()]))
+        return found
 
     def matches(self, alt: _Alt) -> list[tuple[str, bool]]:
         """(matched text, negated) for every match of the alternative with the right subject."""
@@ -104,7 +124,8 @@ class _Text:
             mentions = self.mentions(sentence)
             for m in alt.pattern.finditer(sentence):
                 if alt.subject is not None:
-                    before = [s for pos, s in mentions if pos < m.start()]
+                    near = self.mentions(sentence, m.start())
+                    before = [s for pos, s in near if pos < m.start()]
                     after = [s for pos, s in mentions if pos >= m.end()]
                     subject = before[-1] if before else previous or (after[0] if after else None)
                     if subject != alt.subject:

@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import os
 import posixpath
 import re
-import shutil
+import secrets
+import stat
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from punie_eval.facts import FactResult, check_answer, hallucinated_files
-from punie_eval.fixture import digest_tree, fresh_copy, iter_files
+from punie_eval.fixture import all_names, copy_tree, fresh_copy, remove_tree
 from punie_eval.rubric import judge_rubric
 from punie_eval.suite import CallPattern, Query, StateCheck, Suite
-from punie_eval.truth import Truth, improve_key, measure_complexity
+from punie_eval.truth import Complexity, Truth, improve_key, measure_functions
+from punie_tools.models import TestResult
 from punie_tools.runners import pytest_run, ruff_check, typecheck
 
 if TYPE_CHECKING:
@@ -65,8 +68,15 @@ HIDDEN_TEST_FILE = "tests/test_zz_eval_hidden.py"
 _SUPPRESSIONS = re.compile(
     r"#\s*type:\s*ignore|#\s*(?:ruff|flake8)?\s*:?\s*noqa|#\s*pragma\b|#\s*ty:\s*ignore|"
     r"#\s*pyright:\s*ignore|#\s*mypy:\s*ignore|#\s*fmt:\s*(?:off|skip)|"
+    # ruff's own line and range suppressions (the ignore, disable and enable comments)
+    r"#\s*ruff\s*:\s*(?:ignore|disable|enable)\b|#\s*isort\s*:\s*(?:skip\w*|off)\b|"
+    # code that hides code from the type checker
+    r"\bno_type_check\b|\bTYPE_CHECKING\b|(?<![\w.])cast\s*\(|\btyping\.cast\b|"
     r"\bpytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail|importorskip)\s*\(|"
-    r"\bunittest\.skip|\b__tracebackhide__|\bpytest_(?:collection_modifyitems|runtest_\w+)\b",
+    r"\bunittest\.skip|\b__tracebackhide__|\bpytest_(?:collection_modifyitems|runtest_\w+)\b|"
+    # code under test that reaches into pytest or the process to change what the checks report
+    r"\b_pytest\b|\bpluggy\b|\bos\._exit\b|\bjson[_-]report\b|\bsys\.(?:settrace|setprofile)\b|"
+    r"(?<![\w.])(?:exec|eval)\s*\(|(?<![\w.])compile\s*\(|\b__import__\b|\bimportlib\b",
     re.IGNORECASE,
 )
 
@@ -248,6 +258,157 @@ def _read(path: Path) -> str:
         return ""
 
 
+MAX_TARGET_BYTES = 2_000_000
+"""A target file larger than this is not copied into the scorer's copy (LocalBackend's own read
+limit): a model cannot make the scorer read or copy a sparse multi-gigabyte file."""
+
+
+def _no_link_path(root: Path, rel: str | Path) -> Path | None:
+    """`root/rel` when none of its components (below `root`) is a symlink, else None."""
+    current = root
+    for part in PurePosixPath(Path(rel).as_posix()).parts:
+        if part in ("", ".", "..", "/"):
+            return None
+        current = current / part
+        if current.is_symlink():
+            return None
+    return current
+
+
+def _tree_state(root: Path) -> tuple[tuple[str, int, int, int, int, int], ...]:
+    """(name, mode, size, mtime_ns, ctime_ns, inode) of every entry under `root`, caches and
+    folders included, links not followed: any write, chmod, rename or new file shows."""
+    found: list[tuple[str, int, int, int, int, int]] = []
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            rel = os.path.relpath(entry.path, root)
+            found.append((rel, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            if stat.S_ISDIR(st.st_mode):
+                stack.append(Path(entry.path))
+    return tuple(sorted(found))
+
+
+class _Copy:
+    """The scorer's copy: the pristine fixture plus the query's targets, where the checks run.
+
+    The checks run the model's code (its tests, the targets) with the copy as the workspace, so
+    that code can change the copy: plant a `conftest.py` or a `.pyc`, edit a test, keep a counter
+    between the mutant runs. `clean()` rebuilds the copy whenever its state differs from what
+    the scorer itself last left, so every tool run starts from pristine + targets. Without a
+    `pristine` (a caller's own folder), nothing is rebuilt.
+    """
+
+    def __init__(
+        self, path: Path, pristine: Path | None = None, targets: dict[str, bytes] | None = None
+    ) -> None:
+        self.path = path
+        self.pristine = pristine
+        self.targets = dict(targets or {})
+        if pristine is not None:
+            self._build()
+        self._state = _tree_state(path)
+
+    def _build(self) -> None:
+        assert self.pristine is not None
+        if self.path.exists():
+            remove_tree(self.path)
+        copy_tree(self.pristine, self.path)
+        for rel, data in self.targets.items():
+            dest = self.path / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+        self._state = _tree_state(self.path)
+
+    def clean(self) -> Path:
+        if self.pristine is not None and _tree_state(self.path) != self._state:
+            self._build()
+        return self.path
+
+    def write(self, rel: str, text: str) -> None:
+        dest = self.clean() / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(text, encoding="utf-8")
+        self._state = _tree_state(self.path)
+
+    def remove(self, rel: str) -> None:
+        (self.clean() / rel).unlink(missing_ok=True)
+        self._state = _tree_state(self.path)
+
+
+_CANARY_NAME = "test_zz_canary_"
+
+
+def _canary(nonce: str) -> str:
+    """A test that must fail with `nonce` as its message: a run whose report says it passed, or
+    lacks it, was changed by the code under test (a flipped report, a forged report file)."""
+    return f"\n\ndef {_CANARY_NAME}{nonce[:8]}():\n    assert False, {nonce!r}\n"
+
+
+def _with_canary(result: TestResult, nonce: str) -> tuple[TestResult, str | None]:
+    """`result` without the canary, and why it cannot be trusted (None when it can)."""
+    name = _CANARY_NAME + nonce[:8]
+    mine = [f for f in result.failures if f.test_id.rsplit("::", 1)[-1] == name]
+    if result.tool_error is not None:
+        return result, None
+    if len(mine) != 1 or nonce not in mine[0].message:
+        return result, (
+            "pytest's report was changed by the code under test (the scorer's canary test, "
+            "which must fail, was reported as passed or missing)"
+        )
+    failures = [f for f in result.failures if f is not mine[0]]
+    failed, total = result.failed - 1, result.total - 1
+    return result.model_copy(
+        update={
+            "failures": failures,
+            "failed": failed,
+            "total": total,
+            "success": total > 0 and failed == 0 and result.error_count == 0,
+        }
+    ), None
+
+
+def _pytest_checked(
+    copy: _Copy, path: str, timer: _Timer, hidden: str | None = None
+) -> tuple[TestResult, str | None]:
+    """pytest on `path` in a clean copy, with a canary test beside the tests: in `hidden` (the
+    suite's hidden test, written to `path`), in `path` when it is a file, else in a file of its
+    own in the folder `path`."""
+    nonce = secrets.token_hex(16)
+    root = copy.clean()
+    restore: tuple[str, str | None] | None = None  # (file, its text before; None: remove it)
+    if hidden is not None:
+        copy.write(path, hidden.rstrip("\n") + "\n" + _canary(nonce))
+    elif (root / path).is_file():
+        original = _read(root / path)
+        restore = (path, original)
+        copy.write(path, original.rstrip("\n") + "\n" + _canary(nonce))
+    elif (root / path).is_dir():
+        restore = (f"{path}/test_zz_eval_canary.py", None)
+        copy.write(restore[0], _canary(nonce).lstrip("\n"))
+    try:
+        result = timer.run(pytest_run, path, cwd=root)
+    finally:
+        # the canary is the scorer's, never part of what a later check runs (the mutants' own
+        # runs, which must pass on the good implementation)
+        if restore is not None:
+            if restore[1] is None:
+                copy.remove(restore[0])
+            else:
+                copy.write(*restore)
+    return _with_canary(result, nonce)
+
+
 class _Timer:
     def __init__(self) -> None:
         self.tool_s = 0.0
@@ -260,31 +421,31 @@ class _Timer:
             self.tool_s += time.perf_counter() - start
 
 
-def _mutants(query: Query, copy: Path, pristine: Path, timer: _Timer) -> StateResult:
+def _mutants(query: Query, copy: _Copy, pristine: Path, timer: _Timer) -> StateResult:
     spec = query.mutants
     assert spec is not None
-    tests = copy / spec.tests
+    root = copy.clean()
+    tests = root / spec.tests
     if not tests.is_file():
         return StateResult(check="mutants", path=spec.tests, ok=False, detail="no test file")
-    module = copy / spec.module
-    original = module.read_text(encoding="utf-8") if module.is_file() else ""
     base = _read(pristine / spec.module)
+    original = _read(root / spec.module)
     try:
-        module.write_text(
-            base.rstrip("\n") + "\n\n" + spec.good.strip("\n") + "\n", encoding="utf-8"
-        )
-        good = timer.run(pytest_run, spec.tests, cwd=copy)
+        copy.write(spec.module, base.rstrip("\n") + "\n\n" + spec.good.strip("\n") + "\n")
+        good = timer.run(pytest_run, spec.tests, cwd=copy.path)
         killed = 0
         survivors: list[int] = []
         for number, bad in enumerate(spec.bad, 1):
-            module.write_text(base.rstrip("\n") + "\n\n" + bad.strip("\n") + "\n", encoding="utf-8")
-            result = timer.run(pytest_run, spec.tests, cwd=copy)
+            # every run starts from pristine + targets: nothing a run left behind (a conftest,
+            # a counter file) reaches the next one
+            copy.write(spec.module, base.rstrip("\n") + "\n\n" + bad.strip("\n") + "\n")
+            result = timer.run(pytest_run, spec.tests, cwd=copy.path)
             if result.success:
                 survivors.append(number)
             else:
                 killed += 1
     finally:
-        module.write_text(original, encoding="utf-8")
+        copy.write(spec.module, original)
     good_ok = good.success and good.passed > 0
     ok = good_ok and killed >= spec.min_killed
     detail = (
@@ -296,30 +457,80 @@ def _mutants(query: Query, copy: Path, pristine: Path, timer: _Timer) -> StateRe
     return StateResult(check="mutants", path=spec.tests, ok=ok, detail=detail)
 
 
-def _simpler(query: Query, copy: Path, truth: Truth, timer: _Timer) -> StateResult:
+def _simpler(query: Query, copy: Path, pristine: Path, truth: Truth, timer: _Timer) -> StateResult:
+    """The target function must come out simpler, and so must every function the change added:
+    moving the body into a new helper (`return _impl(...)`) measures the helper too."""
     spec = query.improve
     assert spec is not None
     before = truth.complexity.get(improve_key(spec))
-    after = timer.run(measure_complexity, _read(copy / spec.path), spec.function)
+    measured = timer.run(measure_functions, _read(copy / spec.path))
+    after = None if measured is None else measured.get(spec.function)
     if before is None or after is None:
         what = "before" if before is None else "after the change"
         return StateResult(
             check="simpler", path=spec.path, ok=False, detail=f"could not measure {what}"
         )
-    ok = after.complexity < before.complexity or (
-        after.complexity <= before.complexity and after.statements < before.statements
-    )
-    return StateResult(
-        check="simpler",
-        path=spec.path,
-        ok=ok,
-        detail=f"{spec.function}: {before} before, {after} after",
-    )
+    old_names = set(timer.run(measure_functions, _read(pristine / spec.path)) or {})
+    added = {n: c for n, c in (measured or {}).items() if n not in old_names}
+
+    def simpler(c: Complexity) -> bool:
+        return c.complexity < before.complexity or (
+            c.complexity <= before.complexity and c.statements < before.statements
+        )
+
+    not_simpler = [n for n, c in added.items() if not simpler(c)]
+    ok = simpler(after) and not not_simpler
+    detail = f"{spec.function}: {before} before, {after} after"
+    if not_simpler:
+        detail += "; as complex as before in the added " + ", ".join(
+            f"{n} ({added[n]})" for n in sorted(not_simpler)
+        )
+    return StateResult(check="simpler", path=spec.path, ok=ok, detail=detail)
+
+
+def _unchanged(model_ws: Path, pristine: Path, path: str) -> bool:
+    """Whether `path` (a file or folder) in the model's workspace equals the pristine one.
+
+    Nothing in the model's workspace is followed or read beyond its own size: a symlink (the
+    folder itself, a parent, or a file in it) or any non-regular entry counts as a change, and
+    files are compared by size before their bytes, so a link to `/` or a sparse
+    multi-gigabyte file costs nothing.
+    """
+    source = pristine / path
+    target = _no_link_path(model_ws, path)
+    if target is None:
+        return False
+    if not source.is_dir() and not target.is_dir():
+        names = [""]
+    else:
+        if source.is_dir() != target.is_dir() and target.exists():
+            return False
+        names = sorted(set(all_names(source)) | set(all_names(target)))
+    for name in names:
+        mine, theirs = (target / name, source / name) if name else (target, source)
+        try:
+            st = os.lstat(mine)
+        except FileNotFoundError:
+            if theirs.exists():
+                return False
+            continue
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode) or not theirs.is_file():
+            return False
+        if st.st_size != theirs.stat().st_size:
+            return False
+        try:
+            if mine.read_bytes() != theirs.read_bytes():
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def run_state_check(
     check: StateCheck,
-    copy: Path,
+    copy: Path | _Copy,
     model_ws: Path,
     pristine: Path,
     suite: Suite,
@@ -327,56 +538,79 @@ def run_state_check(
     truth: Truth | None = None,
     timer: _Timer | None = None,
 ) -> StateResult:
-    """Run one check: tools on the scorer's `copy`; (un)changed on the model's workspace."""
+    """Run one check: tools on the scorer's `copy`; (un)changed on the model's workspace.
+
+    pytest checks run with a canary test beside the tests (see `_pytest_checked`). A `_Copy` is
+    rebuilt from pristine + targets before each tool run that follows one that changed it.
+    """
     timer = timer or _Timer()
+    scorer = copy if isinstance(copy, _Copy) else _Copy(copy)
     path = check.path or "."
     if check.check == "typecheck_clean":
-        result = timer.run(typecheck, path, cwd=copy)
+        result = timer.run(typecheck, path, cwd=scorer.clean())
         detail = result.tool_error or f"{result.error_count} type errors"
         return StateResult(check=check.check, path=path, ok=result.success, detail=detail)
     if check.check == "ruff_clean":
-        result = timer.run(ruff_check, path, cwd=copy)
+        result = timer.run(ruff_check, path, cwd=scorer.clean())
         detail = result.tool_error or f"{result.error_count} lint errors"
         return StateResult(check=check.check, path=path, ok=result.success, detail=detail)
     if check.check == "pytest_pass":
-        result = timer.run(pytest_run, path, cwd=copy)
-        ok = result.success and result.passed >= check.min_passed
-        detail = result.tool_error or f"{result.passed}/{result.total} passed"
+        tests, forged = _pytest_checked(scorer, path, timer)
+        ok = forged is None and tests.success and tests.passed >= check.min_passed
+        detail = forged or tests.tool_error or f"{tests.passed}/{tests.total} passed"
         return StateResult(check=check.check, path=path, ok=ok, detail=detail)
     if check.check in ("unchanged", "changed"):
-        source = pristine / path
-        rels = None if source.is_dir() or (model_ws / path).is_dir() else [Path(path)]
-        if rels is None:
-            names = {p.as_posix() for p in iter_files(source)} if source.is_dir() else set()
-            if (model_ws / path).is_dir():
-                names |= {p.as_posix() for p in iter_files(model_ws / path)}
-            rels = [Path(path) / n for n in sorted(names)]
-        same = digest_tree(model_ws, [r.as_posix() for r in rels]) == digest_tree(
-            pristine, [r.as_posix() for r in rels]
-        )
+        same = _unchanged(model_ws, pristine, path)
         ok = same if check.check == "unchanged" else not same
         return StateResult(
             check=check.check, path=path, ok=ok, detail="same" if same else "modified"
         )
     if check.check == "defines":
-        ok = _defines(copy / path, check.name or "")
+        ok = _defines(scorer.clean() / path, check.name or "")
         detail = f"{check.name} {'defined' if ok else 'not defined at top level'}"
         return StateResult(check=check.check, path=path, ok=ok, detail=detail)
     if check.check == "mutants":
         assert query is not None
-        return _mutants(query, copy, pristine, timer)
+        return _mutants(query, scorer, pristine, timer)
     if check.check == "simpler":
         assert query is not None and truth is not None
-        return _simpler(query, copy, truth, timer)
+        return _simpler(query, scorer.clean(), pristine, truth, timer)
     # hidden_test: the suite's own test of the behaviour asked for, written into the copy
-    target = copy / HIDDEN_TEST_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(suite.hidden_tests[check.name or ""], encoding="utf-8")
-    result = timer.run(pytest_run, HIDDEN_TEST_FILE, cwd=copy)
-    target.unlink(missing_ok=True)
-    ok = result.success and result.passed > 0
-    detail = result.tool_error or f"hidden test {check.name}: {result.passed}/{result.total} passed"
+    content = suite.hidden_tests[check.name or ""]
+    try:
+        tests, forged = _pytest_checked(scorer, HIDDEN_TEST_FILE, timer, hidden=content)
+    finally:
+        scorer.remove(HIDDEN_TEST_FILE)
+    ok = forged is None and tests.success and tests.passed > 0
+    detail = (
+        forged
+        or tests.tool_error
+        or f"hidden test {check.name}: {tests.passed}/{tests.total} passed"
+    )
     return StateResult(check=check.check, path=check.name, ok=ok, detail=detail)
+
+
+def _target_bytes(workspace: Path, target: str) -> tuple[bytes | None, str | None]:
+    """The bytes of a target in the model's workspace, or (None, why it is not taken).
+
+    A target must be a regular file reached without symlinks and at most MAX_TARGET_BYTES."""
+    source = _no_link_path(workspace, target)
+    if source is None:
+        return None, f"{target} is (or is under) a symlink; it was not taken"
+    try:
+        st = os.lstat(source)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"{target} could not be read ({exc.strerror})"
+    if not stat.S_ISREG(st.st_mode):
+        return None, f"{target} is not a regular file; it was not taken"
+    if st.st_size > MAX_TARGET_BYTES:
+        return None, f"{target} is {st.st_size} bytes, over {MAX_TARGET_BYTES}; it was not taken"
+    try:
+        return source.read_bytes(), None
+    except OSError as exc:
+        return None, f"{target} could not be read ({exc.strerror})"
 
 
 def _scorer_copy_checks(
@@ -384,18 +618,20 @@ def _scorer_copy_checks(
 ) -> tuple[list[StateResult], list[str]]:
     """Copy the pristine fixture, bring in only the targets, and run the state checks there."""
     reasons: list[str] = []
-    with fresh_copy(pristine, prefix="punie-eval-score-") as copy:
-        for target in query.targets:
-            source = workspace / target
-            if not source.is_file() or source.is_symlink():
-                continue
-            after = _read(source)
-            added = find_suppressions(_read(pristine / target), after)
-            if added:
-                reasons.append(f"added suppressions to {target}: {', '.join(added)}")
-            dest = copy / target
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, dest)
+    targets: dict[str, bytes] = {}
+    for target in query.targets:
+        data, problem = _target_bytes(workspace, target)
+        if problem is not None:
+            reasons.append(problem)
+        if data is None:
+            continue
+        after = data.decode("utf-8", errors="replace")
+        added = find_suppressions(_read(pristine / target), after)
+        if added:
+            reasons.append(f"added suppressions to {target}: {', '.join(added)}")
+        targets[target] = data
+    with fresh_copy(pristine, prefix="punie-eval-score-") as path:
+        copy = _Copy(path, pristine, targets)
         state = [
             run_state_check(check, copy, workspace, pristine, suite, query, truth, timer)
             for check in query.state

@@ -8,8 +8,10 @@ copy of it, so the facts an answer is checked against can never drift from the f
 from __future__ import annotations
 
 import ast
+import io
 import re
 import tempfile
+import tokenize
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -18,7 +20,14 @@ from punie_eval.fixture import fresh_copy, iter_files
 from punie_eval.suite import AnswerCheck, Improve, Suite
 from punie_tools.runners import pytest_run, ruff_check, typecheck
 
-__all__ = ["Complexity", "Probe", "Truth", "derive_truth", "measure_complexity"]
+__all__ = [
+    "Complexity",
+    "Probe",
+    "Truth",
+    "derive_truth",
+    "measure_complexity",
+    "measure_functions",
+]
 
 
 class Probe(BaseModel):
@@ -165,45 +174,79 @@ _MEASURE = re.compile(
 )
 
 
-def measure_complexity(source: str, function: str) -> Complexity | None:
-    """ruff's complexity, branch and statement counts of a top-level `function` in `source`.
+def _blank_comments(source: str) -> str:
+    """`source` with every comment replaced by spaces (lines and columns kept), so a
+    `# noqa: C901` or `# ruff: disable[...]` the model added cannot hide what is measured."""
+    lines = source.splitlines(keepends=True)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return source
+    for tok in reversed(tokens):
+        if tok.type != tokenize.COMMENT or tok.start[0] != tok.end[0]:
+            continue
+        row, col = tok.start[0] - 1, tok.start[1]
+        line = lines[row]
+        lines[row] = line[:col] + " " * (tok.end[1] - col) + line[tok.end[1] :]
+    return "".join(lines)
+
+
+def _functions(tree: ast.Module) -> dict[int, str]:
+    """line of each `def` (top level, nested, methods) -> its qualified name."""
+    found: dict[int, str] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    found[child.lineno] = name
+                visit(child, name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+def measure_functions(source: str) -> dict[str, Complexity] | None:
+    """ruff's complexity, branch and statement counts of every function in `source` (qualified
+    names: `f`, `Class.method`, `outer.inner`), comments ignored. None when it does not parse
+    or ruff could not run.
 
     ruff runs (through punie-tools) on a copy of the file in a scratch directory whose ruff.toml
     selects only the measuring rules with every limit at 0, so each function is reported with
-    its numbers. None when the function is not there or ruff could not run.
+    its numbers.
     """
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    node = next(
-        (
-            n
-            for n in tree.body
-            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == function
-        ),
-        None,
-    )
-    if node is None:
-        return None
+    lines = _functions(tree)
     with tempfile.TemporaryDirectory(prefix="punie-eval-measure-") as tmp:
         (Path(tmp) / "ruff.toml").write_text(_RUFF_MEASURES, encoding="utf-8")
-        (Path(tmp) / "measured.py").write_text(source, encoding="utf-8")
+        (Path(tmp) / "measured.py").write_text(_blank_comments(source), encoding="utf-8")
         result = ruff_check("measured.py", cwd=tmp)
     if result.tool_error is not None:
         return None
-    found = {"complexity": 1, "branches": 0, "statements": 0}
+    found = {name: {"complexity": 1, "branches": 0, "statements": 0} for name in lines.values()}
     for v in result.violations:
-        if v.line != node.lineno:
-            continue
+        name = lines.get(v.line)
         match = _MEASURE.search(v.message)
-        if match is None:
+        if name is None or match is None:
             continue
         if match.group(2):
-            found["complexity"] = int(match.group(2))
+            found[name]["complexity"] = int(match.group(2))
         else:
-            found[match.group(3)] = int(match.group(4))
-    return Complexity(**found)
+            found[name][match.group(3)] = int(match.group(4))
+    return {name: Complexity(**values) for name, values in found.items()}
+
+
+def measure_complexity(source: str, function: str) -> Complexity | None:
+    """ruff's complexity, branch and statement counts of a top-level `function` in `source`
+    (see `measure_functions`). None when the function is not there or ruff could not run."""
+    measured = measure_functions(source)
+    return None if measured is None else measured.get(function)
 
 
 def _improve_key(improve: Improve) -> str:

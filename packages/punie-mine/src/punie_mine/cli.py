@@ -30,6 +30,7 @@ from punie_tools.cli_support import (
     UserError,
     check_dir,
     check_out_file,
+    first_json_line,
     make_app,
     read_jsonl,
     run,
@@ -110,19 +111,8 @@ def _check_python(python: str | None) -> str | None:
     return found
 
 
-def _first_json(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    return json.loads(line)
-    except (OSError, ValueError):
-        return None
-    return {}  # an empty file holds nothing to lose
-
-
 def _is_mined_jsonl(path: Path) -> bool:
-    first = _first_json(path)
+    first = first_json_line(path)
     return first == {} or (
         isinstance(first, dict) and (first.get("meta") or {}).get("group") == "mined"
     )
@@ -141,7 +131,7 @@ def _is_our_output(path: Path) -> bool:
     if path.name.endswith(".report.json"):
         return _is_report(path)
     if path.name == "sources.json":
-        data = _first_json(path) if path.stat().st_size < 1 << 20 else None
+        data = first_json_line(path) if path.stat().st_size < 1 << 20 else None
         return isinstance(data, dict) and isinstance(data.get("sources"), list)
     return path.suffix == ".jsonl" and _is_mined_jsonl(path)
 

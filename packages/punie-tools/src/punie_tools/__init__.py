@@ -26,7 +26,7 @@ from punie_tools.parsers import parse_pytest_output, parse_ruff_output, parse_ty
 from punie_tools.runners import pytest_run, ruff_check, typecheck
 from punie_tools.sandbox import Sandbox, SandboxLimits, run_code
 
-__version__ = "0.1.1"
+__version__ = "0.1.2"
 
 __all__ = [
     "CommandNotAllowedError",

@@ -56,6 +56,7 @@ __all__ = [
     "check_range",
     "color_allowed",
     "debug_enabled",
+    "first_json_line",
     "invoke",
     "make_app",
     "no_interrupt",
@@ -647,6 +648,20 @@ def _describe(exc: Exception) -> str:
         except (TypeError, IndexError, AttributeError):
             pass
     return str(exc) or type(exc).__name__
+
+
+def first_json_line(path: Path) -> Any:
+    """The value on the first non-blank line of a JSONL file: `{}` for a file with no such line
+    (it holds nothing to lose), None when it cannot be read or parsed. A cheap look at whether an
+    existing file is one of punie's outputs."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    return json.loads(line)
+    except (OSError, ValueError):
+        return None
+    return {}
 
 
 def read_jsonl(path: Path, parse: Callable[[Any], T] | None = None, *, option: str = "") -> list[T]:

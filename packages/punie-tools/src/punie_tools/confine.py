@@ -49,6 +49,7 @@ __all__ = [
     "launch",
     "macos_profile",
     "probe",
+    "protected_paths",
     "reset_probe",
     "system_paths",
     "tool_paths",
@@ -152,11 +153,28 @@ def interpreter_paths(python: str | os.PathLike[str]) -> tuple[str, ...]:
             for line in cfg.read_text(encoding="utf-8", errors="replace").splitlines():
                 key, _, value = line.partition("=")
                 if key.strip() == "home" and value.strip():
-                    home = Path(value.strip())
-                    found += [str(home), str(home.parent)]
+                    found += _venv_home(Path(value.strip()))
     real = Path(os.path.realpath(exe))
     found += [str(real.parent), str(real.parent.parent)]
     return _dedupe(found)
+
+
+def _venv_home(home: Path) -> list[str]:
+    """The installation a venv's `pyvenv.cfg` names as `home`, when it is one.
+
+    The file can sit in a workspace the model writes to (a project's `.venv`): a `home` that is
+    not an absolute folder holding a `python` executable is ignored, and the folder above it is
+    added only when `home` is a `bin` folder (never `/`), so `home = /x` cannot bind the host's
+    root into the sandbox.
+    """
+    if not home.is_absolute() or not home.is_dir():
+        return []
+    if not any(os.access(home / name, os.X_OK) for name in ("python", "python3")):
+        return []
+    found = [str(home)]
+    if home.name == "bin" and home.parent != home.parent.parent:
+        found.append(str(home.parent))
+    return found
 
 
 def _dedupe(paths: Iterable[str]) -> tuple[str, ...]:
@@ -167,6 +185,7 @@ def _dedupe(paths: Iterable[str]) -> tuple[str, ...]:
         if p and os.path.exists(p):
             seen.setdefault(os.path.realpath(p), None)
             seen.setdefault(os.path.abspath(p), None)
+    seen.pop(os.sep, None)  # the host's root is never a readable "tool path"
     ordered = sorted(seen, key=len)
     kept: list[str] = []
     for path in ordered:
@@ -257,16 +276,36 @@ def probe() -> tuple[Kind | None, str, str | None]:
     return (None, "", problem) if problem else ("bwrap", bwrap, None)
 
 
+# Run inside the probe: exit 0 only when the host's marker file is invisible, the hostname is
+# the sandbox's own and the shell is a low PID of a fresh PID namespace; 3 when it is not.
+_CONFINED_CHECK = (
+    'test -e "$1" && exit 3; test "$(cat /proc/sys/kernel/hostname)" = sandbox || exit 3; '
+    'test "$$" -lt 10 || exit 3; exit 0'
+)
+
+
 def _try_bwrap(bwrap: str) -> str | None:
-    true = shutil.which("true", path="/usr/bin:/bin") or "/bin/true"
+    """Why `bwrap` cannot confine commands here, or None: it runs the real options on a shell
+    that checks it is confined (a binary that only pretends to be bwrap is refused)."""
+    sh = shutil.which("sh", path="/usr/bin:/bin") or "/bin/sh"
     policy = Policy(workspace=Path("/"), env={"PATH": "/usr/bin:/bin"})
-    argv = bwrap_argv(bwrap, [true], policy, bind_workspace=False)
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, timeout=30, env=dict(policy.env), check=False
+    with tempfile.TemporaryDirectory(prefix="punie-probe-", dir=_probe_dir()) as tmp:
+        marker = os.path.join(tmp, "host-only")
+        Path(marker).touch()
+        command = [sh, "-c", _CONFINED_CHECK, "sh", marker]
+        argv = bwrap_argv(bwrap, command, policy, bind_workspace=False)
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, timeout=30, env=dict(policy.env), check=False
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"bubblewrap (bwrap) could not be started: {type(exc).__name__}: {exc}"
+    if done.returncode == 3 and not done.stderr.strip():
+        return (
+            "the bwrap binary ran the probe without confining it (the host's files, hostname "
+            "or processes were visible), so it is not a working bubblewrap; point PUNIE_BWRAP "
+            "at a real bwrap or unset it"
         )
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"bubblewrap (bwrap) could not be started: {type(exc).__name__}: {exc}"
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = said[-1] if said else f"exit status {done.returncode}"
@@ -277,6 +316,12 @@ def _try_bwrap(bwrap: str) -> str | None:
             "container's seccomp policy)"
         )
     return None
+
+
+def _probe_dir() -> str | None:
+    """A host folder the sandbox never shows: the temp folder (bwrap mounts a private /tmp)."""
+    temp = tempfile.gettempdir()
+    return temp if os.path.realpath(temp).startswith("/tmp") else "/tmp"
 
 
 def reset_probe() -> None:
@@ -335,12 +380,38 @@ def bwrap_argv(
     if bind_workspace:
         ws = os.path.realpath(policy.workspace)
         out += ["--bind", ws, ws, "--chdir", os.path.realpath(cwd) if cwd is not None else ws]
-        # Read-only islands inside the workspace (a project venv listed as readable) stay so.
-        for path in policy.readable:
-            if Path(path).is_relative_to(ws):
-                out += ["--ro-bind", path, path]
+        # Read-only islands inside the workspace stay so (see `protected_paths`).
+        for path in protected_paths(ws, policy.readable):
+            out += ["--ro-bind", path, path]
     out += ["--", *argv]
     return out
+
+
+def protected_paths(
+    workspace: str | os.PathLike[str], readable: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Real paths inside the workspace that confined commands may read but never write.
+
+    - the workspace's `.git` (folder or file): a hook, `core.fsmonitor` or `core.pager` planted
+      there would run on the host the next time anyone runs git in the workspace;
+    - the tool environment and the `readable` paths (a project's `.venv`) when they live inside
+      the workspace: a `.pth` file or a patched package there would run on the host the next
+      time Python starts from that environment.
+
+    `LocalBackend.write_file` refuses the same paths.
+    """
+    ws = os.path.realpath(workspace)
+    found: list[str] = []
+    git = os.path.join(ws, ".git")
+    if os.path.lexists(git):
+        found.append(os.path.realpath(git))
+    for path in (*tool_paths(), *readable):
+        found.append(os.path.realpath(path))
+    kept: list[str] = []
+    for path in found:
+        if path != ws and Path(path).is_relative_to(ws) and os.path.exists(path):
+            kept.append(path)
+    return tuple(dict.fromkeys(kept))
 
 
 @contextlib.contextmanager
@@ -404,5 +475,9 @@ def macos_profile(policy: Policy, *, private_tmp: str | None = None) -> str:
     lines.append(f"(allow file-read* {reads})")
     both = " ".join(f"(subpath {_sb_quote(p)})" for p in writable)
     lines.append(f"(allow file-read* file-write* {both})")
+    islands = protected_paths(ws, policy.readable)
+    if islands:  # later rules win: the workspace's .git and tool environment stay read-only
+        denied = " ".join(f"(subpath {_sb_quote(p)})" for p in islands)
+        lines.append(f"(deny file-write* {denied})")
     lines.append("(allow network*)" if policy.network else "(deny network*)")
     return "\n".join(lines) + "\n"

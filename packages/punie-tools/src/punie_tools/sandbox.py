@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
 import pydantic_monty
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_monty import (
@@ -78,6 +79,14 @@ class SandboxLimits(BaseModel):
     max_argument_chars: int = Field(
         10_000, gt=0, description="characters of a recorded argument; longer: size + sha256"
     )
+    max_recorded_chars: int = Field(
+        1_000_000,
+        gt=0,
+        description=(
+            "characters of tool results kept in the record per run, all calls; past it a text "
+            "result is kept as its size + sha256 and a typed one without its lists"
+        ),
+    )
 
     def monty(self) -> pydantic_monty.ResourceLimits:
         """These limits in pydantic-monty's form."""
@@ -118,6 +127,26 @@ def _record_value(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     return json_safe(value, 1 << 62)
+
+
+def _recorded_size(value: Any) -> int:
+    """Characters `value` takes in the record's JSON (about: strings by their length)."""
+    if isinstance(value, str):
+        return len(value)
+    try:
+        return len(msgspec.json.encode(value))
+    except (TypeError, ValueError, OverflowError):
+        return len(repr(value))
+
+
+def _shrunk(value: Any, size: int) -> Any:
+    """A result past the run's record budget: text as its size + sha256, a typed result with
+    its scalar fields (success, counts, tool_error) and its lists replaced by a note."""
+    if isinstance(value, dict):
+        kept = {k: v for k, v in value.items() if not isinstance(v, list | dict)}
+        kept["omitted"] = f"<{size} characters of results: over the run's record budget>"
+        return kept
+    return json_safe(value if isinstance(value, str) else repr(value), 0)
 
 
 def cap_text(text: str, limit: int) -> str:
@@ -181,6 +210,7 @@ def _tool_functions(
     """The external functions for one run: each calls `backend` and appends a ToolCallRecord."""
     max_calls = limits.max_calls
     written = [0]
+    recorded = [0]
 
     def make(name: str) -> Callable[..., Any]:
         signature = _SIGNATURES[name]
@@ -217,7 +247,12 @@ def _tool_functions(
                 raise
             finally:
                 record.duration = time.perf_counter() - start
-            record.result = _record_value(result)
+            value = _record_value(result)
+            size = _recorded_size(value)
+            recorded[0] += size
+            record.result = (
+                _shrunk(value, size) if recorded[0] > limits.max_recorded_chars else value
+            )
             return to_sandbox_value(result)
 
         call.__name__ = name

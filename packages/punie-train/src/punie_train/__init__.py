@@ -9,7 +9,7 @@ from punie_train.profiles import Profile, ProfileError, get_profile, load_profil
 from punie_train.quantize import quantize_run
 from punie_train.smoke import CHAT_TEMPLATE, make_smoke_model
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "CHAT_TEMPLATE",

@@ -1,25 +1,36 @@
-"""Generators, one module per group; each returns specs that the builder runs for real."""
+"""Generators, one module per family of behaviours; each returns specs the builder runs for real.
+
+Projects are discovered from `workspaces/files/`; the split plan (`plan.py`) is made once from
+the seed and the project names, before any spec.
+"""
 
 from __future__ import annotations
 
-from punie_datagen.generators import basecode, direct, pytest, ruff, typecheck, workflows
+from punie_datagen.generators import direct, explore, lint, tests, types, workflow
 from punie_datagen.generators.base import Spec
+from punie_datagen.generators.plan import Plan
+from punie_datagen.workspaces import load_projects
 
-__all__ = ["GENERATORS", "Spec", "all_specs"]
+__all__ = ["GENERATORS", "Spec", "all_specs", "plan_for"]
 
 GENERATORS = {
-    "ruff": ruff,
-    "typecheck": typecheck,
-    "pytest": pytest,
-    "workflows": workflows,
-    "basecode": basecode,
+    "lint": lint,
+    "types": types,
+    "tests": tests,
+    "workflow": workflow,
+    "explore": explore,
     "direct": direct,
 }
 VERSIONS = {name: module.VERSION for name, module in GENERATORS.items()}
 
 
+def plan_for(seed: int) -> Plan:
+    return Plan(seed, sorted(load_projects()))
+
+
 def all_specs(seed: int) -> list[Spec]:
+    plan = plan_for(seed)
     specs: list[Spec] = []
     for module in GENERATORS.values():
-        specs.extend(module.generate(seed))
+        specs.extend(module.generate(plan))
     return specs

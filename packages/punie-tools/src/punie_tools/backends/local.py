@@ -23,7 +23,7 @@ from punie_tools.backends._paths import (
     resolve_in_workspace,
     write_confirmation,
 )
-from punie_tools.confine import Policy, base_env, interpreter_paths
+from punie_tools.confine import Policy, base_env, interpreter_paths, protected_paths
 from punie_tools.models import RuffResult, TestResult, TypeCheckResult
 from punie_tools.runners import (
     default_pytest_python,
@@ -197,8 +197,15 @@ class LocalBackend:
         if not isinstance(content, str):
             raise TypeError(f"content must be a str, not {type(content).__name__}")
         full = resolve_in_workspace(self.workspace, path)
-        if ".git" in PurePosixPath(path).parts:
+        real_parts = full.relative_to(self.workspace).parts
+        if ".git" in PurePosixPath(path).parts or ".git" in real_parts:
             raise WorkspaceEscapeError(f"writing inside .git is not allowed: {path!r}")
+        for island in protected_paths(self.workspace, interpreter_paths(self.python)):
+            if full.is_relative_to(island):
+                raise WorkspaceEscapeError(
+                    f"writing into the Python environment the tools run with is not allowed: "
+                    f"{path!r}"
+                )
         if full == self.workspace or full.is_dir():
             raise IsADirectoryError(f"{path!r} is a directory, not a file")
         full.parent.mkdir(parents=True, exist_ok=True)

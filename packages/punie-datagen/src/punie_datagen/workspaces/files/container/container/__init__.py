@@ -1,0 +1,1 @@
+"""A small dependency-injection container."""

@@ -1,0 +1,1 @@
+"""A csv sales parser."""

@@ -1,0 +1,1 @@
+"""An html component library."""

@@ -1,0 +1,1 @@
+"""A webhook request handler module."""

@@ -1,0 +1,913 @@
+"""Each decision of the scorer, checked on a tiny fixture of its own (mutation testing's tier).
+
+tests/test_harness.py, test_adversarial.py and test_redteam.py score whole episodes of the real
+suite; these pin down each rule of `punie_eval.scoring` separately: the reasons it gives (their
+exact text is what a developer reads in the report), the calls it sees, the workspace checks it
+re-runs with the real ruff, ty and pytest on a fresh copy. Episodes are built from the same
+models the loop records, so no model runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from punie_eval import scoring
+from punie_eval.loop import CodeRun, Episode, Turn
+from punie_eval.scoring import (
+    CallInfo,
+    QueryScore,
+    StateResult,
+    calls_in_code,
+    executed_calls,
+    find_suppressions,
+    match_pattern,
+    normalize_path,
+    run_state_check,
+    score_episode,
+)
+from punie_eval.suite import (
+    AnswerCheck,
+    CallPattern,
+    Category,
+    Improve,
+    Mutants,
+    Query,
+    Rubric,
+    RubricItem,
+    StateCheck,
+    Suite,
+)
+from punie_eval.truth import Complexity, Probe, Truth, measure_complexity
+from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
+
+# Mutants mutmut makes of scoring.py that cannot change behaviour (see tests/mutation/).
+EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_eval.scoring.x__path_ok__mutmut_21": (
+        'target = normalize_path(pattern.path) or "XX.XX"',
+        "normalize_path of a str is never empty ('' gives '.'): the fallback is dead",
+    ),
+    "punie_eval.scoring.x__describe__mutmut_30": (
+        'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if len(parts) >= 1 else "()")',
+        "with one part the joined branch also gives '()'",
+    ),
+    "punie_eval.scoring.x_match_pattern__mutmut_27": (
+        'command = str(call.arguments.get("command") or "XXXX").strip().split(" ")[0]',
+        "a call without a command matches no command name either way",
+    ),
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_3": (
+        "with fresh_copy(pristine, prefix=None) as copy:",
+        "the prefix only names the temporary folder",
+    ),
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_5": (
+        "with fresh_copy(pristine, ) as copy:",
+        "the prefix only names the temporary folder",
+    ),
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_6": (
+        'with fresh_copy(pristine, prefix="XXpunie-eval-score-XX") as copy:',
+        "the prefix only names the temporary folder",
+    ),
+    "punie_eval.scoring.x__scorer_copy_checks__mutmut_7": (
+        'with fresh_copy(pristine, prefix="PUNIE-EVAL-SCORE-") as copy:',
+        "the prefix only names the temporary folder",
+    ),
+    "punie_eval.scoring.x__describe__mutmut_22": (
+        'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
+        "with one part the joined branch also gives '()'",
+    ),
+}
+
+CALC = "def add(a: int, b: int) -> int:\n    return a + b\n"
+TESTS = "from pkg.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+HIDDEN = "from pkg.calc import add\n\n\ndef test_hidden():\n    assert add(2, 2) == 4\n"
+BRANCHY = (
+    "def grade(n: int) -> str:\n"
+    "    if n > 90:\n        return 'a'\n"
+    "    if n > 80:\n        return 'b'\n"
+    "    if n > 70:\n        return 'c'\n"
+    "    return 'd'\n"
+)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pristine")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "calc.py").write_text(CALC)
+    (root / "pkg" / "grade.py").write_text(BRANCHY)
+    (root / "tests").mkdir()
+    (root / "tests" / "__init__.py").write_text("")
+    (root / "tests" / "test_calc.py").write_text(TESTS)
+    return root
+
+
+@pytest.fixture
+def model_ws(pristine: Path, tmp_path: Path) -> Path:
+    ws = tmp_path / "model"
+    shutil.copytree(pristine, ws)
+    return ws
+
+
+def _query(**fields: Any) -> Query:
+    base: dict[str, Any] = {"id": "q", "category": "c", "request": "do it", "kind": "tool"}
+    return Query(**(base | fields))
+
+
+def _suite(pristine: Path, *queries: Query) -> Suite:
+    return Suite(
+        root=pristine,
+        version=1,
+        workspace=pristine,
+        categories={"c": Category(title="c", threshold=1)},
+        overall_threshold=1,
+        queries=list(queries) or [_query()],
+        hidden_tests={"adds": HIDDEN},
+    )
+
+
+def _call(name: str, error: str | None = None, **arguments: Any) -> ToolCallRecord:
+    return ToolCallRecord(name=name, arguments=arguments, error=error)
+
+
+def _code_turn(index: int, *calls: ToolCallRecord, code: str = "", output: str = "") -> Turn:
+    record = ExecutionRecord(code=code, calls=list(calls))
+    return Turn(
+        index=index, kind="code", runs=[CodeRun(code=code, record=record, tool_output=output)]
+    )
+
+
+def _episode(*turns: Turn, answer: str | None = "done", outcome: str = "answer") -> Episode:
+    all_turns = list(turns)
+    if outcome == "answer":
+        all_turns.append(Turn(index=len(all_turns), kind="answer", text=answer or ""))
+    return Episode(request="do it", turns=all_turns, outcome=outcome, final_answer=answer)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- calls
+
+
+def test_calls_in_code_reads_literals_in_source_order() -> None:
+    code = (
+        "b = typecheck('b.py'); a = ruff_check('a.py')\n"
+        "x.read_file('no')\n"  # an attribute call is not a tool call
+        "print(read_file(path=name, **extra))\n"
+        "write_file('o.py', content=1 + 2)\n"
+        "pytest_run(*paths)\n"
+        "unknown('z')\n"
+    )
+    got = [(c.name, c.arguments, c.turn) for c in calls_in_code(code, turn=3)]
+    assert got == [
+        ("typecheck", {"path": "b.py"}, 3),
+        ("ruff_check", {"path": "a.py"}, 3),
+        ("read_file", {"path": None}, 3),
+        ("write_file", {"path": "o.py", "content": None}, 3),
+        ("pytest_run", {"path": None}, 3),
+    ]
+    assert calls_in_code("def (") == []
+    assert calls_in_code("x = '\x00'") == []
+    assert calls_in_code("run_command('ls', ['-a'], '.', extra=1)")[0].arguments == {
+        "command": "ls",
+        "args": ["-a"],
+        "cwd": ".",
+        "extra": 1,
+    }
+    assert calls_in_code("ruff_check('x')")[0].turn == 0
+
+
+def test_literal_gives_none_for_what_only_runs_know() -> None:
+    import ast
+
+    assert scoring._literal(ast.parse("[1, 'a']", mode="eval").body) == [1, "a"]
+    assert scoring._literal(ast.parse("f()", mode="eval").body) is None
+    assert scoring._literal(ast.parse("{[1]: 2}", mode="eval").body) is None  # TypeError
+    deep = ast.parse("(" * 200 + "1" + ")" * 200, mode="eval").body
+    assert scoring._literal(deep) == 1
+
+
+def test_executed_calls_come_from_the_records() -> None:
+    episode = _episode(
+        _code_turn(0, _call("read_file", path="a.py"), _call("typecheck", "boom", path=".")),
+        Turn(index=1, kind="code", runs=[CodeRun(code="x", record=None)]),
+        _code_turn(2, _call("ruff_check", path="src")),
+    )
+    assert [(c.name, c.arguments, c.turn, c.error) for c in executed_calls(episode)] == [
+        ("read_file", {"path": "a.py"}, 0, None),
+        ("typecheck", {"path": "."}, 0, "boom"),
+        ("ruff_check", {"path": "src"}, 2, None),
+    ]
+
+
+def test_normalize_path() -> None:
+    assert normalize_path("./src//pkg/") == "src/pkg"
+    assert normalize_path("  src\\pkg\\a.py ") == "src/pkg/a.py"
+    assert normalize_path("") == "."
+    assert normalize_path("   ") == "."
+    assert normalize_path(None) is None
+    assert normalize_path(3) is None
+
+
+def _p(**fields: Any) -> CallPattern:
+    return CallPattern(**({"tool": "typecheck"} | fields))
+
+
+def _c(name: str = "typecheck", error: str | None = None, **arguments: Any) -> CallInfo:
+    return CallInfo(name=name, arguments=arguments, error=error)
+
+
+def test_path_modes() -> None:
+    assert match_pattern(_p(path="src", path_match="any"), _c(path=7), 0, -1)
+    assert match_pattern(_p(path=None, path_match="exact"), _c(path=7), 0, -1)
+    assert not match_pattern(_p(path="src", path_match="exact"), _c(path=7), 0, -1)
+    assert not match_pattern(_p(path="src", path_match="exact"), _c(), 0, -1)
+    glob = _p(path="src/*.py", path_match="glob")
+    assert match_pattern(glob, _c(path="./src/a.py"), 0, -1)
+    assert not match_pattern(glob, _c(path="src/A.PY"), 0, -1)  # case matters
+    assert not match_pattern(glob, _c(path="."), 0, -1)
+    exact = _p(path="./src/", path_match="exact")
+    assert match_pattern(exact, _c(path="src"), 0, -1)
+    assert not match_pattern(exact, _c(path="."), 0, -1)
+    covers = _p(path="src/pkg/a.py", path_match="covers")
+    for ok in (".", "", "src", "src/", "src/pkg", "./src/pkg/a.py"):
+        assert match_pattern(covers, _c(path=ok), 0, -1), ok
+    for bad in ("sr", "src/pk", "src/pkg/a", "tests", "src/pkg/a.py/x"):
+        assert not match_pattern(covers, _c(path=bad), 0, -1), bad
+    assert match_pattern(_p(path="", path_match="covers"), _c(path="."), 0, -1)
+    # Absolute paths: a folder covers what is under it, the root covers everything.
+    absolute = _p(path="/ws/src/a.py", path_match="covers")
+    assert match_pattern(absolute, _c(path="/ws/src"), 0, -1)
+    assert match_pattern(absolute, _c(path="/"), 0, -1)
+    assert not match_pattern(absolute, _c(path="/ws/sr"), 0, -1)
+
+
+def test_call_must_be_the_tool_without_error_and_after_the_last_write() -> None:
+    assert not match_pattern(_p(), _c("ruff_check"), 0, -1)
+    assert not match_pattern(_p(), _c(error="x"), 0, -1)
+    after = _p(after_last_write=True)
+    assert match_pattern(after, _c(), 3, 3)
+    assert not match_pattern(after, _c(), 2, 3)
+    assert match_pattern(_p(), _c(), 2, 3)
+
+
+def test_command_and_argument_patterns() -> None:
+    grep = CallPattern(tool="run_command", command=["grep", "rg"])
+    run = "run_command"
+    assert match_pattern(grep, _c(run, command="  /usr/bin/grep -rn x"), 0, -1)
+    assert not match_pattern(grep, _c(run, command="egrep"), 0, -1)
+    assert not match_pattern(grep, _c(run), 0, -1)
+    args = CallPattern(tool="run_command", args_contain=["Register", "def "])
+    assert match_pattern(args, _c(run, command="grep", args=["-n", "REGISTER"]), 0, -1)
+    assert match_pattern(args, _c(run, command="grep", args="-n register"), 0, -1)
+    assert match_pattern(args, _c(run, command="grep -n register"), 0, -1)
+    assert match_pattern(args, _c(run, command="grep", args=["def", "x"]), 0, -1)  # joined
+    assert not match_pattern(args, _c(run, command="grep", args=["regist"]), 0, -1)
+    assert not match_pattern(args, _c(run, command="grep", args=None), 0, -1)
+    assert not match_pattern(args, _c(run, command=None, args=[]), 0, -1)
+    # Nothing but the arguments and the command is searched.
+    x = CallPattern(tool="run_command", args_contain=["x"])
+    assert not match_pattern(x, _c(run, command="ls", args=["-a"]), 0, -1)
+    assert not match_pattern(x, _c(run, command="ls"), 0, -1)
+    assert not match_pattern(x, _c(run, args=["-a"]), 0, -1)
+    assert match_pattern(x, _c(run, args=["-a"], command="xargs"), 0, -1)
+
+
+def test_describe_names_every_constraint() -> None:
+    assert scoring._describe(_p()) == "typecheck()"
+    assert scoring._describe(_p(path="src", path_match="covers")) == "typecheck(covers src)"
+    full = CallPattern(
+        tool="run_command",
+        path="a.py",
+        path_match="exact",
+        command=["grep", "rg"],
+        args_contain=["x", "y"],
+        after_last_write=True,
+    )
+    assert scoring._describe(full) == (
+        "run_command(exact a.py, command in grep/rg, args with x/y, after the last write)"
+    )
+
+
+def test_find_suppressions_counts_only_what_was_added() -> None:
+    before = "x = 1  # type: ignore\ny = 2  # noqa\n"
+    after = (
+        "x = 1  # type:ignore\ny = 2  # NOQA\nz = 3  # noqa: F401\n"
+        "@pytest.mark.skip\ndef test_a(): pytest.skip ('no')\n"
+    )
+    assert find_suppressions(before, after) == [
+        "# noqa",
+        "pytest.mark.skip",
+        "pytest.skip (",
+    ]
+    assert find_suppressions(after, before) == []
+    assert find_suppressions("", "a  # pragma: no cover") == ["# pragma"]
+    twice = "a = 1  # noqa\nb = 2  # noqa\n"
+    assert find_suppressions(twice, twice) == []
+    assert find_suppressions(twice, twice + "c = 3  # noqa\n") == ["# noqa"]
+
+
+def test_defines_and_read(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("def a(): ...\nasync def b(): ...\nclass C: ...\ndef outer():\n    def d(): ...\n")
+    for name in ("a", "b", "C"):
+        assert scoring._defines(f, name), name
+    assert not scoring._defines(f, "d")
+    assert not scoring._defines(f, "outer2")
+    assert not scoring._defines(tmp_path / "gone.py", "a")
+    (tmp_path / "bad.py").write_text("def a(:\n")
+    assert not scoring._defines(tmp_path / "bad.py", "a")
+    (tmp_path / "bin.py").write_bytes(b"\xff\xfe def a(): ...")
+    assert not scoring._defines(tmp_path / "bin.py", "a")
+    assert scoring._read(tmp_path / "gone.py") == ""
+    assert scoring._read(f).startswith("def a()")
+    assert scoring._read(tmp_path / "bin.py").endswith("def a(): ...")
+    assert scoring._read(tmp_path) == ""  # a folder
+
+
+def test_timer_adds_up_tool_time() -> None:
+    timer = scoring._Timer()
+    assert timer.tool_s == 0.0
+    assert timer.run(lambda a, b=0: a + b, 1, b=2) == 3
+    first = timer.tool_s
+    assert first > 0.0
+    with pytest.raises(ZeroDivisionError):
+        timer.run(lambda: 1 / 0)
+    assert timer.tool_s > first
+
+
+# --------------------------------------------------------------------------- outcome reasons
+
+
+def test_outcome_reasons() -> None:
+    last = Turn(index=2, kind="malformed", reason="no closing tag")
+    malformed = Episode(request="r", turns=[Turn(index=0, kind="code"), last], outcome="malformed")
+    assert scoring._outcome_reasons(malformed) == ["malformed output at turn 3: no closing tag"]
+    backend = Episode(
+        request="r", turns=[Turn(index=0, kind="backend_error", reason="503")],
+        outcome="backend_error",
+    )  # fmt: skip
+    assert scoring._outcome_reasons(backend) == ["backend error: 503"]
+    assert scoring._outcome_reasons(Episode(request="r", outcome="backend_error")) == []
+    assert scoring._outcome_reasons(Episode(request="r", outcome="malformed")) == []
+    timeout = Episode(request="r", outcome="timeout", time_limit_s=12.5)
+    assert scoring._outcome_reasons(timeout) == ["ran past the per-query time limit of 12.5 s"]
+    turns = Episode(request="r", turns=[Turn(index=0, kind="code")] * 2, outcome="turn_limit")
+    assert scoring._outcome_reasons(turns) == ["never answered: 2 turns without a final answer"]
+    cut = Episode(
+        request="r", turns=[Turn(index=0, kind="answer", finish_reason="length")],
+        outcome="answer", final_answer="half",
+    )  # fmt: skip
+    assert scoring._outcome_reasons(cut) == [
+        "the final answer was cut at the token limit (finish_reason length)"
+    ]
+    whole = cut.model_copy(update={"turns": [Turn(index=0, kind="answer", finish_reason="stop")]})
+    assert scoring._outcome_reasons(whole) == []
+    assert scoring._outcome_reasons(Episode(request="r", outcome="answer")) == []
+
+
+def test_rejected_code_is_a_reason_only_when_nothing_ran() -> None:
+    def run(kind: str, calls: list[ToolCallRecord]) -> CodeRun:
+        error = ExecutionError(kind=kind, message="m" * 200)  # type: ignore[arg-type]
+        return CodeRun(code="c", record=ExecutionRecord(code="c", error=error, calls=calls))
+
+    turn = Turn(
+        index=1,
+        kind="code",
+        runs=[
+            run("syntax", []),
+            run("type", []),
+            run("runtime", []),
+            run("type", [_call("read_file", path="a")]),
+        ],
+    )
+    reasons = scoring._outcome_reasons(Episode(request="r", turns=[turn], outcome="turn_limit"))
+    assert reasons == [
+        "never answered: 1 turns without a final answer",
+        f"turn 2: code rejected before running (syntax: {'m' * 120})",
+        f"turn 2: code rejected before running (type: {'m' * 120})",
+    ]
+
+
+# --------------------------------------------------------------------------- whole episodes
+
+
+def _score(
+    query: Query, episode: Episode, pristine: Path, ws: Path, truth: Truth | None = None,
+    judge: Any = None,
+) -> QueryScore:  # fmt: skip
+    return score_episode(
+        query, episode, ws, pristine, _suite(pristine), truth or Truth(), judge=judge
+    )
+
+
+def test_tool_query_that_meets_everything_passes(pristine: Path, model_ws: Path) -> None:
+    query = _query(
+        requires=[CallPattern(tool="typecheck", path="pkg", path_match="covers")],
+        sequence=[CallPattern(tool="read_file"), CallPattern(tool="typecheck")],
+        forbid=["write_file"],
+    )
+    episode = _episode(
+        _code_turn(0, _call("read_file", path="pkg/calc.py"), code="read_file('pkg/calc.py')"),
+        _code_turn(1, _call("typecheck", path="."), code="typecheck('.')"),
+        answer="pkg/calc.py has no type errors.",
+    )
+    score = _score(query, episode, pristine, model_ws, Truth(files=["pkg/calc.py"]))
+    assert score.reasons == []
+    assert score.passed is True
+    assert score.why == "all expectations met"
+    assert [c.name for c in score.calls] == ["read_file", "typecheck"]
+    assert [(c.name, c.turn) for c in score.written_calls] == [("read_file", 0), ("typecheck", 1)]
+    assert score.state == [] and score.facts == [] and score.judge is None
+    assert score.scoring_s > 0.0 and score.scoring_tool_s == 0.0
+
+
+def test_tool_query_reasons(pristine: Path, model_ws: Path) -> None:
+    query = _query(
+        requires=[
+            CallPattern(tool="ruff_check"),
+            CallPattern(tool="typecheck", after_last_write=True),
+        ],
+        sequence=[CallPattern(tool="typecheck"), CallPattern(tool="read_file")],
+        forbid=["write_file", "run_command", "pytest_run"],
+    )
+    episode = _episode(
+        _code_turn(
+            0,
+            _call("typecheck", path="."),
+            _call("write_file", path="new.py", content="x"),
+            _call("read_file", error="gone", path="a.py"),
+            code="typecheck('.')\nwrite_file('new.py', 'x')\nrun_command('ls')\n",
+        ),
+        answer="I wrote new.py and fixed ghost.py; see pkg/calc.py.",
+    )
+    score = _score(query, episode, pristine, model_ws, Truth(files=["pkg/calc.py"]))
+    assert score.passed is False
+    assert score.reasons == [
+        "called forbidden tool write_file",
+        "called forbidden tool run_command",  # written, even though it never ran
+        "missing call ruff_check()",
+        "missing call typecheck(after the last write)",
+        "sequence broken: no read_file() in order",
+        "answer names files that do not exist: ghost.py",
+    ]
+    assert score.why == "; ".join(score.reasons)
+
+
+def test_a_failed_write_does_not_move_the_last_write(pristine: Path, model_ws: Path) -> None:
+    query = _query(requires=[CallPattern(tool="typecheck", after_last_write=True)])
+    episode = _episode(
+        _code_turn(
+            0,
+            _call("write_file", path="a.py", content="x"),
+            _call("typecheck", path="."),
+            _call("write_file", error="denied", path="b.py", content="y"),
+        )
+    )
+    assert _score(query, episode, pristine, model_ws).reasons == []
+
+
+def test_sequence_needs_the_order(pristine: Path, model_ws: Path) -> None:
+    query = _query(sequence=[CallPattern(tool="read_file"), CallPattern(tool="typecheck")])
+    backwards = _episode(_code_turn(0, _call("typecheck", path="."), _call("read_file", path="a")))
+    assert _score(query, backwards, pristine, model_ws).reasons == [
+        "sequence broken: no typecheck() in order"
+    ]
+    twice = _query(sequence=[CallPattern(tool="typecheck"), CallPattern(tool="typecheck")])
+    once = _episode(_code_turn(0, _call("typecheck", path=".")))
+    assert _score(twice, once, pristine, model_ws).reasons == [
+        "sequence broken: no typecheck() in order"
+    ]
+    nothing = _episode(_code_turn(0))
+    assert _score(query, nothing, pristine, model_ws).reasons == [
+        "sequence broken: no read_file() in order"
+    ]
+
+
+def test_tool_query_answered_directly(pristine: Path, model_ws: Path) -> None:
+    score = _score(_query(), _episode(answer="It is fine."), pristine, model_ws)
+    assert score.reasons == ["answered directly, but a tool call was expected"]
+    never = _episode(_code_turn(0), outcome="turn_limit", answer=None)
+    assert _score(_query(), never, pristine, model_ws).reasons == [
+        "never answered: 1 turns without a final answer"
+    ]
+
+
+def test_empty_answers_fail(pristine: Path, model_ws: Path) -> None:
+    score = _score(_query(), _episode(_code_turn(0), answer="  \n"), pristine, model_ws)
+    assert score.reasons == ["the final answer is empty"]
+    # An empty answer is not judged further (no invented facts, no rubric reasons).
+    direct = _query(kind="direct", rubric=Rubric(require=[RubricItem(name="x", any=["x"])]))
+    assert _score(direct, _episode(answer=""), pristine, model_ws).reasons == [
+        "the final answer is empty"
+    ]
+
+
+def test_answer_facts_are_checked_against_the_probe(pristine: Path, model_ws: Path) -> None:
+    check = AnswerCheck(tool="typecheck", path="pkg", facts=["count"])
+    probe = Probe(key=check.key, tool="typecheck", path="pkg", total=2, by_file={"pkg/a.py": 2})
+    truth = Truth(probes={check.key: probe}, files=["pkg/a.py"])
+    query = _query(answer=[check])
+    ran = _code_turn(0, _call("typecheck", path="pkg"), code="typecheck('pkg')", output="2 errs")
+    right = _score(
+        query, _episode(ran, answer="There are 2 type errors."), pristine, model_ws, truth
+    )
+    assert right.reasons == []
+    assert [(f.fact, f.ok) for f in right.facts] == [("typecheck(pkg) count", True)]
+    wrong = _score(
+        query, _episode(ran, answer="There are 5 type errors."), pristine, model_ws, truth
+    )
+    assert wrong.reasons == ["answer: typecheck(pkg) count: says 5"]
+    vague = _score(query, _episode(ran, answer="Some type errors."), pristine, model_ws, truth)
+    assert vague.reasons == ["answer: typecheck(pkg) count: the total is not stated"]
+
+
+def test_answer_facts_see_the_tool_outputs_and_code(pristine: Path, model_ws: Path) -> None:
+    check = AnswerCheck(tool="pytest_run", path="tests", facts=["failing"])
+    probe = Probe(key=check.key, tool="pytest_run", path="tests", failing=["test_add"])
+    truth = Truth(probes={check.key: probe})
+    query = _query(answer=[check])
+    shown = _code_turn(0, _call("pytest_run", path="tests"), code="pytest_run('tests')",
+                       output="FAILED test_add")  # fmt: skip
+    assert _score(
+        query, _episode(shown, answer="test_add fails."), pristine, model_ws, truth
+    ).passed
+    in_code = _code_turn(0, _call("pytest_run", path="tests"), code="print('test_add')")
+    assert _score(
+        query, _episode(in_code, answer="test_add fails."), pristine, model_ws, truth
+    ).passed
+    unseen = _code_turn(0, _call("pytest_run", path="tests"), code="pytest_run('tests')")
+    score = _score(query, _episode(unseen, answer="test_add fails."), pristine, model_ws, truth)
+    assert score.reasons == [
+        "answer: pytest_run(tests) failing: names test_add, which no tool output in the episode "
+        "showed"
+    ]
+
+
+def test_files_the_model_wrote_are_not_invented(pristine: Path, model_ws: Path) -> None:
+    episode = _episode(
+        _code_turn(0, _call("write_file", path="pkg/new.py", content="x"),
+                   _call("read_file", path="pkg/other.py")),
+        answer="I created pkg/new.py and read pkg/other.py, pkg/calc.py.",
+    )  # fmt: skip
+    score = _score(_query(), episode, pristine, model_ws, Truth(files=["pkg/calc.py"]))
+    assert score.reasons == ["answer names files that do not exist: pkg/other.py"]
+
+
+def test_direct_query_by_rubric(pristine: Path, model_ws: Path) -> None:
+    rubric = Rubric(
+        require=[RubricItem(name="it uses ruff", any=["ruff"])],
+        wrong=[RubricItem(name="it uses flake8", any=["flake8"])],
+    )
+    query = _query(kind="direct", rubric=rubric)
+    good = _score(query, _episode(answer="It uses ruff."), pristine, model_ws)
+    assert (good.passed, good.reasons, good.rubric_stated) == (True, [], ["it uses ruff"])
+    bad = _score(query, _episode(answer="It uses flake8."), pristine, model_ws)
+    assert bad.reasons == [
+        "does not state that it uses ruff",
+        "claims that it uses flake8 ('flake8')",
+    ]
+    assert bad.rubric_stated == []
+    code = _episode(
+        _code_turn(0, _call("read_file", path="a.py"), code="ruff_check('.')"),
+        answer="It uses ruff.",
+    )
+    assert _score(query, code, pristine, model_ws).reasons == [
+        "expected a direct answer, but the model ran code (read_file, ruff_check)"
+    ]
+    empty_code = _episode(_code_turn(0), answer="It uses ruff.")
+    assert _score(query, empty_code, pristine, model_ws).reasons == [
+        "expected a direct answer, but the model ran code (code)"
+    ]
+    no_rubric = Query(id="q", category="c", request="r", kind="direct")
+    assert _score(no_rubric, _episode(answer="anything"), pristine, model_ws).passed
+
+
+class _Judge:
+    """Stands in for the judge model (tests/test_judge.py runs the real client on a server)."""
+
+    def __init__(self, verdict: str | None, reason: str = "r") -> None:
+        self.verdict, self.reason, self.seen = verdict, reason, []
+
+    def judge(self, query: Query, answer: str) -> dict[str, Any]:
+        self.seen.append((query.id, answer))
+        return {"verdict": self.verdict, "reason": self.reason}
+
+
+def test_direct_query_by_judge(pristine: Path, model_ws: Path) -> None:
+    rubric = Rubric(require=[RubricItem(name="it uses ruff", any=["ruff"])])
+    query = _query(kind="direct", rubric=rubric)
+    episode = _episode(answer="It lints.")
+    passing = _Judge("pass")
+    score = _score(query, episode, pristine, model_ws, judge=passing)
+    assert score.passed and passing.seen == [("q", "It lints.")]
+    assert score.judge == {
+        "verdict": "pass",
+        "reason": "r",
+        "rubric_passed": False,
+        "rubric_reasons": ["does not state that it uses ruff"],
+    }
+    failed = _score(query, _episode(answer="It uses ruff."), pristine, model_ws,
+                    judge=_Judge("fail", "too short"))  # fmt: skip
+    assert failed.reasons == ["the judge failed the answer: too short"]
+    assert failed.judge is not None and failed.judge["rubric_passed"] is True
+    silent = _score(query, episode, pristine, model_ws, judge=_Judge(None))
+    assert silent.reasons == ["does not state that it uses ruff"]
+    odd = _score(query, episode, pristine, model_ws, judge=_Judge("maybe"))
+    assert odd.reasons == ["does not state that it uses ruff"]
+
+
+# --------------------------------------------------------------------------- workspace checks
+
+
+def test_state_is_not_checked_without_code(pristine: Path, model_ws: Path) -> None:
+    query = _query(state=[StateCheck(check="ruff_clean")])
+    score = _score(query, _episode(answer="fine"), pristine, model_ws)
+    assert score.reasons == [
+        "answered directly, but a tool call was expected",
+        "workspace not checked: the model ran no code",
+    ]
+    assert score.state == []
+
+
+def test_unchanged_and_changed(pristine: Path, model_ws: Path) -> None:
+    suite = _suite(pristine)
+
+    def check(kind: str, path: str | None) -> StateResult:
+        return run_state_check(StateCheck(check=kind, path=path), pristine, model_ws, pristine,
+                               suite)  # type: ignore[arg-type]  # fmt: skip
+
+    assert check("unchanged", "pkg/calc.py") == StateResult(
+        check="unchanged", path="pkg/calc.py", ok=True, detail="same"
+    )
+    assert check("changed", "pkg").ok is False
+    assert check("unchanged", None).path == "."
+    (model_ws / "pkg" / "extra.py").write_text("")  # a new file in a folder is a change
+    assert check("unchanged", "pkg") == StateResult(
+        check="unchanged", path="pkg", ok=False, detail="modified"
+    )
+    assert check("changed", ".").ok is True
+    assert check("unchanged", "pkg/calc.py").ok is True
+    (model_ws / "pkg" / "calc.py").write_text(CALC + "\n")
+    assert check("changed", "pkg/calc.py") == StateResult(
+        check="changed", path="pkg/calc.py", ok=True, detail="modified"
+    )
+    (model_ws / "made").mkdir()
+    (model_ws / "made" / "x.py").write_text("")
+    assert check("changed", "made").ok is True  # only the model's workspace has it
+    (model_ws / "pkg" / "calc.py").unlink()
+    assert check("unchanged", "pkg/calc.py").ok is False
+
+
+def test_defines_check(pristine: Path, model_ws: Path) -> None:
+    suite = _suite(pristine)
+    found = run_state_check(StateCheck(check="defines", path="pkg/calc.py", name="add"),
+                            pristine, model_ws, pristine, suite)  # fmt: skip
+    assert found == StateResult(check="defines", path="pkg/calc.py", ok=True, detail="add defined")
+    missing = run_state_check(StateCheck(check="defines", path="pkg/calc.py", name="sub"),
+                              pristine, model_ws, pristine, suite)  # fmt: skip
+    assert missing.detail == "sub not defined at top level" and missing.ok is False
+    unnamed = run_state_check(StateCheck(check="defines", path="pkg/calc.py"),
+                              pristine, model_ws, pristine, suite)  # fmt: skip
+    assert unnamed.ok is False
+
+
+def test_lint_and_type_checks_run_the_real_tools(pristine: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "pkg" / "bad.py").write_text("import os\n\n\ndef f() -> int:\n    return 'x'\n")
+    suite = _suite(pristine)
+    timer = scoring._Timer()
+
+    def check(kind: str, path: str | None) -> StateResult:
+        return run_state_check(StateCheck(check=kind, path=path), copy, copy, pristine, suite,
+                               timer=timer)  # type: ignore[arg-type]  # fmt: skip
+
+    assert check("ruff_clean", "pkg/calc.py") == StateResult(
+        check="ruff_clean", path="pkg/calc.py", ok=True, detail="0 lint errors"
+    )
+    assert check("ruff_clean", "pkg/bad.py") == StateResult(
+        check="ruff_clean", path="pkg/bad.py", ok=False, detail="1 lint errors"
+    )
+    assert check("typecheck_clean", "pkg/calc.py") == StateResult(
+        check="typecheck_clean", path="pkg/calc.py", ok=True, detail="0 type errors"
+    )
+    assert check("typecheck_clean", None) == StateResult(
+        check="typecheck_clean", path=".", ok=False, detail="1 type errors"
+    )
+    missing = check("ruff_clean", "gone.py")
+    assert missing.ok is False and "does not exist" in missing.detail
+    missing = check("typecheck_clean", "gone.py")
+    assert missing.ok is False and "does not exist" in missing.detail
+    assert timer.tool_s > 0.0
+
+
+def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path) -> None:
+    """Four real pytest runs: the suite's tests (enough of them passing, or not), the hidden
+    test written into the copy on code it cannot tell from the right one, and on wrong code."""
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    suite = _suite(pristine)
+
+    def check(kind: str, path: str | None = None, name: str | None = None,
+              min_passed: int = 0) -> StateResult:  # fmt: skip
+        state = StateCheck(check=kind, path=path, name=name, min_passed=min_passed)  # type: ignore[arg-type]
+        return run_state_check(state, copy, copy, pristine, suite)
+
+    assert check("pytest_pass", "tests", min_passed=1) == StateResult(
+        check="pytest_pass", path="tests", ok=True, detail="1/1 passed"
+    )
+    assert check("pytest_pass", "tests/test_calc.py", min_passed=2) == StateResult(
+        check="pytest_pass", path="tests/test_calc.py", ok=False, detail="1/1 passed"
+    )
+    gone = check("pytest_pass", "nope")  # refused before pytest starts
+    assert gone.ok is False and "does not exist" in gone.detail
+    (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a * b"))
+    # 2 * 2 == 2 + 2: the hidden test cannot tell, and passes on the wrong code.
+    assert check("hidden_test", name="adds") == StateResult(
+        check="hidden_test", path="adds", ok=True, detail="hidden test adds: 1/1 passed"
+    )
+    assert not (copy / scoring.HIDDEN_TEST_FILE).exists()
+    (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a - b"))
+    assert check("hidden_test", name="adds") == StateResult(
+        check="hidden_test", path="adds", ok=False, detail="hidden test adds: 0/1 passed"
+    )
+    assert not (copy / scoring.HIDDEN_TEST_FILE).exists()
+
+
+def test_simpler(pristine: Path, tmp_path: Path) -> None:
+    improve = Improve(path="pkg/grade.py", function="grade")
+    before = measure_complexity(BRANCHY, "grade")
+    assert before is not None and before.complexity == 4
+    truth = Truth(complexity={"pkg/grade.py::grade": before})
+    query = _query(improve=improve)
+    suite = _suite(pristine, query)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+
+    def check(source: str, truth: Truth = truth) -> StateResult:
+        (copy / "pkg" / "grade.py").write_text(source)
+        return run_state_check(StateCheck(check="simpler"), copy, copy, pristine, suite, query,
+                               truth)  # fmt: skip
+
+    flat = (
+        "def grade(n: int) -> str:\n"
+        "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
+    )
+    simpler = check(flat)
+    assert simpler.ok is True and simpler.check == "simpler" and simpler.path == "pkg/grade.py"
+    assert simpler.detail.startswith(f"grade: {before} before, complexity 1")
+    assert check(BRANCHY).ok is False  # the same is not simpler
+    # Same complexity and fewer statements is simpler; same statements or more complex is not.
+    after = measure_complexity(flat, "grade")
+    assert after is not None
+
+    def was(complexity: int, statements: int) -> Truth:
+        measured = Complexity(complexity=complexity, branches=0, statements=statements)
+        return Truth(complexity={"pkg/grade.py::grade": measured})
+
+    assert check(flat, was(after.complexity, after.statements + 1)).ok is True
+    assert check(flat, was(after.complexity, after.statements)).ok is False
+    assert check(flat, was(after.complexity - 1, after.statements + 5)).ok is False
+    gone = check("def other(): ...\n")
+    assert gone == StateResult(
+        check="simpler", path="pkg/grade.py", ok=False, detail="could not measure after the change"
+    )
+    unmeasured = check(flat, Truth())
+    assert unmeasured.detail == "could not measure before" and unmeasured.ok is False
+
+
+def test_mutants_check(pristine: Path, tmp_path: Path) -> None:
+    """The model's tests must pass on the good implementation and reject the bad ones."""
+    spec = Mutants(
+        module="pkg/ops.py",
+        tests="tests/test_ops.py",
+        good="def double(x):\n    return x * 2\n",
+        bad=["def double(x):\n    return x + 2\n", "def double(x):\n    return x + 3\n"],
+        min_killed=1,
+    )
+    query = _query(mutants=spec)
+    suite = _suite(pristine, query)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "pkg" / "ops.py").write_text("# the model's own version\n")
+    # x=2 cannot tell `x * 2` from `x + 2`; it does tell it from `x + 3`.
+    (copy / "tests" / "test_ops.py").write_text(
+        "from pkg.ops import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+    )
+    weak = run_state_check(StateCheck(check="mutants"), copy, copy, pristine, suite, query)
+    assert weak == StateResult(
+        check="mutants",
+        path="tests/test_ops.py",
+        ok=True,
+        detail="the tests pass on the good implementation: yes (1/1 passed); they reject 1 of 2 "
+        "known-bad implementations (need 1); mutants [1] survive",
+    )
+    assert (copy / "pkg" / "ops.py").read_text() == "# the model's own version\n"
+    (copy / "tests" / "test_ops.py").unlink()
+    (copy / "pkg" / "ops.py").unlink()
+    none = run_state_check(StateCheck(check="mutants"), copy, copy, pristine, suite, query)
+    assert none == StateResult(
+        check="mutants", path="tests/test_ops.py", ok=False, detail="no test file"
+    )
+    assert not (copy / "pkg" / "ops.py").exists()
+
+
+def test_mutants_check_needs_tests_that_pass_on_the_good_one(
+    pristine: Path, tmp_path: Path
+) -> None:
+    spec = Mutants(
+        module="pkg/calc.py",
+        tests="tests/test_ops.py",
+        good="def double(x):\n    return x * 2\n",
+        bad=["def double(x):\n    return x + 3\n"],
+        min_killed=1,
+    )
+    query = _query(mutants=spec)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "tests" / "test_ops.py").write_text(
+        "from pkg.calc import add, double\n\n\ndef test_double():\n    assert double(3) == 7\n"
+    )
+    result = run_state_check(StateCheck(check="mutants"), copy, copy, pristine,
+                             _suite(pristine, query), query)  # fmt: skip
+    assert result.ok is False
+    assert result.detail == (
+        "the tests pass on the good implementation: no (0/1 passed); they reject 1 of 1 "
+        "known-bad implementations (need 1)"
+    )
+    # The pristine module plus the implementation was tested; the model's file is restored.
+    assert (copy / "pkg" / "calc.py").read_text() == CALC
+
+
+def test_scorer_copy_takes_only_the_targets(pristine: Path, model_ws: Path) -> None:
+    (model_ws / "pkg" / "calc.py").write_text(CALC + "\n\ndef sub(a: int, b: int) -> int:\n"
+                                              "    return a - b  # type: ignore\n")  # fmt: skip
+    (model_ws / "pkg" / "grade.py").write_text("def sub(): ...\n")  # not a target
+    query = _query(
+        targets=["pkg/calc.py", "pkg/missing.py", "pkg/new/deep.py"],
+        state=[
+            StateCheck(check="defines", path="pkg/calc.py", name="sub"),
+            StateCheck(check="defines", path="pkg/grade.py", name="sub"),
+            StateCheck(check="defines", path="pkg/new/deep.py", name="f"),
+        ],
+    )
+    (model_ws / "pkg" / "new").mkdir()
+    (model_ws / "pkg" / "new" / "deep.py").write_text("def f(): ...\n")
+    episode = _episode(_code_turn(0, _call("write_file", path="pkg/calc.py", content="...")))
+    score = _score(query, episode, pristine, model_ws)
+    assert [(s.path, s.ok) for s in score.state] == [
+        ("pkg/calc.py", True),
+        ("pkg/grade.py", False),
+        ("pkg/new/deep.py", True),
+    ]
+    assert score.reasons == [
+        "added suppressions to pkg/calc.py: # type: ignore",
+        "workspace check defines(pkg/grade.py) failed: sub not defined at top level",
+    ]
+    assert (pristine / "pkg" / "calc.py").read_text() == CALC  # the pristine copy is untouched
+
+
+def test_every_check_runs_on_a_fresh_copy_with_the_targets(pristine: Path, model_ws: Path) -> None:
+    """A whole episode's workspace checks: the copy holds the pristine fixture plus the targets
+    (one in a new nested folder); checks see the model's workspace, the pristine fixture, the
+    suite's hidden tests, the query's refactor target and the truth measured before."""
+    flat = (
+        "def grade(n: int) -> str:\n"
+        "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
+    )
+    (model_ws / "pkg" / "grade.py").write_text(flat)
+    (model_ws / "pkg" / "calc.py").write_text(CALC + "x = 1  # type: ignore  # noqa\n")
+    (model_ws / "pkg" / "new" / "deeper").mkdir(parents=True)
+    (model_ws / "pkg" / "new" / "deeper" / "deep.py").write_text("def f(): ...\n")
+    before = measure_complexity(BRANCHY, "grade")
+    assert before is not None
+    query = _query(
+        targets=["pkg/calc.py", "pkg/grade.py", "pkg/new/deeper/deep.py"],
+        improve=Improve(path="pkg/grade.py", function="grade"),
+        state=[
+            StateCheck(check="unchanged", path="tests"),
+            StateCheck(check="changed", path="pkg/grade.py"),
+            StateCheck(check="defines", path="tests/test_calc.py", name="test_add"),
+            StateCheck(check="defines", path="pkg/new/deeper/deep.py", name="f"),
+            StateCheck(check="simpler"),
+            StateCheck(check="hidden_test", name="adds"),
+        ],
+    )
+    episode = _episode(_code_turn(0, _call("write_file", path="pkg/grade.py", content=flat)))
+    truth = Truth(complexity={"pkg/grade.py::grade": before})
+    score = _score(query, episode, pristine, model_ws, truth)
+    assert [(s.check, s.ok) for s in score.state] == [
+        ("unchanged", True),
+        ("changed", True),
+        ("defines", True),  # the pristine test file is in the copy
+        ("defines", True),
+        ("simpler", True),
+        ("hidden_test", True),
+    ]
+    assert score.reasons == [
+        "added suppressions to pkg/calc.py: # type: ignore, # noqa",
+    ]
+    assert score.scoring_tool_s > 0.0
+    assert score.scoring_s >= score.scoring_tool_s
