@@ -26,6 +26,13 @@ def smoke_model_dir(tmp_path_factory: pytest.TempPathFactory, dataset_dir: Path)
     return make_smoke_model(tmp_path_factory.mktemp("models") / "smoke", dataset_dir, seed=0)
 
 
+@pytest.fixture(scope="session")
+def standin_dir(tmp_path_factory: pytest.TempPathFactory, dataset_dir: Path) -> Path:
+    """The tiny 4-bit Qwen3-MoE stand-in for Qwen3-Coder-30B-A3B (bfloat16 base)."""
+    out = tmp_path_factory.mktemp("models") / "standin"
+    return make_smoke_model(out, dataset_dir, seed=0, arch="qwen3_moe", base_bits=4)
+
+
 def tiny_profile(**overrides: object) -> Profile:
     """The smoke profile shrunk to a few iterations for tests."""
     settings: dict[str, object] = {

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from punie_train._jsonl import read_examples
 from punie_train.cli import app
 from punie_train.errors import DatasetError, ModelNotFoundError
+from punie_train.gate import GateFailed
 from punie_train.lora import train_lora
 
 runner = CliRunner()
@@ -76,8 +77,17 @@ def test_template_failure_is_a_dataset_error(
     bad["messages"][2]["tool_calls"][0]["function"] = {"arguments": {"code": "x"}}  # no name
     with (data / "train.jsonl").open("a") as handle:
         handle.write(json.dumps(bad) + "\n")
-    with pytest.raises(DatasetError) as info:
+    # The gate catches it first, naming the file and line, before any model is loaded...
+    with pytest.raises(GateFailed) as gate:
         train_lora(tiny_profile(), data, tmp_path / "run", model=smoke_model_dir, verify=False)
+    assert "every example renders" in str(gate.value)
+    assert "train.jsonl:25 (assistant turn 1)" in str(gate.value)
+    assert not (tmp_path / "run" / "adapters").exists()
+    # ...and without the gate, rendering the dataset for training still does.
+    with pytest.raises(DatasetError) as info:
+        train_lora(
+            tiny_profile(), data, tmp_path / "run", model=smoke_model_dir, verify=False, gate=False
+        )
     assert info.value.path == data / "train.jsonl"
     assert info.value.line == 25
     assert "chat template failed" in info.value.reason

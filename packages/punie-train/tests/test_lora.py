@@ -30,7 +30,32 @@ SUMMARY_KEYS = {
     "tokens_per_second",
     "peak_memory_bytes",
     "adapter_bytes",
+    "run_id",
+    "best_by_loss",
+    "lengths",
 }
+AFTER_QUANTIZE_KEYS = {
+    "fused_bytes",
+    "fused_dtype",
+    "fused_checkpoint",
+    "fused_check",
+    "fuse_peak_memory_bytes",
+    "quantized_bytes",
+    "quantize_bits",
+    "quantize_group_size",
+    "quantized_check",
+    "quantize_peak_memory_bytes",
+}
+
+
+def _weights(model_dir: Path) -> dict[str, mx.array]:
+    """Every tensor of a model directory (fuse and quantize write one shard per layer)."""
+    weights: dict[str, mx.array] = {}
+    for shard in sorted(model_dir.glob("*.safetensors")):
+        loaded = mx.load(str(shard))
+        assert isinstance(loaded, dict)
+        weights.update(loaded)
+    return weights
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +105,19 @@ def test_lora_writes_adapters_and_records(trained_run: Path, smoke_model_dir: Pa
     assert summary["adapter_bytes"] == (adapters / "adapters.safetensors").stat().st_size
     assert summary["train_seconds"] > 0 and summary["tokens_per_second"] > 0
     assert (trained_run / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # A checkpoint at every validation after step 0, holding the weights that loss measured
+    # (mlx-lm validates before step it, so the weights after it - 1 steps), plus the final.
+    assert sorted(p.name for p in adapters.glob("0*_adapters.safetensors")) == [
+        "0000002_adapters.safetensors",
+        "0000005_adapters.safetensors",
+    ]
+    val_at = {r.iteration: r.val_loss for r in val}
+    best = summary["best_by_loss"]
+    candidates = {2: "0000002_adapters.safetensors", 5: "0000005_adapters.safetensors"}
+    candidates[6] = "adapters.safetensors"
+    lowest = min(candidates, key=lambda i: (val_at[i], -i))
+    assert best == {"iteration": lowest, "val_loss": val_at[lowest], "file": candidates[lowest]}
+    assert len(summary["run_id"]) == 12
     # The adapters change the model's output.
     assert not mx.allclose(_logits(smoke_model_dir), _logits(smoke_model_dir, adapters)).item()
 
@@ -89,7 +127,12 @@ def test_resume_continues_from_saved_step(
     tmp_path: Path, dataset_dir: Path, smoke_model_dir: Path
 ) -> None:
     run = tmp_path / "resumable"
+    stale = run / "adapters" / "0000099_adapters.safetensors"  # from an earlier run
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
     train_lora(tiny_profile(iters=4), dataset_dir, run, model=smoke_model_dir, verify=False)
+    assert not stale.exists()
+    run_id = json.loads((run / "run.json").read_text())["run_id"]
     first = read_metrics(run / "metrics.jsonl")
     final_val_first = [r for r in first if r.val_loss is not None][-1]
     assert final_val_first.iteration == 4
@@ -108,6 +151,8 @@ def test_resume_continues_from_saved_step(
     assert [r.iteration for r in resumed if r.train_loss is not None] == [6, 8]
     assert summary.iterations == 8
     assert json.loads((run / "state.json").read_text())["iteration"] == 8
+    assert summary.run_id == run_id  # a resumed run is the same run
+    assert (run / "adapters" / "0000002_adapters.safetensors").is_file()  # kept from before
 
 
 @pytest.mark.slow
@@ -131,11 +176,13 @@ def test_fuse_then_quantize(trained_run: Path, smoke_model_dir: Path) -> None:
     fused = trained_run / "fused"
     config = json.loads((fused / "config.json").read_text())
     assert "quantization" not in config
-    weights = mx.load(str(fused / "model.safetensors"))
-    assert isinstance(weights, dict)
-    assert {w.dtype for w in weights.values()} == {mx.float16}
+    weights = _weights(fused)
+    assert {w.dtype for w in weights.values()} == {mx.float32}  # the smoke base's dtype, kept
+    assert config["torch_dtype"] == "float32"
     assert not any("lora" in name for name in weights)
-    # Fused weights reproduce base + adapters (up to float16 rounding).
+    index = json.loads((fused / "model.safetensors.index.json").read_text())
+    assert set(index["weight_map"]) == set(weights)
+    # Fused weights reproduce base + adapters.
     expected = _logits(smoke_model_dir, trained_run / "adapters")
     assert mx.allclose(_logits(fused), expected, atol=0.05, rtol=0.02).item()
     assert summary.fused_bytes and summary.fused_bytes > 0
@@ -147,7 +194,7 @@ def test_fuse_then_quantize(trained_run: Path, smoke_model_dir: Path) -> None:
     model, tokenizer = mlx_lm.load(str(quantized))[:2]
     assert mlx_lm.generate(model, tokenizer, "print", max_tokens=4) is not None
     data = json.loads((trained_run / "summary.json").read_text())
-    assert set(data) == SUMMARY_KEYS | {"fused_bytes", "quantized_bytes", "quantize_bits"}
+    assert set(data) == SUMMARY_KEYS | AFTER_QUANTIZE_KEYS
     assert data["quantize_bits"] == 5
     assert 0 < data["quantized_bytes"] < data["fused_bytes"]
     assert summary.quantized_bytes == data["quantized_bytes"]
@@ -157,7 +204,7 @@ def test_fuse_then_quantize(trained_run: Path, smoke_model_dir: Path) -> None:
 def test_fuse_dequantizes_a_quantized_base(
     tmp_path: Path, dataset_dir: Path, smoke_model_dir: Path
 ) -> None:
-    """The phase-24 path: a 4-bit base, LoRA on it, fused into a de-quantized float16 model."""
+    """The phase-24 path: a 4-bit base, LoRA on it, fused into a de-quantized model."""
     from mlx_lm.utils import load, quantize_model, save
 
     loaded = load(str(smoke_model_dir), return_config=True)
@@ -171,6 +218,50 @@ def test_fuse_dequantizes_a_quantized_base(
     fuse_run(run)
     fused_config = json.loads((run / "fused" / "config.json").read_text())
     assert "quantization" not in fused_config
-    weights = mx.load(str(run / "fused" / "model.safetensors"))
-    assert isinstance(weights, dict)
+    weights = _weights(run / "fused")
     assert not any(name.endswith(".scales") for name in weights)
+
+
+def test_validation_sees_the_same_examples_every_time(
+    dataset_dir: Path, smoke_model_dir: Path
+) -> None:
+    """mlx-lm draws val_batches in a fresh random order; the fixed view makes losses comparable."""
+    import numpy as np
+    from mlx_lm.tuner.trainer import evaluate
+
+    from punie_train.checkpoints import FixedValidation, fixed_validation
+    from punie_train.lora import load_chat_datasets
+
+    model, tokenizer = mlx_lm.load(str(smoke_model_dir))[:2]
+    _, valid, _ = load_chat_datasets(dataset_dir, tokenizer, mask_prompt=True, every_turn=True)
+    subset, batches = fixed_validation(valid, 2, 2)
+    assert isinstance(subset, FixedValidation) and (len(subset), batches) == (4, 2)
+    assert subset.indices == [0, 5, 10, 15]  # evenly spaced through the 16 validation turns
+    losses, raw = set(), set()
+    for seed in range(5):
+        np.random.seed(seed)
+        losses.add(round(evaluate(model, subset, 2, batches, 512), 6))
+        np.random.seed(seed)
+        raw.add(round(evaluate(model, valid, 2, 2, 512), 6))
+    assert len(losses) == 1
+    assert len(raw) > 1  # what mlx-lm alone would compare checkpoints on
+    assert fixed_validation(valid, -1, 2) == (valid, -1)
+    assert fixed_validation(valid, 8, 2) == (valid, -1)  # the whole split already
+
+
+@pytest.mark.slow
+def test_fuse_of_a_full_fine_tune_keeps_the_trained_weights(
+    tmp_path: Path, dataset_dir: Path, smoke_model_dir: Path
+) -> None:
+    """learn-check trains every weight: fuse must publish those, not the base's (a regression:
+    LoRA layers were put in and the full weights silently matched none of their names)."""
+    run = tmp_path / "full"
+    profile = tiny_profile(fine_tune_type="full", iters=2, steps_per_eval=2, save_every=2)
+    train_lora(profile, dataset_dir, run, model=smoke_model_dir, gate=False, verify=False)
+    fuse_run(run, verify=False)
+    trained = mx.load(str(run / "adapters" / "adapters.safetensors"))
+    assert isinstance(trained, dict)
+    fused, base = _weights(run / "fused"), _weights(smoke_model_dir)
+    name = next(k for k in trained if k.endswith("self_attn.q_proj.weight"))
+    assert mx.array_equal(fused[name], trained[name].astype(fused[name].dtype)).item()
+    assert not mx.array_equal(fused[name], base[name]).item()

@@ -742,6 +742,13 @@ def docs(
             "phase24-loss.png go (other files there are left alone).",
         ),
     ] = Path("docs"),
+    learn_check: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="punie-train's learn-check.json (default: RUN/learn-check/learn-check.json).",
+        ),
+    ] = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -778,7 +785,9 @@ def docs(
         if not directory.is_dir():
             raise UserError(f"{option} {directory}: no such directory (run the pipeline first)")
     try:
-        written = write_docs(data=data, run=run_dir, profile=profile, out=out)
+        written = write_docs(
+            data=data, run=run_dir, profile=profile, out=out, learn_check=learn_check
+        )
     except IncompleteArtefacts as exc:
         raise UserError(
             f"the run's artefacts are incomplete, the documents were left as they were: {exc}"

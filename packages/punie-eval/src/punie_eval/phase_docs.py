@@ -74,8 +74,13 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return out
 
 
-def collect(data: Path, run: Path) -> dict[str, Any]:
-    """Read every artefact the documents draw on; missing ones are None."""
+def collect(data: Path, run: Path, learn_check: Path | None = None) -> dict[str, Any]:
+    """Read every artefact the documents draw on; missing ones are None.
+
+    ``learn_check`` is punie-train's learn-check.json (default: RUN/learn-check/learn-check.json;
+    the pipeline keeps one per dataset, beside the runs, since it depends on no run).
+    """
+    learn_check = learn_check or run / "learn-check" / "learn-check.json"
     return {
         "manifest": _read_json(data / "manifest.json"),
         "manifest_path": str(data / "manifest.json"),
@@ -88,6 +93,10 @@ def collect(data: Path, run: Path) -> dict[str, Any]:
         "report_path": str(run / "eval" / "report.json"),
         "heldout": _read_json(run / "eval" / "heldout" / "report.json"),
         "heldout_path": str(run / "eval" / "heldout" / "report.json"),
+        "gate": _read_json(run / "gate.json"),
+        "gate_path": str(run / "gate.json"),
+        "learn_check": _read_json(learn_check),
+        "learn_check_path": str(learn_check),
     }
 
 
@@ -189,8 +198,12 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
             ["peak memory", _mib(summary.get("peak_memory_bytes"))],
             ["tokens/s", _num(summary.get("tokens_per_second"), 1)],
             ["adapter size", _mib(summary.get("adapter_bytes"))],
-            ["fused model size (fp16)", _mib(summary.get("fused_bytes"))],
+            [
+                f"fused model size ({summary.get('fused_dtype', 'float16')})",
+                _mib(summary.get("fused_bytes")),
+            ],
             ["quantized model size", _mib(summary.get("quantized_bytes"))],
+            *_length_rows(summary.get("lengths")),
         ],
     )
     lines.append("")
@@ -219,6 +232,85 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
     if art["loss_png"].is_file():
         write_atomic(out / LOSS_IMAGE, art["loss_png"].read_bytes())
         lines += [f"![loss curve]({LOSS_IMAGE})", ""]
+    return lines
+
+
+def _length_rows(lengths: Any) -> list[list[Any]]:
+    """Rows for the token lengths punie-train measured (summary.json `lengths`)."""
+    if not isinstance(lengths, dict):
+        return []
+    rows: list[list[Any]] = [["max_seq_length", _num(lengths.get("max_seq_length"))]]
+    dropped = 0
+    for split in ("train", "valid"):
+        s = lengths.get(split)
+        if isinstance(s, dict):
+            rows.append(
+                [
+                    f"{split} tokens per example (max / p95 / median)",
+                    f"{_num(s.get('max'))} / {_num(s.get('p95'))} / {_num(s.get('p50'))}",
+                ]
+            )
+            dropped += int(s.get("dropped_sequences") or 0)
+    how = (
+        "allowed by --allow-drop" if lengths.get("allow_drop") else "an error without --allow-drop"
+    )
+    rows.append(["sequences dropped for length", f"{dropped} ({how})"])
+    return rows
+
+
+def _learn_check_section(art: dict[str, Any]) -> list[str]:
+    """punie-train learn-check: does the training path teach, through fuse and quantization?"""
+    report = art["learn_check"]
+    lines = ["## Learn-check", ""]
+    if not report:
+        return [
+            *lines,
+            f"No learn-check report at `{art['learn_check_path']}` "
+            "(`nox -s learn-check` writes one).",
+            "",
+        ]
+    targets = report.get("targets") or {}
+    met = report.get("met") or {}
+    load = report.get("load_average") or []
+    lines.append(
+        f"Source: `{art['learn_check_path']}`. The smoke model is trained on a fixed slice of "
+        f"{_num(report.get('examples'))} training examples (every group), cut after the first "
+        "assistant turn, then fused and quantized as the pipeline does and asked for each first "
+        f"turn: **{'passed' if report.get('passed') else 'failed'}**."
+    )
+    lines.append("")
+    ratio = report.get("loss_ratio")
+    lines += _table(
+        ["measure", "value", "target", "met"],
+        [
+            [
+                f"tool choice ({report.get('model_stage')}, {report.get('quantize_bits')} bits)",
+                _pct(report.get("tool_choice_accuracy")),
+                f"≥ {_pct(targets.get('tool_choice_accuracy'))}",
+                _num(met.get("tool_choice_accuracy")),
+            ],
+            [
+                "loss initial → final",
+                f"{_num(report.get('initial_loss'))} → {_num(report.get('final_loss'))} "
+                f"(× {_num(ratio)})",
+                f"× ≤ {targets.get('loss_ratio')}",
+                _num(met.get("loss_ratio")),
+            ],
+            [
+                "time (wall / CPU)",
+                f"{_num(report.get('seconds'), 0)} s / {_num(report.get('cpu_seconds'), 0)} s "
+                f"(load {load[0] if load else '—'} on {report.get('cpu_count')} CPUs)",
+                f"≤ {_num(targets.get('seconds'), 0)} s on 2 cores",
+                _num(met.get("seconds")),
+            ],
+        ],
+    )
+    lines.append("")
+    groups = report.get("groups") or {}
+    if groups:
+        rows = [[g, f"{v.get('correct')}/{v.get('examples')}"] for g, v in groups.items()]
+        lines += _table(["group", "tool choice"], rows)
+        lines.append("")
     return lines
 
 
@@ -325,7 +417,9 @@ def _progress(art: dict[str, Any], profile: str, run: Path, out: Path, previous:
             "",
         ]
     lines += _dataset_section(art)
+    lines += _learn_check_section(art)
     lines += _training_section(art, out)
+    lines += _gates_section(art)
     lines += _eval_section(art)
     lines += _comparison(previous, headline(art, profile))
     return "\n".join(lines)
@@ -380,6 +474,7 @@ def _plan(art: dict[str, Any], profile: str, run: Path) -> str:
         "",
         f"Generated by `nox -s docs` from run `{run}` (profile **{profile}**; baseline {baseline}).",
         "",
+        *_plan_gates(),
         "## The experiment",
         "",
         "Train `Qwen2.5-Coder-7B-Instruct-4bit` with the `phase25-7b` profile on the same dataset "
@@ -406,6 +501,7 @@ def _plan(art: dict[str, Any], profile: str, run: Path) -> str:
         "python -m nox -s eval -- --endpoint http://127.0.0.1:8080/v1 --run phase25-served",
         "```",
         "",
+        *_memory_section(art),
         "## Decision",
         "",
         "- Choose 7B if it meets every category threshold and its overall score is within one "
@@ -420,6 +516,285 @@ def _plan(art: dict[str, Any], profile: str, run: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- train-side sections
+# Issues 21 and 22 (punie-train's side): the gate, the checkpoint chosen by behaviour, the checks
+# after fuse and quantize, and the memory each stage needs.
+
+
+def _gates_section(art: dict[str, Any]) -> list[str]:
+    summary = art["summary"] or {}
+    gate = art["gate"]
+    lines = ["## Gates and the checkpoint fused", ""]
+    if gate:
+        lines.append(
+            f"Gate (`{art['gate_path']}`): **{'passed' if gate.get('passed') else 'failed'}**. "
+            f"{_num(gate.get('assistant_turns'))} assistant turns of "
+            f"{_num(gate.get('examples'))} examples were rendered with the model's own chat "
+            "template and read back by the wire parsers."
+        )
+        lines.append("")
+        rows = [
+            [
+                d.get("role"),
+                f"`{d['text']}`" if d.get("text") else "none",
+                len(d.get("ids") or []),
+                " ".join(f"`{p}`" for p in d.get("pieces") or []),
+            ]
+            for d in gate.get("delimiters") or []
+        ]
+        lines += _table(["delimiter", "text", "tokens", "pieces"], rows)
+        lines.append("")
+        rows = [
+            [c.get("name"), "pass" if c.get("ok") else c.get("severity"), c.get("detail")]
+            for c in gate.get("checks") or []
+        ]
+        lines += _table(["check", "result", "detail"], rows)
+        lines.append("")
+    else:
+        lines += [f"No gate report at `{art['gate_path']}` (trained with `--skip-gate`).", ""]
+    loss = summary.get("best_by_loss") or {}
+    behaviour = summary.get("best_by_behaviour") or {}
+    fused = summary.get("fused_checkpoint") or {}
+    rows = [
+        [
+            "best by validation loss",
+            f"`{loss['file']}`" if loss.get("file") else "—",
+            _num(loss.get("iteration")),
+            f"validation loss {_num(loss.get('val_loss'))}" if loss else "—",
+        ],
+        [
+            "best by held-out behaviour",
+            f"`{behaviour['file']}`" if behaviour.get("file") else "—",
+            _num(behaviour.get("iteration")),
+            f"score {_num(behaviour.get('score'))} (`{behaviour.get('report')}`)"
+            if behaviour
+            else "not scored (no `select` step in this run)",
+        ],
+        [
+            "fused",
+            f"`{fused['file']}`" if fused.get("file") else "—",
+            _num(fused.get("iteration")),
+            fused.get("choice", "—"),
+        ],
+    ]
+    lines.append(f"Checkpoints (`{art['summary_path']}`):")
+    lines.append("")
+    lines += _table(["checkpoint", "file", "iteration", "measure"], rows)
+    lines.append("")
+    for label, key in (("fused", "fused_check"), ("quantized", "quantized_check")):
+        check = summary.get(key)
+        if not isinstance(check, dict):
+            continue
+        eos = check.get("eos") or {}
+        ids = sorted(set(eos.get("config") or []) | set(eos.get("generation_config") or []))
+        patched = check.get("patched") or []
+        generate = check.get("generate")
+        stops = (
+            f"greedy generation stopped on {check.get('stopped')} training prompts within "
+            f"{check.get('stop_tokens')} tokens (stop check: {check.get('stop_policy')})"
+            if generate == "done"
+            else f"greedy generation {generate}"
+        )
+        lines.append(
+            f"- after {'fuse' if label == 'fused' else 'quantize'}: end-of-turn "
+            f"`{check.get('end_of_turn')}` (id {check.get('end_of_turn_id')}) is among the "
+            f"end-of-sequence ids {ids}; "
+            + (f"patched {'; '.join(patched)}" if patched else "nothing patched")
+            + f"; {stops}."
+        )
+    lines.append("")
+    return lines
+
+
+def _plan_gates() -> list[str]:
+    return [
+        "## First steps: the gates",
+        "",
+        "Before an hour of 7B training, each step below stops the experiment at the cheapest "
+        "point where a failure recorded in the upstream project's 7B runs would show (they "
+        "scored 7/20 with 0 of 13 tool queries, twice).",
+        "",
+        "1. **Render and read back.** `punie-train gate --model "
+        "PATH/TO/Qwen2.5-Coder-7B-Instruct-4bit --data data/phase24 --profile phase25-7b` "
+        "renders every example with Qwen2.5's own chat template, as training will, and reads "
+        "each rendered assistant turn back with the wire parsers, requiring the same code. "
+        "*Prevents:* data in Qwen3's XML tool-call format while Qwen2.5 expects JSON, and two "
+        "wrapper formats mixed in one dataset.",
+        "2. **Delimiters as tokens.** The same gate reports how `<tool_call>`, `</tool_call>`, "
+        "`<tool_response>`, `</tool_response>` and the end-of-turn marker tokenize in Qwen2.5's "
+        "tokenizer; it fails when the end of turn or the tool-call delimiters are not single "
+        "tokens and warns on split tool-response delimiters. *Prevents:* training on "
+        "`<tool_response>` without knowing it is one token in Qwen3 but about five pieces in "
+        "Qwen2.5.",
+        "3. **End of sequence before training.** The same gate requires config.json or "
+        "generation_config.json to name the template's end-of-turn token. *Prevents:* a model "
+        "whose configuration names a different end-of-sequence token than `<|im_end|>`.",
+        "4. **Lengths.** The same gate reports token lengths against the profile's "
+        "`max_seq_length` in Qwen2.5's tokenizer. *Prevents:* answers cut off or examples "
+        "dropped unnoticed when the tokenizer changes.",
+        "5. **After fuse and after quantize.** The end-of-sequence ids must include "
+        "`<|im_end|>` (config patched when the tokenizer names it, and the patch recorded in "
+        "`summary.json`), and greedy generation on three training prompts must stop before "
+        "512 tokens; the model is published only then. *Prevents:* the fused 7B whose config "
+        "named a different end-of-sequence token than the template's `<|im_end|>`, so every "
+        "reply ran to the token limit (19 s per query).",
+        "6. **Checkpoint by behaviour.** `nox -s select` scores every saved adapter checkpoint "
+        "on a fixed held-out sample and `fuse` uses the best by behaviour; both it and the best "
+        "by loss are recorded. *Prevents:* trusting validation loss, which did not predict "
+        "behaviour upstream (0.083 / 0.111 / 0.176 against 18.5 / 38.9 / 22.2 %).",
+        "7. **Reproducible eval.** The eval reports record temperature, seed and the model's "
+        "identity (punie-eval). *Prevents:* an untested temperature or thinking mode changing "
+        "scores, and a port collision silently evaluating the wrong model.",
+        "",
+    ]
+
+
+# The two profiles' models, from their published config.json, and the profiles' settings
+# (profiles.toml: LoRA rank 8 on the last 8 layers, max_seq_length 2048, a 4-bit base,
+# 5-bit export, group size 64 with a bfloat16 scale and bias per group).
+ARCHITECTURES: dict[str, dict[str, int | str]] = {
+    "phase24": {
+        "model": "Qwen3-Coder-30B-A3B-Instruct",
+        "layers": 48,
+        "hidden": 2048,
+        "heads": 32,
+        "kv_heads": 4,
+        "head_dim": 128,
+        "experts": 128,
+        "active": 8,
+        "ffn": 768,
+        "vocab": 151936,
+    },
+    "phase25-7b": {
+        "model": "Qwen2.5-Coder-7B-Instruct",
+        "layers": 28,
+        "hidden": 3584,
+        "heads": 28,
+        "kv_heads": 4,
+        "head_dim": 128,
+        "experts": 0,
+        "active": 0,
+        "ffn": 18944,
+        "vocab": 152064,
+    },
+}
+LORA_LAYERS, LORA_RANK, SEQ, BASE_BITS, EXPORT_BITS, GROUP = 8, 8, 2048, 4, 5, 64
+EVAL_CONTEXT = 8192
+
+
+def _per_param(bits: int) -> float:
+    """Bytes per weight of a `bits`-bit MLX-quantized matrix (bfloat16 scale+bias per group)."""
+    return bits / 8 + 4 / GROUP
+
+
+def memory_estimates(arch: dict[str, int | str]) -> dict[str, float]:
+    """Estimated peak bytes of each stage for one architecture (see the plan's memory table)."""
+    a = {k: v for k, v in arch.items() if isinstance(v, int)}
+    h, hd, r = a["hidden"], a["head_dim"], LORA_RANK
+    attention = 2 * h * a["heads"] * hd + 2 * h * a["kv_heads"] * hd
+    lora = r * (2 * (h + a["heads"] * hd) + 2 * (h + a["kv_heads"] * hd))
+    if a["experts"]:
+        mlp = a["experts"] * 3 * h * a["ffn"] + h * a["experts"]
+        lora += r * (h + a["experts"]) + 3 * a["experts"] * r * (h + a["ffn"])
+        width = a["active"] * a["ffn"]
+    else:
+        mlp = 3 * h * a["ffn"]
+        lora += 3 * r * (h + a["ffn"])
+        width = a["ffn"]
+    layer, embed = attention + mlp, a["vocab"] * h
+    total = a["layers"] * layer + 2 * embed  # untied input and output embeddings
+    q_base, q_out, bf16 = _per_param(BASE_BITS), _per_param(EXPORT_BITS), 2
+    adapters = LORA_LAYERS * lora * 4  # float32
+    activations = (
+        SEQ * a["vocab"] * 4 * 2  # float32 logits and their gradient
+        + a["layers"] * SEQ * h * bf16  # one checkpointed hidden state per layer
+        + a["heads"] * SEQ * SEQ * bf16  # one layer's attention scores, recomputed
+        + SEQ * width * 3 * bf16  # and its MLP / active experts
+    )
+    kv_cache = a["layers"] * 2 * a["kv_heads"] * hd * EVAL_CONTEXT * bf16
+    return {
+        "parameters": float(total),
+        "train": total * q_base + adapters * 4 + activations,  # weights, grads, Adam m and v
+        # One layer 4-bit in, de-quantized, fused and one module's delta: 2.9x a layer's
+        # bfloat16 size measured on a 12-layer MoE stand-in (benchmarks/fuse_memory.py).
+        "fuse": max(layer, embed) * (q_base + 3 * bf16) + adapters,
+        "fuse_mlx_lm": total * (q_base + bf16),
+        "fused_check": total * bf16,
+        "quantize": max(layer, embed) * (bf16 + q_out),
+        "quantized": total * q_out + kv_cache,
+    }
+
+
+def _gib(value: Any) -> str:
+    return f"{value / 2**30:,.1f} GiB" if isinstance(value, int | float) else "—"
+
+
+def _memory_section(art: dict[str, Any]) -> list[str]:
+    summary = art["summary"] or {}
+    big, small = (memory_estimates(ARCHITECTURES[p]) for p in ("phase24", "phase25-7b"))
+    fused_check = summary.get("fused_check") or {}
+    quantized_check = summary.get("quantized_check") or {}
+    rows = [
+        [
+            "train (QLoRA, gradient checkpointing)",
+            "the 4-bit base, LoRA weights + gradients + Adam state (float32), logits, "
+            "checkpointed activations",
+            "train",
+            _mib(summary.get("peak_memory_bytes")),
+        ],
+        [
+            "fuse (layer by layer)",
+            "one layer (or embedding) 4-bit in, de-quantized and fused in bfloat16, one "
+            "module's LoRA delta, plus the adapters",
+            "fuse",
+            _mib(summary.get("fuse_peak_memory_bytes")),
+        ],
+        [
+            "*for comparison:* `mlx_lm.fuse --dequantize`",
+            "the whole base and the whole fused model",
+            "fuse_mlx_lm",
+            "—",
+        ],
+        [
+            "check of the fused model (load + generate)",
+            "the whole bfloat16 model (float32 on a CPU); skipped when over half the memory, "
+            "the module-by-module check still runs",
+            "fused_check",
+            _mib(fused_check.get("peak_memory_bytes")),
+        ],
+        [
+            "quantize (layer by layer)",
+            "one layer (or embedding) in bfloat16 and 5-bit",
+            "quantize",
+            _mib(summary.get("quantize_peak_memory_bytes")),
+        ],
+        [
+            "check of the quantized model, eval",
+            f"the whole 5-bit model and an {EVAL_CONTEXT:,}-token KV cache",
+            "quantized",
+            _mib(quantized_check.get("peak_memory_bytes")),
+        ],
+    ]
+    table = [
+        [stage, holds, _gib(big[key]), _gib(small[key]), measured]
+        for stage, holds, key, measured in rows
+    ]
+    return [
+        "## Memory each stage needs",
+        "",
+        f"Estimates for the two profiles' models ({_num(int(big['parameters']))} and "
+        f"{_num(int(small['parameters']))} parameters), from their published architectures "
+        "and the profiles' settings (LoRA rank 8 on 8 layers, sequences of 2,048 tokens, "
+        "4-bit base, 5-bit export); the formulas are `memory_estimates` in "
+        "`punie_eval/phase_docs.py`. The last column is measured (`mx.get_peak_memory()`) on "
+        f"this run's model (`{art['summary_path']}`): the smoke model, or the 4-bit MoE "
+        "stand-in in `nox -s rehearse`.",
+        "",
+        *_table(["stage", "holds", "phase24 (30B-A3B)", "phase25-7b (7B)", "this run"], table),
+        "",
+    ]
 
 
 def _relative(path: Path) -> Path:
@@ -459,13 +834,15 @@ def missing_artefacts(art: dict[str, Any]) -> list[str]:
     return problems
 
 
-def write_docs(*, data: Path, run: Path, profile: str, out: Path) -> list[Path]:
+def write_docs(
+    *, data: Path, run: Path, profile: str, out: Path, learn_check: Path | None = None
+) -> list[Path]:
     """Write both documents (and the results sidecar) into `out`; returns the paths written.
 
     Raises IncompleteArtefacts, writing nothing, unless the run's artefacts are complete.
     """
     data, run = _relative(data), _relative(run)  # documents name paths as a reader's clone has them
-    art = collect(data, run)
+    art = collect(data, run, _relative(learn_check) if learn_check else None)
     missing = missing_artefacts(art)
     if missing:
         raise IncompleteArtefacts("; ".join(missing))

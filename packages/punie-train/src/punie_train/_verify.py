@@ -38,11 +38,15 @@ def verify_generates(
     import mlx_lm
 
     force_offline()
+    import mlx.core as mx
+
     try:
         loaded = mlx_lm.load(
             str(model_dir), adapter_path=str(adapter_dir) if adapter_dir is not None else None
         )
         model, tokenizer = loaded[0], loaded[1]
+        if mx.default_device() == mx.cpu:  # MLX's CPU GatherMM (MoE experts) needs float32
+            model.set_dtype(mx.float32)
         prompt = tokenizer.apply_chat_template(VERIFY_PROMPT, add_generation_prompt=True)
         ids = list(prompt) if not isinstance(prompt, str) else tokenizer.encode(prompt)
         tokens: list[int] = []

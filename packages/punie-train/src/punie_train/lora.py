@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,19 @@ from punie_train._io import atomic_write_json, dir_bytes
 from punie_train._jsonl import expand_assistant_turns, read_examples
 from punie_train._verify import force_offline, require_model_dir, verify_generates
 from punie_train.backend import detect_backend
+from punie_train.checkpoints import (
+    best_by_loss,
+    checkpoint_name,
+    fixed_validation,
+    remove_numbered_checkpoints,
+)
 from punie_train.errors import DatasetError, RunError
+from punie_train.lengths import (
+    SplitLengths,
+    TokenLengths,
+    fitting_max_seq_length,
+    split_lengths,
+)
 from punie_train.metrics import (
     LOSS_PLOT,
     METRICS_FILE,
@@ -47,6 +60,7 @@ class RunInfo(BaseModel):
     model: str
     data: str
     profile: Profile
+    run_id: str = ""  # new for every fresh `lora`; fused/quantized models record it
 
 
 class TrainState(BaseModel):
@@ -85,13 +99,16 @@ def load_chat_datasets(
     mask_prompt: bool,
     max_seq_length: int | None = None,
     every_turn: bool = False,
-) -> tuple[Any, Any, dict[str, int]]:
-    """Validate and tokenize train/valid through mlx-lm's ChatDataset; return both + stats.
+    allow_drop: bool = False,
+) -> tuple[Any, Any, dict[str, Any]]:
+    """Validate, tokenize and measure train/valid through mlx-lm's ChatDataset; return both + stats.
 
     Every example is rendered once with the model's chat template now, so a bad example fails
-    before training with the file and line, not mid-run. Examples whose trained part lies wholly
-    past ``max_seq_length`` (masked prompt longer than the limit) are dropped and counted: kept,
-    they would add no tokens, and a batch of only such examples has a loss of 0/0 (NaN).
+    before training with the file and line, not mid-run. Every sequence's tokens are counted
+    (``stats["lengths"]``, a :class:`TokenLengths`): one longer than ``max_seq_length`` would be
+    cut by mlx-lm (or, when its prompt alone is that long, train nothing), so it is an error
+    naming the longest example and the limit that fits, unless ``allow_drop``, which drops such
+    sequences and counts them.
     """
     from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
 
@@ -99,7 +116,9 @@ def load_chat_datasets(
     if not data_dir.is_dir():
         raise DatasetError(data_dir, "data directory not found")
     datasets = []
-    stats: dict[str, int] = {}
+    stats: dict[str, Any] = {}
+    measured: dict[str, SplitLengths] = {}
+    limit = max_seq_length if max_seq_length is not None else 2**62
     for split in ("train", "valid"):
         path = data_dir / f"{split}.jsonl"
         examples = read_examples(path)
@@ -115,6 +134,7 @@ def load_chat_datasets(
         cached = CacheDataset(ChatDataset(examples, tokenizer, mask_prompt=mask_prompt))
         total = 0
         keep: list[int] = []
+        lengths: list[int] = []
         for index in range(len(cached)):
             try:
                 tokens, offset = cached[index]
@@ -124,34 +144,54 @@ def load_chat_datasets(
                 ) from exc
             if len(tokens) - offset < 1:
                 raise DatasetError(path, "nothing to train on after prompt masking", lines[index])
-            if max_seq_length is None or offset < max_seq_length - 1:
+            lengths.append(len(tokens))
+            if len(tokens) <= limit:
                 keep.append(index)
-                total += min(len(tokens), max_seq_length or len(tokens))
+                total += len(tokens)
+        dropped = [i for i in range(len(cached)) if lengths[i] > limit]
+        measured[split] = split_lengths(lengths, lines, limit, dropped if allow_drop else ())
+        if dropped and not allow_drop:
+            split_stats = measured[split]
+            raise DatasetError(
+                path,
+                f"{split_stats.over_limit} of {split_stats.examples} examples are longer than "
+                f"max_seq_length={max_seq_length} tokens (the longest, line "
+                f"{split_stats.longest_line}, has {split_stats.max}); mlx-lm would cut them. "
+                f"Set max_seq_length to at least {fitting_max_seq_length(split_stats.max)} in the "
+                "profile, or pass --allow-drop to leave them out (counted in summary.json)",
+            )
         if not keep:
             raise DatasetError(
                 path,
-                f"every example's prompt is longer than max_seq_length={max_seq_length}; "
+                f"every example is longer than max_seq_length={max_seq_length}; "
                 "nothing would be trained (raise max_seq_length in the profile)",
             )
         if len(keep) < len(cached):
             kept = [examples[i] for i in keep]
             cached = CacheDataset(ChatDataset(kept, tokenizer, mask_prompt=mask_prompt))
         stats[f"{split}_examples"] = len(cached)
-        stats[f"{split}_dropped"] = len(examples) - len(keep)
+        stats[f"{split}_dropped"] = len(dropped)
         stats[f"{split}_tokens"] = total
         datasets.append(cached)
+    if max_seq_length is not None:
+        stats["lengths"] = TokenLengths(
+            max_seq_length=max_seq_length,
+            allow_drop=allow_drop,
+            train=measured["train"],
+            valid=measured["valid"],
+        )
     return datasets[0], datasets[1], stats
 
 
-def _save_adapters(model: Any, adapter_dir: Path) -> None:
-    """Save the trainable (LoRA) weights atomically as ``adapters.safetensors``."""
+def _save_adapters(model: Any, adapter_dir: Path, name: str = ADAPTER_FILE) -> None:
+    """Save the trainable (LoRA) weights atomically as ``name`` (``adapters.safetensors``)."""
     import mlx.core as mx
     from mlx.utils import tree_flatten
 
     weights = dict(tree_flatten(model.trainable_parameters()))
-    tmp = adapter_dir / ".adapters.tmp.safetensors"
+    tmp = adapter_dir / f".{name}.tmp.safetensors"
     mx.save_safetensors(str(tmp), weights)
-    tmp.replace(adapter_dir / ADAPTER_FILE)
+    tmp.replace(adapter_dir / name)
 
 
 @dataclass
@@ -178,6 +218,8 @@ class _Recorder:
         self.state.last_val_loss = val_loss
         self.writer.write(MetricRecord(iteration=iteration, val_loss=val_loss))
         self.progress.update(self.task, val=f"{val_loss:.3f}")
+        if iteration > 0:  # the weights this loss was measured on: a checkpoint to choose from
+            _save_adapters(self.model, self.run_dir / ADAPTERS_DIR, checkpoint_name(iteration))
 
     def on_train_loss_report(self, info: dict[str, Any]) -> None:
         """Record a training window, then checkpoint when ``save_every`` steps have passed."""
@@ -247,6 +289,31 @@ def resolve_model(profile: Profile, model: str | Path | None, data_dir: Path) ->
     return require_model_dir(chosen, profile.name)
 
 
+def _run_gate(
+    profile: Profile, model_dir: Path, data_dir: Path, run_dir: Path, console: Console
+) -> None:
+    """Run the gate on the model and data; write ``RUN/gate.json``; raise when it fails."""
+    from punie_train.gate import GATE_FILE, GateFailed, run_gate, write_gate_report
+
+    report = run_gate(
+        model_dir,
+        data_dir,
+        max_seq_length=profile.max_seq_length,
+        every_turn=profile.every_turn,
+        mask_prompt=profile.mask_prompt,
+    )
+    write_gate_report(report, run_dir / GATE_FILE)
+    warnings = [c for c in report.checks if not c.ok and c.severity == "warn"]
+    console.print(
+        f"  gate: {'passed' if report.passed else 'FAILED'} ({report.assistant_turns} assistant "
+        f"turns rendered and parsed back; {len(warnings)} warning(s); {run_dir / GATE_FILE})"
+    )
+    for check in warnings:
+        console.print(f"  [yellow]gate warning:[/yellow] {check.name}: {check.detail}")
+    if not report.passed:
+        raise GateFailed(report)
+
+
 def train_lora(
     profile: Profile,
     data_dir: Path,
@@ -256,11 +323,16 @@ def train_lora(
     resume: bool = False,
     console: Console | None = None,
     verify: bool = True,
+    gate: bool = True,
+    allow_drop: bool = False,
 ) -> Summary:
     """Train LoRA adapters into ``run_dir/adapters`` and write the run's records.
 
     With ``resume`` the adapters and step saved last are loaded and training continues up to
-    ``profile.iters``; without it the run starts over.
+    ``profile.iters``; without it the run starts over. Unless ``gate`` is False, the gate
+    (``punie_train.gate``) runs first and a failed gate raises GateFailed before any training.
+    Sequences longer than the profile's ``max_seq_length`` are an error (DatasetError) unless
+    ``allow_drop``, which drops them and records how many in ``summary.json`` under ``lengths``.
     """
     import mlx.core as mx
     import mlx.optimizers as optim
@@ -281,43 +353,61 @@ def train_lora(
         model = read_run_info(run_dir).model
     model_dir = resolve_model(profile, model, data_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if gate:
+        _run_gate(profile, model_dir, data_dir, run_dir, console)
     adapter_dir = run_dir / ADAPTERS_DIR
     adapter_dir.mkdir(parents=True, exist_ok=True)
-    info = RunInfo(model=str(model_dir), data=str(data_dir), profile=profile)
+    previous = read_run_info(run_dir) if resume and (run_dir / RUN_FILE).is_file() else None
+    run_id = previous.run_id if previous is not None and previous.run_id else uuid.uuid4().hex[:12]
+    info = RunInfo(model=str(model_dir), data=str(data_dir), profile=profile, run_id=run_id)
     atomic_write_json(run_dir / RUN_FILE, json.loads(info.model_dump_json()))
 
     console.print(f"[bold]lora[/bold] profile={profile.name} model={model_dir} data={data_dir}")
     net, tokenizer = load(str(model_dir))[:2]
+    if mx.default_device() == mx.cpu:
+        # MLX computes bfloat16 in software on a CPU (4-5x slower than float32 here) and its
+        # MoE expert matmul needs float32: up-cast (exactly) for training; files keep the dtype.
+        net.set_dtype(mx.float32)
     train_set, valid_set, stats = load_chat_datasets(
         data_dir,
         tokenizer,
         mask_prompt=profile.mask_prompt,
-        max_seq_length=profile.max_seq_length if profile.mask_prompt else None,
+        max_seq_length=profile.max_seq_length,
         every_turn=profile.every_turn,
+        allow_drop=allow_drop,
     )
+    lengths: TokenLengths = stats["lengths"]
     console.print(
-        f"  train {stats['train_examples']} examples / {stats['train_tokens']:,} tokens, "
-        f"valid {stats['valid_examples']} examples / {stats['valid_tokens']:,} tokens"
+        f"  train {stats['train_examples']} sequences / {stats['train_tokens']:,} tokens, "
+        f"valid {stats['valid_examples']} sequences / {stats['valid_tokens']:,} tokens; "
+        f"longest example {max(lengths.train.max, lengths.valid.max):,} tokens "
+        f"(p95 {lengths.train.p95:,}), max_seq_length {profile.max_seq_length:,}"
     )
     for split in ("train", "valid"):
         if stats[f"{split}_dropped"]:
             console.print(
-                f"  [yellow]warning:[/yellow] dropped {stats[f'{split}_dropped']} {split} "
-                f"examples whose prompt exceeds max_seq_length={profile.max_seq_length}"
+                f"  [yellow]warning:[/yellow] --allow-drop: dropped {stats[f'{split}_dropped']} "
+                f"{split} sequences longer than max_seq_length={profile.max_seq_length} "
+                "(counted in summary.json)"
             )
     if len(train_set) < profile.batch_size or len(valid_set) < profile.batch_size:
         raise DatasetError(
             data_dir, f"train and valid need ≥ batch_size={profile.batch_size} lines"
         )
 
+    # Validate on the same examples every time, so checkpoints' losses can be compared.
+    valid_set, val_batches = fixed_validation(valid_set, profile.val_batches, profile.batch_size)
     mx.random.seed(profile.seed)
-    net.freeze()
     num_layers = len(net.layers) if profile.num_layers < 0 else profile.num_layers
     if num_layers > len(net.layers):
         raise RunError(f"profile trains {num_layers} layers but the model has {len(net.layers)}")
-    linear_to_lora_layers(net, num_layers, profile.lora_parameters())
+    if profile.fine_tune_type == "lora":
+        net.freeze()
+        linear_to_lora_layers(net, num_layers, profile.lora_parameters())
+    else:  # "full": every weight trains; the "adapters" file holds them all (mlx-lm's format)
+        num_layers = len(net.layers)
     adapter_config = {
-        "fine_tune_type": "lora",
+        "fine_tune_type": profile.fine_tune_type,
         "model": str(model_dir),
         "num_layers": num_layers,
         "lora_parameters": profile.lora_parameters(),
@@ -332,6 +422,7 @@ def train_lora(
         console.print(f"  resuming from iteration {done}")
     else:
         state = TrainState()
+        remove_numbered_checkpoints(adapter_dir)  # they belong to an earlier run
     if done:
         truncate_metrics(run_dir / METRICS_FILE, done)
     writer = MetricsWriter(run_dir / METRICS_FILE, truncate=done == 0)
@@ -343,7 +434,7 @@ def train_lora(
         args = TrainingArgs(
             batch_size=profile.batch_size,
             iters=remaining,
-            val_batches=profile.val_batches,
+            val_batches=val_batches,
             steps_per_report=profile.steps_per_report,
             steps_per_eval=profile.steps_per_eval,
             steps_per_save=remaining + 1,  # checkpoints are written by our callback, atomically
@@ -386,7 +477,7 @@ def train_lora(
         (adapter_dir / ".final.safetensors").unlink(missing_ok=True)
         # mlx-lm's last validation runs before the last step; measure the final weights too.
         final_val = evaluate(
-            net, valid_set, profile.batch_size, profile.val_batches, profile.max_seq_length
+            net, valid_set, profile.batch_size, val_batches, profile.max_seq_length
         )
         writer.write(MetricRecord(iteration=profile.iters, val_loss=final_val))
         state.last_val_loss = final_val
@@ -394,7 +485,7 @@ def train_lora(
         console.print(f"  final val loss {final_val:.3f} at iteration {profile.iters}")
     elif state.last_val_loss is None:
         state.last_val_loss = evaluate(
-            net, valid_set, profile.batch_size, profile.val_batches, profile.max_seq_length
+            net, valid_set, profile.batch_size, val_batches, profile.max_seq_length
         )
         atomic_write_json(run_dir / STATE_FILE, state.model_dump())
 
@@ -424,6 +515,13 @@ def train_lora(
         ),
         peak_memory_bytes=state.peak_memory_bytes,
         adapter_bytes=dir_bytes(adapter_dir / ADAPTER_FILE),
+        run_id=run_id,
+        best_by_loss=best_by_loss(
+            {r.iteration: r.val_loss for r in records if r.val_loss is not None},
+            adapter_dir,
+            state.iteration,
+        ),
+        lengths=lengths,
     )
     write_summary(run_dir, summary)
     if verify:

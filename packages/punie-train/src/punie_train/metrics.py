@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from punie_train._io import atomic_write_json
+from punie_train.lengths import TokenLengths
 
 METRICS_FILE = "metrics.jsonl"
 LOSS_PLOT = "loss.png"
@@ -49,14 +50,50 @@ class Summary(BaseModel):
     fused_bytes: int | None = None
     quantized_bytes: int | None = None
     quantize_bits: int | None = None
+    # Which training run wrote this (new for every fresh `lora`); fused/quantized record it too.
+    run_id: str | None = None
+    # {"iteration", "val_loss", "file"}: the checkpoint with the lowest validation loss.
+    best_by_loss: dict[str, Any] | None = None
+    # {"file", "iteration", "score", "report"}: the best checkpoint on held-out behaviour.
+    best_by_behaviour: dict[str, Any] | None = None
+    # {"file", "iteration", "choice"}: the checkpoint `fuse` fused.
+    fused_checkpoint: dict[str, Any] | None = None
+    fused_dtype: str | None = None
+    quantize_group_size: int | None = None
+    # Peak MLX memory of each stage (bytes), as mx.get_peak_memory() reports it.
+    fuse_peak_memory_bytes: int | None = None
+    quantize_peak_memory_bytes: int | None = None
+    # The post-fuse and post-quantize checks: end-of-sequence ids, patches, greedy stops.
+    fused_check: dict[str, Any] | None = None
+    quantized_check: dict[str, Any] | None = None
+    # Token counts of the data with the model's tokenizer, and anything --allow-drop left out.
+    lengths: TokenLengths | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Dump for ``summary.json``; the fuse/quantize keys appear only once they are known."""
+        """Dump for ``summary.json``; the optional keys appear only once they are known."""
         data = self.model_dump()
-        for key in ("fused_bytes", "quantized_bytes", "quantize_bits"):
+        for key in OPTIONAL_KEYS:
             if data[key] is None:
                 del data[key]
         return data
+
+
+OPTIONAL_KEYS = (
+    "fused_bytes",
+    "lengths",
+    "quantized_bytes",
+    "quantize_bits",
+    "run_id",
+    "best_by_loss",
+    "best_by_behaviour",
+    "fused_checkpoint",
+    "fused_dtype",
+    "quantize_group_size",
+    "fuse_peak_memory_bytes",
+    "quantize_peak_memory_bytes",
+    "fused_check",
+    "quantized_check",
+)
 
 
 def perplexity(loss: float | None) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,6 +32,8 @@ class Profile(BaseModel):
     lora_rank: int = Field(8, gt=0)
     lora_scale: float = 20.0
     lora_dropout: float = Field(0.0, ge=0, lt=1)
+    # "full" trains every weight (mlx-lm's full fine-tuning); fuse then only casts and saves.
+    fine_tune_type: Literal["lora", "full"] = "lora"
     max_seq_length: int = Field(2048, gt=1)
     mask_prompt: bool = True
     # With mask_prompt, mlx-lm trains only an example's last message; every_turn splits each
@@ -44,6 +46,12 @@ class Profile(BaseModel):
     save_every: int = Field(50, gt=0)
     target_val_loss: float | None = None
     fuse_dequantize: bool = True
+    # Float type of the fused model: "base" keeps the base's (bfloat16 for Qwen3-Coder).
+    fuse_dtype: Literal["base", "float16", "bfloat16", "float32"] = "base"
+    # After fuse and quantize: greedy generation on three training prompts must stop before
+    # stop_tokens ("require") or is only recorded ("report", for random-weight models).
+    stop_check: Literal["require", "report"] = "require"
+    stop_tokens: int = Field(512, gt=0)
     quantize_bits: int = Field(5, ge=2, le=8)
     quantize_group_size: int = 64
     seed: int = 0

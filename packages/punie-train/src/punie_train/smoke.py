@@ -1,15 +1,20 @@
-"""Build a tiny, random-init Qwen3 model offline, so the whole train path runs on a CPU.
+"""Build tiny, random-init models offline, so the whole train path runs on a CPU.
 
-The model has the real Qwen3 architecture (mlx-lm's ``qwen3`` module), a byte-level BPE
-tokenizer trained with ``tokenizers`` on the training data, and a ChatML template that renders
-tool calls the way Qwen3-Coder does. ``mlx_lm.load(DIR)`` loads the result.
+Two architectures: the smoke model (mlx-lm's dense ``qwen3``) and a stand-in for
+Qwen3-Coder-30B-A3B (``qwen3_moe``: 10 layers, 8 experts, 2 active, a bfloat16 base that
+mlx-lm's own quantization turns into a 4-bit model like the published one). Both get a
+byte-level BPE tokenizer trained with ``tokenizers`` on the training data and a ChatML template,
+written here from Qwen3-Coder's format, that renders tool calls the way Qwen3-Coder does.
+``mlx_lm.load(DIR)`` loads the result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from importlib import resources
@@ -118,6 +123,7 @@ ADDED_TOKENS = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_respon
 class SmokeModelSpec:
     """Sizes of the smoke model: small enough for seconds per iteration on 2 CPU cores."""
 
+    arch: str = "qwen3"
     hidden_size: int = 64
     num_hidden_layers: int = 2
     num_attention_heads: int = 4
@@ -125,7 +131,31 @@ class SmokeModelSpec:
     head_dim: int = 16
     intermediate_size: int = 192
     vocab_size: int = 2048
+    # Byte-level BPE pieces never cross a line end, but may join the words of a line (a text
+    # repeated in every example, like the system prompt, becomes a few tokens): see learn-check.
+    whole_line_tokens: bool = False
     max_position_embeddings: int = 4096
+    dtype: str = "float32"
+
+
+class MoeStandInSpec(SmokeModelSpec):
+    """The tiny Qwen3-MoE stand-in for Qwen3-Coder-30B-A3B: same architecture and layout.
+
+    10 layers (the ``phase24`` profile trains the last 8), 8 experts with 2 active per token,
+    a bfloat16 base and untied embeddings, as in the real model. Every width is a multiple of 64,
+    so mlx-lm's group-size-64 quantization covers the same layers it covers on the real model.
+    """
+
+    arch: str = "qwen3_moe"
+    num_hidden_layers: int = 10
+    intermediate_size: int = 128  # dense MLP width (unused: every layer is sparse, as in 30B-A3B)
+    moe_intermediate_size: int = 64
+    num_experts: int = 8
+    num_experts_per_tok: int = 2
+    dtype: str = "bfloat16"
+
+
+ARCHS: dict[str, type[SmokeModelSpec]] = {"qwen3": SmokeModelSpec, "qwen3_moe": MoeStandInSpec}
 
 
 def _builtin_corpus() -> Iterator[str]:
@@ -153,23 +183,62 @@ def _render_message_text(example: dict[str, Any]) -> Iterator[str]:
         yield json.dumps(tool)
 
 
-def _data_corpus(data_dir: Path) -> Iterator[str]:
-    """Yield the training text of ``train.jsonl`` (and ``valid.jsonl`` when present)."""
+def _data_corpus(data_dir: Path, *, rendered: bool = False) -> Iterator[str]:
+    """Yield the training text of ``train.jsonl`` (and ``valid.jsonl`` when present).
+
+    ``rendered`` yields each example as the chat template renders it (tool definitions and
+    special tokens included), so a whole-line tokenizer learns the lines every prompt repeats.
+    """
     for name in ("train.jsonl", "valid.jsonl"):
         path = data_dir / name
         if name == "valid.jsonl" and not path.exists():
             continue
         for example in read_examples(path):
-            yield from _render_message_text(example)
+            if rendered:
+                yield _render_conversation(example)
+            else:
+                yield from _render_message_text(example)
     yield CHAT_TEMPLATE
 
 
-def train_tokenizer(corpus: Iterator[str], vocab_size: int) -> Any:
-    """Train a byte-level BPE tokenizer (GPT-2/Qwen style) on ``corpus``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+def _render_conversation(example: dict[str, Any]) -> str:
+    """One example as the smoke chat template renders it (transformers' own Jinja renderer)."""
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    rendered, _ = render_jinja_template(
+        [example.get("messages", [])],
+        tools=example.get("tools") or None,
+        chat_template=CHAT_TEMPLATE,
+    )
+    return rendered[0]
+
+
+def train_tokenizer(corpus: Iterator[str], vocab_size: int, *, whole_lines: bool = False) -> Any:
+    """Train a byte-level BPE tokenizer (GPT-2/Qwen style) on ``corpus``.
+
+    By default text is split into words first (GPT-2's pattern), as Qwen's tokenizer does. With
+    ``whole_lines`` it is split only after each newline, so merges may span the words of a line.
+    """
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    if whole_lines:
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Split(Regex(r"[^\n]*\n|[^\n]+"), behavior="isolated"),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+            ]
+        )
+    else:
+        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
     trainer = trainers.BpeTrainer(
@@ -184,8 +253,8 @@ def train_tokenizer(corpus: Iterator[str], vocab_size: int) -> Any:
 
 
 def _model_config(spec: SmokeModelSpec, vocab_size: int, eos_id: int) -> dict[str, Any]:
-    """Return a Hugging Face-style Qwen3 ``config.json`` for the smoke model."""
-    return {
+    """Return a Hugging Face-style ``config.json`` (Qwen3 or Qwen3-MoE) for the smoke model."""
+    config: dict[str, Any] = {
         "architectures": ["Qwen3ForCausalLM"],
         "model_type": "qwen3",
         "hidden_size": spec.hidden_size,
@@ -200,10 +269,23 @@ def _model_config(spec: SmokeModelSpec, vocab_size: int, eos_id: int) -> dict[st
         "rope_theta": 1000000.0,
         "tie_word_embeddings": True,
         "hidden_act": "silu",
-        "torch_dtype": "float32",
+        "torch_dtype": spec.dtype,
         "eos_token_id": eos_id,
         "bos_token_id": None,
     }
+    if isinstance(spec, MoeStandInSpec):
+        config.update(
+            architectures=["Qwen3MoeForCausalLM"],
+            model_type="qwen3_moe",
+            num_experts=spec.num_experts,
+            num_experts_per_tok=spec.num_experts_per_tok,
+            moe_intermediate_size=spec.moe_intermediate_size,
+            decoder_sparse_step=1,
+            mlp_only_layers=[],
+            norm_topk_prob=True,
+            tie_word_embeddings=False,
+        )
+    return config
 
 
 def make_smoke_model(
@@ -212,27 +294,50 @@ def make_smoke_model(
     *,
     seed: int = 0,
     spec: SmokeModelSpec | None = None,
+    arch: str | None = None,
+    base_bits: int | None = None,
+    group_size: int = 64,
 ) -> Path:
-    """Write a tiny random-init Qwen3 model + tokenizer to ``out_dir`` (atomically) and return it.
+    """Write a tiny random-init model + tokenizer to ``out_dir`` (atomically) and return it.
 
-    The tokenizer is trained on ``data_dir``'s training text when given (else on this package's
-    own text). The same inputs and seed give the same files.
+    ``arch`` is ``qwen3`` (the smoke model, the default) or ``qwen3_moe`` (the stand-in for
+    Qwen3-Coder-30B-A3B); ``spec`` overrides the sizes. With ``base_bits`` the weights are
+    quantized by mlx-lm's own ``quantize_model`` (the model's own predicate: the MoE router stays
+    8-bit), as ``mlx_lm.convert -q`` makes the published 4-bit models. The tokenizer is trained
+    on ``data_dir``'s training text when given (else on this package's own text). The same
+    inputs and seed give the same files.
     """
-    import mlx.core as mx
-    from mlx_lm.models import qwen3
-    from mlx_lm.utils import save_model
+    import importlib
 
-    spec = spec or SmokeModelSpec()
-    corpus = _data_corpus(data_dir) if data_dir is not None else _builtin_corpus()
-    tokenizer = train_tokenizer(corpus, spec.vocab_size)
+    import mlx.core as mx
+    from mlx_lm.utils import quantize_model, save_model
+
+    if spec is None:
+        if arch is not None and arch not in ARCHS:
+            raise ValueError(f"unknown arch {arch!r}; known: {', '.join(ARCHS)}")
+        spec = ARCHS[arch or "qwen3"]()
+    if base_bits is not None and base_bits not in (2, 3, 4, 5, 6, 8):
+        raise ValueError(f"base_bits must be one of 2, 3, 4, 5, 6, 8; got {base_bits}")
+    if data_dir is not None:
+        corpus = _data_corpus(data_dir, rendered=spec.whole_line_tokens)
+    else:
+        corpus = _builtin_corpus()
+    tokenizer = train_tokenizer(corpus, spec.vocab_size, whole_lines=spec.whole_line_tokens)
     vocab_size = tokenizer.get_vocab_size(with_added_tokens=True)
     eos_id = tokenizer.token_to_id("<|im_end|>")
     config = _model_config(spec, vocab_size, eos_id)
 
     mx.random.seed(seed)
-    args = qwen3.ModelArgs.from_dict(config)
-    model = qwen3.Model(args)
+    module = importlib.import_module(f"mlx_lm.models.{spec.arch}")
+    model = module.Model(module.ModelArgs.from_dict(config))
+    model.set_dtype(getattr(mx, spec.dtype))
     mx.eval(model.parameters())
+    if base_bits is not None:
+        with contextlib.redirect_stdout(sys.stderr):  # mlx-lm prints bits per weight
+            model, config = quantize_model(model, config, group_size, base_bits)
+    generation_eos = [eos_id]
+    if isinstance(spec, MoeStandInSpec):  # as Qwen3-Coder's generation_config.json lists them
+        generation_eos.append(tokenizer.token_to_id("<|endoftext|>"))
 
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -257,7 +362,7 @@ def make_smoke_model(
             json.dumps({"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}, indent=2) + "\n"
         )
         (tmp / "generation_config.json").write_text(
-            json.dumps({"eos_token_id": [eos_id]}, indent=2) + "\n"
+            json.dumps({"eos_token_id": generation_eos}, indent=2) + "\n"
         )
         if out_dir.exists():
             shutil.rmtree(out_dir)
