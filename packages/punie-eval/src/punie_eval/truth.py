@@ -107,7 +107,7 @@ def _pytest(check: AnswerCheck, ws: Path) -> Probe:
         test_file = failure.test_id.split("::", 1)[0]
         probe.by_file[test_file] = probe.by_file.get(test_file, 0) + 1
         probe.failing.append(failure.test_id.rsplit("::", 1)[-1].split("[", 1)[0])
-    probe.total = result.failed + result.errors
+    probe.total = result.failed + result.error_count
     probe.summary = f"{result.passed} passed, {result.failed} failed"
     return probe
 
