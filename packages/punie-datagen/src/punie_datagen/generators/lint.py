@@ -95,21 +95,25 @@ def generate(plan: Plan) -> list[Spec]:
 
 def _lint(plan: Plan, projects) -> list[Spec]:
     b = builder(plan, "lint", "ruff_check", "lint", VERSION, LINT)
+    return report_specs(b, plan, projects, "lint", "ruff", slice(None, 2), "the whole repo")
+
+
+def report_specs(b, plan: Plan, projects, key: str, tool: str, files: slice, whole: str):
+    """One "check this path with ``tool``" example per planted variant ``tool`` reveals and per
+    file in ``files`` of each project's sources (ruff for lint, ty for types)."""
     jobs: list[Job] = []
     for project in projects.values():
         for variant in project.variants.values():
-            if variant.reveals == "ruff":
+            if variant.reveals == tool:
                 jobs.append(Job(project, (variant.name,), {"file": variant.file}))
-        for file in project.source_files[:2]:
+        for file in project.source_files[files]:
             jobs.append(Job(project, (), {"file": file}))
     specs = []
-    for job, split in zip(jobs, plan.splits("lint", [j.project.name for j in jobs]), strict=True):
+    for job, split in zip(jobs, plan.splits(key, [j.project.name for j in jobs]), strict=True):
         ctx = b.ctx(split, job.project.name, *job.variants, job.params["file"])
         path = _path(ctx, job.project, job.params["file"])
-        request, template = b.request(
-            ctx, path=path_ref(ctx.r, path) if path != "." else "the whole repo"
-        )
-        report = S.report(ctx, "ruff", path)
+        request, template = b.request(ctx, path=path_ref(ctx.r, path) if path != "." else whole)
+        report = S.report(ctx, tool, path)
         specs.append(
             b.spec(
                 ctx,
@@ -117,7 +121,7 @@ def _lint(plan: Plan, projects) -> list[Spec]:
                 request,
                 template,
                 [report.code],
-                check_answer(report, phrasing(ctx, "ruff")),
+                check_answer(report, phrasing(ctx, tool)),
             )
         )
     return specs

@@ -11,13 +11,12 @@ from punie_datagen.generators.base import Job, Spec, builder, last_result
 from punie_datagen.generators.facts import functions
 from punie_datagen.generators.flows import (
     FIX_WHAT,
-    check_answer,
     fix_spec,
     planted_hunks,
     tests_path,
     tests_report,
 )
-from punie_datagen.generators.lint import _path
+from punie_datagen.generators.lint import _path, report_specs
 from punie_datagen.generators.plan import Plan
 from punie_datagen.generators.voice import path_ref
 from punie_datagen.workspaces import load_projects
@@ -80,32 +79,7 @@ def generate(plan: Plan) -> list[Spec]:
 
 def _check(plan: Plan, projects) -> list[Spec]:
     b = builder(plan, "types", "typecheck", "types", VERSION, CHECK)
-    jobs: list[Job] = []
-    for project in projects.values():
-        for variant in project.variants.values():
-            if variant.reveals == "ty":
-                jobs.append(Job(project, (variant.name,), {"file": variant.file}))
-        for file in project.source_files[-2:]:
-            jobs.append(Job(project, (), {"file": file}))
-    specs = []
-    for job, split in zip(jobs, plan.splits("types", [j.project.name for j in jobs]), strict=True):
-        ctx = b.ctx(split, job.project.name, *job.variants, job.params["file"])
-        path = _path(ctx, job.project, job.params["file"])
-        request, template = b.request(
-            ctx, path=path_ref(ctx.r, path) if path != "." else "the whole project"
-        )
-        report = S.report(ctx, "ty", path)
-        specs.append(
-            b.spec(
-                ctx,
-                job,
-                request,
-                template,
-                [report.code],
-                check_answer(report, phrasing(ctx, "ty")),
-            )
-        )
-    return specs
+    return report_specs(b, plan, projects, "types", "ty", slice(-2, None), "the whole project")
 
 
 def _fix(plan: Plan, projects) -> list[Spec]:
