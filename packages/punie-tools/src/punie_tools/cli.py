@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -404,13 +404,7 @@ def typecheck_command(
     Example:
       punie-tools typecheck src --workspace ~/code/project --json
     """
-    ws = _workspace(workspace, cwd)
-    _check_path(path, ws)
-    _seconds(timeout, "--timeout")
-    _check_sandbox(unconfined)
-    with _progress(f"ty: checking {path} in {os.path.abspath(ws)}"):
-        result = typecheck(path, cwd=ws, timeout=timeout, unconfined=unconfined)
-    _finish({"typecheck": result}, as_json)
+    _check_one(typecheck, "typecheck", "ty", path, workspace, cwd, timeout, unconfined, as_json)
 
 
 @app.command("ruff")
@@ -430,13 +424,28 @@ def ruff_command(
     Example:
       punie-tools ruff src/app.py --workspace ~/code/project
     """
+    _check_one(ruff_check, "ruff", "ruff", path, workspace, cwd, timeout, unconfined, as_json)
+
+
+def _check_one(
+    tool: Callable[..., Any],
+    key: str,
+    label: str,
+    path: str,
+    workspace: Path | None,
+    cwd: Path | None,
+    timeout: float,
+    unconfined: bool,
+    as_json: bool,
+) -> None:
+    """The shared body of `typecheck` and `ruff`: check the inputs, run the tool, report."""
     ws = _workspace(workspace, cwd)
     _check_path(path, ws)
     _seconds(timeout, "--timeout")
     _check_sandbox(unconfined)
-    with _progress(f"ruff: checking {path} in {os.path.abspath(ws)}"):
-        result = ruff_check(path, cwd=ws, timeout=timeout, unconfined=unconfined)
-    _finish({"ruff": result}, as_json)
+    with _progress(f"{label}: checking {path} in {os.path.abspath(ws)}"):
+        result = tool(path, cwd=ws, timeout=timeout, unconfined=unconfined)
+    _finish({key: result}, as_json)
 
 
 @app.command("pytest")
