@@ -114,7 +114,7 @@ def test_no_network_and_own_pid_namespace(ws: Path) -> None:
     )
     out = run_confined(_py(code), policy=Policy(ws, env=base_env()), timeout=60)
     lines = out.stdout.splitlines()
-    assert lines[0] == "['1', '2']"  # bwrap's init and this process: nothing of the host
+    assert lines[0] == "['1']"  # this process is PID 1 (--as-pid-1): nothing of the host
     assert lines[1] == "offline"
 
 
@@ -153,7 +153,7 @@ def test_argv_holds_the_promised_options(ws: Path) -> None:
     argv = bwrap_argv("bwrap", ["true"], Policy(ws, env={}))
     text = " ".join(argv)
     for option in ("--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop ALL",
-                   "--die-with-parent", "--new-session", "--tmpfs /tmp"):  # fmt: skip
+                   "--die-with-parent", "--as-pid-1", "--new-session", "--tmpfs /tmp"):  # fmt: skip
         assert option in text
     assert "--share-net" not in argv
     real = os.path.realpath(ws)

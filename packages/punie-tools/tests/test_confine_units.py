@@ -213,11 +213,11 @@ def test_bwrap_argv_exact_head_and_tail(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
     argv = bwrap_argv("/x/bwrap", ["python", "-c", "1"], Policy(ws, env={}))
-    assert argv[:11] == [
+    assert argv[:12] == [
         "/x/bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-        "--die-with-parent", "--new-session", "--hostname", "sandbox", argv[10],
+        "--die-with-parent", "--as-pid-1", "--new-session", "--hostname", "sandbox", argv[11],
     ]  # fmt: skip
-    assert argv[10] != "--share-net"
+    assert argv[11] != "--share-net"
     assert argv[-4:] == ["--", "python", "-c", "1"]
     i = argv.index("--proc")
     assert argv[i : i + 9] == [

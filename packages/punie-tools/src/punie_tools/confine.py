@@ -398,9 +398,12 @@ def bwrap_argv(
     return out
 
 
+# `--as-pid-1`: the command itself is PID 1 of its namespace, without bwrap's reaper process in
+# between (one process fewer to start and wait for, per call). When it exits, the kernel kills
+# everything else in the namespace; `--die-with-parent` then ties it to bwrap's monitor.
 _BWRAP_HEAD = (
     "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-    "--die-with-parent", "--new-session", "--hostname", "sandbox",
+    "--die-with-parent", "--as-pid-1", "--new-session", "--hostname", "sandbox",
 )  # fmt: skip
 
 # Needed only to check certificates, i.e. only when the network is on.
