@@ -130,6 +130,8 @@ def main() -> None:
     console.print(
         f"overhead: {(box_med - raw_med) * 1000:+.1f} ms; script printed {check.stdout!r}"
     )
+    one, five, _ = os.getloadavg()
+    console.print(f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

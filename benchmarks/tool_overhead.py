@@ -10,6 +10,7 @@ Run: `python benchmarks/tool_overhead.py [--runs N]`.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -106,6 +107,12 @@ def sandbox_fixed_cost(project: Path, runs: int = 21) -> str:
     )
 
 
+def load_line() -> str:
+    """The machine's load now: the ratios are only as good as the machine was quiet."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="timed runs per tool (≥5)")
@@ -177,6 +184,7 @@ def main() -> None:
             )
         console.print(table)
         console.print(sandbox_fixed_cost(project))
+        console.print(load_line())
         for name, _, _, command in cases:
             console.print(f"[dim]{name}: {command}[/]", highlight=False)
 

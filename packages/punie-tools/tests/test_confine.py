@@ -3,7 +3,10 @@ typed refusal when no OS sandbox works, and the per-backend pytest interpreter."
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import pwd
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +14,7 @@ from pathlib import Path
 import pytest
 from sandbox_fixtures import materialise
 
-from punie_tools import pytest_run, ruff_check, typecheck
+from punie_tools import confine, pytest_run, ruff_check, typecheck
 from punie_tools._subprocess import run_confined
 from punie_tools.backends import LocalBackend
 from punie_tools.confine import (
@@ -111,15 +114,46 @@ def test_no_network_and_own_pid_namespace(ws: Path) -> None:
     )
     out = run_confined(_py(code), policy=Policy(ws, env=base_env()), timeout=60)
     lines = out.stdout.splitlines()
-    assert lines[0] == "['1', '2']"  # bwrap's init and this process: nothing of the host
+    assert lines[0] == "['1']"  # this process is PID 1 (--as-pid-1): nothing of the host
     assert lines[1] == "offline"
+
+
+def test_etc_holds_private_copies_only(ws: Path) -> None:
+    """The few /etc files are copies bwrap writes into the sandbox (cheaper than bind mounts):
+    same bytes as the host's, nothing else of /etc, and rewriting a copy (chmod, then write)
+    changes only the sandbox's own, gone with the call."""
+    copies = [p for p in confine.copied_files() if p != "/etc/ld.so.cache"]
+    code = (
+        "import hashlib, json, os, pwd\n"
+        "files = json.loads(os.environ['COPIES'])\n"
+        "seen = {p: hashlib.sha256(open(p, 'rb').read()).hexdigest() for p in files}\n"
+        "user = pwd.getpwuid(os.getuid()).pw_name\n"
+        "for p in files:\n"
+        "    os.chmod(p, 0o644)\n"
+        "    open(p, 'w').write('pwned')\n"
+        "print(json.dumps({'etc': sorted(os.listdir('/etc')), 'seen': seen,\n"
+        "                  'user': user,\n"
+        "                  'cache': os.path.getsize('/etc/ld.so.cache')}))\n"
+    )
+    before = {p: Path(p).read_bytes() for p in copies}
+    env = base_env({"COPIES": json.dumps(copies)})
+    out = run_confined(_py(code), policy=Policy(ws, env=env), timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert {p: Path(p).read_bytes() for p in copies} == before  # the host's are untouched
+    assert got["seen"] == {p: hashlib.sha256(b).hexdigest() for p, b in before.items()}
+    assert got["cache"] == os.path.getsize("/etc/ld.so.cache")
+    assert got["user"] == pwd.getpwuid(os.getuid()).pw_name
+    assert "shadow" not in got["etc"] and "hostname" not in got["etc"]
+    allowed = {p.split("/")[2] for p in confine.system_paths() if p.startswith("/etc/")}
+    assert set(got["etc"]) <= allowed - {"ssl"}, got["etc"]  # certificates only with network
 
 
 def test_argv_holds_the_promised_options(ws: Path) -> None:
     argv = bwrap_argv("bwrap", ["true"], Policy(ws, env={}))
     text = " ".join(argv)
     for option in ("--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop ALL",
-                   "--die-with-parent", "--new-session", "--tmpfs /tmp"):  # fmt: skip
+                   "--die-with-parent", "--as-pid-1", "--new-session", "--tmpfs /tmp"):  # fmt: skip
         assert option in text
     assert "--share-net" not in argv
     real = os.path.realpath(ws)

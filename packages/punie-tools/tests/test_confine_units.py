@@ -213,11 +213,11 @@ def test_bwrap_argv_exact_head_and_tail(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
     argv = bwrap_argv("/x/bwrap", ["python", "-c", "1"], Policy(ws, env={}))
-    assert argv[:11] == [
+    assert argv[:12] == [
         "/x/bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-        "--die-with-parent", "--new-session", "--hostname", "sandbox", argv[10],
+        "--die-with-parent", "--as-pid-1", "--new-session", "--hostname", "sandbox", argv[11],
     ]  # fmt: skip
-    assert argv[10] != "--share-net"
+    assert argv[11] != "--share-net"
     assert argv[-4:] == ["--", "python", "-c", "1"]
     i = argv.index("--proc")
     assert argv[i : i + 9] == [
@@ -236,11 +236,25 @@ def test_bwrap_argv_binds_system_and_tool_paths_read_only(tmp_path: Path) -> Non
     assert len(ro) == len(_pairs(argv, "--ro-bind-try"))
     links = _pairs(argv, "--symlink")
     for path in confine.system_paths():
-        if os.path.islink(path) and os.path.dirname(path) == "/":
+        if os.path.islink(path) and (
+            os.path.dirname(path) == "/" or os.path.realpath(path).startswith("/usr/")
+        ):  # /bin -> usr/bin; /etc/localtime -> /usr/share/zoneinfo/...: the same link
             assert [os.readlink(path), path] in links
             assert path not in ro
-        else:
+        elif path == "/etc/ssl/certs":  # only with the network on
+            assert path not in ro
+        else:  # without descriptors for the copies, the /etc files are bound instead
             assert path in ro
+    copies = confine.copied_files()
+    assert "/etc/passwd" in copies and "/etc/ld.so.cache" in copies
+    assert all(p.startswith("/etc/") and os.path.isfile(p) for p in copies)
+    with_files = bwrap_argv("bwrap", ["true"], Policy(tmp_path, env={}), files={"/etc/passwd": 7})
+    i = with_files.index("/etc/passwd")
+    assert with_files[i - 4 : i + 1] == ["--perms", "0444", "--file", "7", "/etc/passwd"]
+    assert "/etc/passwd" not in [s for s, _ in _pairs(with_files, "--ro-bind-try")]
+    networked = bwrap_argv("bwrap", ["true"], Policy(tmp_path, env={}, network=True))
+    if os.path.isdir("/etc/ssl/certs"):
+        assert ["/etc/ssl/certs", "/etc/ssl/certs"] in _pairs(networked, "--ro-bind-try")
     for path in confine.tool_paths():
         assert any(Path(path).is_relative_to(r) for r in ro), path
     assert _pairs(argv, "--size", 1) == [["1234"]]
@@ -317,7 +331,8 @@ def test_sandbox_profile_quoting() -> None:
 
 def test_launch_unconfined_gives_a_private_home(tmp_path: Path) -> None:
     policy = Policy(tmp_path, env={"PATH": "/bin", "HOME": "/tmp"})
-    with launch(["echo", "hi"], policy, unconfined=True) as (argv, env):
+    with launch(["echo", "hi"], policy, unconfined=True) as (argv, env, fds):
+        assert fds == ()
         assert argv == ["echo", "hi"]
         home = env["HOME"]
         assert env["TMPDIR"] == home and home != "/tmp"
@@ -331,9 +346,21 @@ def test_launch_with_bwrap_wraps_the_command(tmp_path: Path, fresh_probe: None) 
     kind, launcher, why = probe()
     assert (kind, why) == ("bwrap", None)
     policy = Policy(tmp_path, env={"PATH": "/bin"})
-    with launch(["true"], policy, cwd=tmp_path) as (argv, env):
-        assert argv == bwrap_argv(launcher, ["true"], policy, cwd=tmp_path)
+    with launch(["true"], policy, cwd=tmp_path) as (argv, env, fds):
+        files = dict(zip(confine.copied_files(), fds, strict=True))
+        assert argv == bwrap_argv(launcher, ["true"], policy, cwd=tmp_path, files=files)
         assert env == {"PATH": "/bin"}
+        # Each copied /etc file is open for reading and handed to bwrap by number.
+        for path, fd in files.items():
+            assert os.path.samestat(os.fstat(fd), os.stat(path))
+            assert argv[argv.index(str(fd)) - 1 : argv.index(str(fd)) + 2] == [
+                "--file",
+                str(fd),
+                path,
+            ]
+    for fd in fds:  # closed when the block ends
+        with pytest.raises(OSError):
+            os.fstat(fd)
 
 
 def test_launch_with_sandbox_exec_uses_the_profile(
@@ -341,7 +368,7 @@ def test_launch_with_sandbox_exec_uses_the_profile(
 ) -> None:
     monkeypatch.setattr(confine, "probe", lambda: ("sandbox-exec", "/usr/bin/sandbox-exec", None))
     policy = Policy(tmp_path, env={"PATH": "/bin"})
-    with launch(["true"], policy) as (argv, env):
+    with launch(["true"], policy) as (argv, env, _):
         private = env["HOME"]
         assert argv[:2] == ["/usr/bin/sandbox-exec", "-p"]
         assert argv[2] == macos_profile(policy, private_tmp=os.path.realpath(private))

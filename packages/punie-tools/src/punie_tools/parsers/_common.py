@@ -55,12 +55,21 @@ def relativizer(cwd: str | os.PathLike[str] | None) -> Callable[[str], str]:
             bases.append(resolved)
     prefixes = [b.rstrip(os.sep) + os.sep for b in bases]
 
+    seen: dict[str, str] = {}  # a file's diagnostics come together: convert each path once
+
     def convert(path: str) -> str:
         if not path or not os.path.isabs(path):
             return path
+        done = seen.get(path)
+        if done is not None:
+            return done
+        done = path
         for prefix in prefixes:
             if path.startswith(prefix):
-                return Path(path[len(prefix) :]).as_posix()
-        return path
+                done = Path(path[len(prefix) :]).as_posix()
+                break
+        if len(seen) < 4096:
+            seen[path] = done
+        return done
 
     return convert
