@@ -16,10 +16,9 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Column, Table
 
 from punie_tools import cli_support
 from punie_tools.cli_support import (
@@ -36,6 +35,9 @@ from punie_tools.cli_support import (
 )
 from punie_train import __version__
 from punie_train.errors import ModelNotFoundError, TrainError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 # mlx and mlx-lm are imported where they are used: a bad argument, `--help` and `--version`
 # answer without loading them.
@@ -103,6 +105,8 @@ def _check_run_dir(run_dir: Path, option: str = "--run") -> None:
 
 def _summary_table(summary: dict[str, object]) -> Table:
     """Render a summary dict as a two-column table."""
+    from rich.table import Table
+
     table = Table(show_header=False)
     for key, value in summary.items():
         if key == "lengths" and isinstance(value, dict):
@@ -469,6 +473,8 @@ def select(
     if as_json:
         print(json.dumps(choice, indent=2))
         return
+    from rich.table import Table
+
     table = Table("choice", "file", "iteration", "measure")
     loss = summary.best_by_loss or {}
     table.add_row(
@@ -548,6 +554,8 @@ def gate(
 
 
 def _gate_table(report: object) -> Table:
+    from rich.table import Table
+
     from punie_train.gate import GateReport
 
     assert isinstance(report, GateReport)
@@ -638,6 +646,8 @@ def learn_check_cmd(
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
     else:
+        from rich.table import Table
+
         table = Table("measure", "value", "target")
         table.add_row("examples", str(report.examples), "≥ 16, every group")
         table.add_row(
@@ -760,6 +770,8 @@ def profiles_cmd(profiles: ProfilesOpt = None, as_json: JsonOpt = False) -> None
     if as_json:
         print(json.dumps({n: p.model_dump() for n, p in loaded.items()}, indent=2))
         return
+    from rich.table import Column, Table
+
     table = Table("model", "iters", "batch", "lr", "layers", "rank", "seq", "target")
     table.columns.insert(0, Column("profile", no_wrap=True, style="bold"))
     for p in loaded.values():
