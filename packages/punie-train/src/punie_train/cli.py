@@ -276,8 +276,6 @@ def lora(
     }
     chosen = _load_profile(profile, profiles, overrides)
     check_dir(run, "--run")
-    if not data.is_dir():
-        raise UserError(f"--data {data}: no such directory (give a dataset directory)")
     if resume and model is None and (run / RUN_FILE).is_file():
         try:
             model = read_run_info(run).model
@@ -622,8 +620,6 @@ def learn_check_cmd(
     from punie_train.learn_check import describe_failure, learn_check_profile, run_learn_check
 
     check_dir(out, "--out")
-    if not data.is_dir():
-        raise UserError(f"--data {data}: no such directory (give a dataset directory)")
     if model is not None:
         try:
             require_model_dir(model)
