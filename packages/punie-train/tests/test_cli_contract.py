@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from _dataset import write_dataset
 
-from punie_train import __version__
 from punie_tools.cli_support import MANIFEST
 from punie_tools.cli_testing import (
     Outcome,
@@ -30,6 +29,7 @@ from punie_tools.cli_testing import (
     assert_user_error,
     run_tool,
 )
+from punie_train import __version__
 
 
 def train(*args: str, cwd: Path | None = None) -> Outcome:

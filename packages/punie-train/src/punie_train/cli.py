@@ -588,9 +588,7 @@ def learn_check_cmd(
     ] = 16,
     iters: Annotated[
         int | None,
-        typer.Option(
-            min=1, metavar="N", help="Training steps.", show_default="the check's recipe"
-        ),
+        typer.Option(min=1, metavar="N", help="Training steps.", show_default="the check's recipe"),
     ] = None,
     model: Annotated[
         Path | None,
@@ -690,9 +688,7 @@ def make_smoke_model_cmd(
             show_default="this package's own text",
         ),
     ] = None,
-    seed: Annotated[
-        int, typer.Option(min=0, metavar="N", help="Random seed for the weights.")
-    ] = 0,
+    seed: Annotated[int, typer.Option(min=0, metavar="N", help="Random seed for the weights.")] = 0,
     arch: Annotated[
         str,
         typer.Option(

@@ -7,7 +7,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,12 +310,12 @@ class _QuietTrainUI:
         return None
 
     @contextmanager
-    def val_task(self, total: int) -> Iterator[Callable[[], None]]:
+    def val_task(self, total: int) -> Generator[Callable[[], None]]:
         yield lambda: None
 
 
 @contextmanager
-def _mlx_display_replaced() -> Iterator[None]:
+def _mlx_display_replaced() -> Generator[None]:
     """Train with mlx-lm's display replaced by `_QuietTrainUI` (mlx-lm ≥ 0.31 has one)."""
     from mlx_lm.tuner import trainer
 
