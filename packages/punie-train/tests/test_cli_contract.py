@@ -93,6 +93,7 @@ BAD_INPUTS = {
     # quantize, learn-check
     "quantize: --bits 7": (["quantize", "--run", "{w}/run", "--bits", "7"], "--bits must be one of 2, 3, 4, 5, 6, 8 (got 7)"),
     "quantize: --group-size 48": (["quantize", "--run", "{w}/run", "--group-size", "48"], "--group-size must be one of 32, 64, 128"),
+    "learn-check: --force over others' dirs": (["learn-check", "--data", "{w}/data", "--out", "{w}", "--force"], "already holds data, model"),
     "learn-check: --out is a file": (["learn-check", "--data", "{w}/data", "--out", "{w}/notes.txt"], "is not a directory"),
 }  # fmt: skip
 HELP = [[], ["lora"], ["make-smoke-model"]]
