@@ -461,6 +461,8 @@ def _stages(o: argparse.Namespace) -> dict[str, Stage]:
     base = _base_model(o) if o.model or o.profile == "smoke" else None
     if base:
         lora += ["--model", base]  # otherwise the profile's own `model` (or a clear error)
+        if o.profile == "smoke" and not o.model:
+            lora += ["--build-model"]  # the smoke model is built there on first use
     if o.iters:
         lora += ["--iters", str(o.iters)]
     train_inputs = [data]

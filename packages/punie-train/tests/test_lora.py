@@ -33,6 +33,7 @@ SUMMARY_KEYS = {
     "run_id",
     "best_by_loss",
     "lengths",
+    "training",
 }
 AFTER_QUANTIZE_KEYS = {
     "fused_bytes",
@@ -97,6 +98,15 @@ def test_lora_writes_adapters_and_records(trained_run: Path, smoke_model_dir: Pa
     summary = json.loads((trained_run / "summary.json").read_text())
     assert set(summary) == SUMMARY_KEYS
     assert summary["iterations"] == 6
+    # the settings training used: tiny_profile's values over the smoke profile's
+    assert summary["training"] == {
+        "iters": 6,
+        "learning_rate": 2e-3,
+        "batch_size": 2,
+        "num_layers": -1,
+        "max_seq_length": 512,
+        "overridden": [],
+    }
     assert summary["backend"] == "cpu"
     assert summary["profile"] == "smoke"
     assert summary["final_val_loss"] == pytest.approx(val[-1].val_loss)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from punie_train._jsonl import expand_assistant_turns
+from punie_train.errors import ModelNotFoundError
 
 
 def _example() -> dict:
@@ -66,5 +69,11 @@ def test_smoke_profile_builds_its_model_at_an_explicit_path(tmp_path) -> None:
             "\n".join(json.dumps(example) for _ in range(4)) + "\n"
         )
     target = tmp_path / "models" / "smoke"
-    resolved = resolve_model(load_profiles()["smoke"], target, data)
+    smoke = load_profiles()["smoke"]
+    # A typed path is never filled with a random model on its own (a typo is an error)...
+    with pytest.raises(ModelNotFoundError):
+        resolve_model(smoke, target, data)
+    assert not target.exists()
+    # ...only when asked to build there (`lora --build-model`).
+    resolved = resolve_model(smoke, target, data, build=True)
     assert resolved == target and (target / "config.json").is_file()

@@ -1,15 +1,56 @@
-"""LoRA training, fusing and quantization with mlx-lm, with profiles and an embedded smoke model."""
+"""LoRA training, fusing and quantization with mlx-lm, with profiles and an embedded smoke model.
 
-from punie_train.backend import detect_backend
-from punie_train.errors import DatasetError, ModelNotFoundError, RunError, TrainError
-from punie_train.fuse import fuse_run
-from punie_train.lora import load_chat_datasets, train_lora
-from punie_train.metrics import MetricRecord, Summary, read_metrics, read_summary
-from punie_train.profiles import Profile, ProfileError, get_profile, load_profiles
-from punie_train.quantize import quantize_run
-from punie_train.smoke import CHAT_TEMPLATE, make_smoke_model
+The public names are imported on first use, so that `punie-train --help`, `--version` and a
+refused argument answer without loading the training modules (about a second per call).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from punie_train.backend import detect_backend
+    from punie_train.errors import DatasetError, ModelNotFoundError, RunError, TrainError
+    from punie_train.fuse import fuse_run
+    from punie_train.lora import load_chat_datasets, train_lora
+    from punie_train.metrics import MetricRecord, Summary, read_metrics, read_summary
+    from punie_train.profiles import Profile, ProfileError, get_profile, load_profiles
+    from punie_train.quantize import quantize_run
+    from punie_train.smoke import CHAT_TEMPLATE, make_smoke_model
 
 __version__ = "0.1.1"
+
+_WHERE = {
+    "detect_backend": "backend",
+    "DatasetError": "errors",
+    "ModelNotFoundError": "errors",
+    "RunError": "errors",
+    "TrainError": "errors",
+    "fuse_run": "fuse",
+    "load_chat_datasets": "lora",
+    "train_lora": "lora",
+    "MetricRecord": "metrics",
+    "Summary": "metrics",
+    "read_metrics": "metrics",
+    "read_summary": "metrics",
+    "Profile": "profiles",
+    "ProfileError": "profiles",
+    "get_profile": "profiles",
+    "load_profiles": "profiles",
+    "quantize_run": "quantize",
+    "CHAT_TEMPLATE": "smoke",
+    "make_smoke_model": "smoke",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module the first time it is asked for."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'punie_train' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"punie_train.{module}"), name)
+
 
 __all__ = [
     "CHAT_TEMPLATE",

@@ -318,6 +318,14 @@ def _prepare_out(out_dir: Path, force: bool) -> None:
             f"--out {out_dir} holds files learn-check did not write "
             "(give a new directory or pass --force)"
         )
+    if out_dir.is_dir() and not marker.is_file():
+        # --force writes beside other files, but never deletes what learn-check did not write.
+        taken = [n for n in ("data", "model", "run", LEARN_CHECK_FILE) if (out_dir / n).exists()]
+        if taken:
+            raise RunError(
+                f"--out {out_dir} already holds {', '.join(taken)}, which learn-check did not "
+                "write and --force does not replace (give a new directory)"
+            )
     out_dir.mkdir(exist_ok=True)
     for name in ("data", "model", "run", LEARN_CHECK_FILE):
         path = out_dir / name

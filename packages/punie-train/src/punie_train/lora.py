@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import time
 import uuid
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,9 @@ class RunInfo(BaseModel):
     data: str
     profile: Profile
     run_id: str = ""  # new for every fresh `lora`; fused/quantized models record it
+    # The profile keys given on the command line (--iters, --learning-rate, ...): `profile`
+    # above already holds their values, the ones training used.
+    overridden: list[str] = []
 
 
 class TrainState(BaseModel):
@@ -218,6 +224,7 @@ class _Recorder:
         self.state.last_val_loss = val_loss
         self.writer.write(MetricRecord(iteration=iteration, val_loss=val_loss))
         self.progress.update(self.task, val=f"{val_loss:.3f}")
+        self.say(f"  lora {iteration}/{self.profile.iters} val loss {val_loss:.3f}")
         if iteration > 0:  # the weights this loss was measured on: a checkpoint to choose from
             _save_adapters(self.model, self.run_dir / ADAPTERS_DIR, checkpoint_name(iteration))
 
@@ -250,8 +257,17 @@ class _Recorder:
             loss=f"{float(info['train_loss']):.3f}",
             tps=f"{tokens_per_second:,.0f}",
         )
+        self.say(
+            f"  lora {iteration}/{self.profile.iters} train loss {float(info['train_loss']):.3f} "
+            f"tok/s {tokens_per_second:,.0f}"
+        )
         if iteration - self.last_saved >= self.profile.save_every:
             self.checkpoint(iteration)
+
+    def say(self, line: str) -> None:
+        """A plain progress line, when the live bar is off (no terminal, or NO_COLOR)."""
+        if self.progress.disable:
+            self.progress.console.print(line, markup=False, highlight=False)
 
     def checkpoint(self, iteration: int) -> None:
         """Save adapters and then the state that points at them (both atomic)."""
@@ -260,6 +276,70 @@ class _Recorder:
         self.state.train_seconds = self.seconds_before + time.perf_counter() - self.train_start
         atomic_write_json(self.run_dir / STATE_FILE, self.state.model_dump())
         self.last_saved = iteration
+
+
+def _live_display(console: Console) -> bool:
+    """Whether a live progress bar may be drawn: a terminal, and no NO_COLOR."""
+    return console.is_terminal and not os.environ.get("NO_COLOR")
+
+
+class _QuietTrainUI:
+    """Stands in for mlx-lm's own training display (``TrainUI``: a truecolor console on stdout
+    with a second progress bar, raw ANSI codes when piped). The recorder reports the same
+    numbers once, on the run's console, with no colour off a terminal."""
+
+    def __init__(self, total_iters: int, rank: int = 0) -> None:
+        self.total_iters, self.rank = total_iters, rank
+
+    def __enter__(self) -> _QuietTrainUI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def advance(self) -> None:
+        return None
+
+    def report_train(self, *args: object) -> None:
+        return None
+
+    def report_val(self, *args: object) -> None:
+        return None
+
+    def report_save(self, *args: object) -> None:
+        return None
+
+    @contextmanager
+    def val_task(self, total: int) -> Generator[Callable[[], None]]:
+        yield lambda: None
+
+
+@contextmanager
+def _mlx_display_replaced() -> Generator[None]:
+    """Train with mlx-lm's display replaced by `_QuietTrainUI` (mlx-lm ≥ 0.31 has one)."""
+    from mlx_lm.tuner import trainer
+
+    original = getattr(trainer, "TrainUI", None)
+    if original is None:
+        yield
+        return
+    trainer.TrainUI = _QuietTrainUI  # ty: ignore[invalid-assignment]
+    try:
+        yield
+    finally:
+        trainer.TrainUI = original
+
+
+def training_values(profile: Profile, overridden: list[str] | None = None) -> dict[str, Any]:
+    """The training settings a run used (summary.json ``training``) and which flags set them."""
+    return {
+        "iters": profile.iters,
+        "learning_rate": profile.learning_rate,
+        "batch_size": profile.batch_size,
+        "num_layers": profile.num_layers,
+        "max_seq_length": profile.max_seq_length,
+        "overridden": sorted(overridden or ()),
+    }
 
 
 def _make_callback(recorder: _Recorder) -> Any:
@@ -276,16 +356,31 @@ def _make_callback(recorder: _Recorder) -> Any:
     return _Callback()
 
 
-def resolve_model(profile: Profile, model: str | Path | None, data_dir: Path) -> Path:
+def builds_model_at(profile: Profile, model: str | Path | None, build: bool = False) -> bool:
+    """Whether `resolve_model` may build the smoke model at the chosen path when it is missing:
+    a smoke profile at its own `model` path, or anywhere with `build` (`--build-model`)."""
+    if not profile.smoke_model:
+        return False
+    if model is None or build:
+        return True
+    own = Path(profile.model).expanduser()
+    return bool(profile.model) and os.path.abspath(Path(model).expanduser()) == os.path.abspath(own)
+
+
+def resolve_model(
+    profile: Profile, model: str | Path | None, data_dir: Path, *, build: bool = False
+) -> Path:
     """Return the local base-model directory; build the smoke model when the profile says so.
 
-    A smoke profile builds its model (from `data_dir`) wherever it is pointed, its own
-    `model` or `--model`, when that path does not exist yet; an existing directory without a
-    model in it is an error, never overwritten. Other profiles never build or download.
+    A smoke profile builds its model (from `data_dir`) at its own `model` path, or at `model`
+    with `build`, when that path does not exist yet; a path given without `build` must hold a
+    model (a mistyped path is an error, not a new random model). An existing directory without
+    a model in it is an error, never overwritten. Other profiles never build or download.
     """
     chosen = str(model) if model is not None else profile.model
-    if profile.smoke_model and chosen and not Path(chosen).expanduser().exists():
-        make_smoke_model(Path(chosen).expanduser(), data_dir, seed=profile.seed)
+    path = Path(chosen).expanduser()
+    if chosen and not path.exists() and builds_model_at(profile, model, build):
+        make_smoke_model(path, data_dir, seed=profile.seed)
     return require_model_dir(chosen, profile.name)
 
 
@@ -325,6 +420,8 @@ def train_lora(
     verify: bool = True,
     gate: bool = True,
     allow_drop: bool = False,
+    build_model: bool = False,
+    overridden: list[str] | None = None,
 ) -> Summary:
     """Train LoRA adapters into ``run_dir/adapters`` and write the run's records.
 
@@ -342,7 +439,7 @@ def train_lora(
     from mlx_lm.utils import load, save_config
 
     force_offline()
-    console = console or Console()
+    console = console or Console(stderr=True)
     data_dir, run_dir = Path(data_dir), Path(run_dir)
     # Fail on bad data before any model work (and before building a smoke model from it).
     for split in ("train", "valid"):
@@ -351,7 +448,7 @@ def train_lora(
     state = read_state(run_dir) if resume else None
     if resume and model is None and (run_dir / RUN_FILE).is_file():
         model = read_run_info(run_dir).model
-    model_dir = resolve_model(profile, model, data_dir)
+    model_dir = resolve_model(profile, model, data_dir, build=build_model)
     run_dir.mkdir(parents=True, exist_ok=True)
     if gate:
         _run_gate(profile, model_dir, data_dir, run_dir, console)
@@ -359,7 +456,13 @@ def train_lora(
     adapter_dir.mkdir(parents=True, exist_ok=True)
     previous = read_run_info(run_dir) if resume and (run_dir / RUN_FILE).is_file() else None
     run_id = previous.run_id if previous is not None and previous.run_id else uuid.uuid4().hex[:12]
-    info = RunInfo(model=str(model_dir), data=str(data_dir), profile=profile, run_id=run_id)
+    info = RunInfo(
+        model=str(model_dir),
+        data=str(data_dir),
+        profile=profile,
+        run_id=run_id,
+        overridden=sorted(overridden or ()),
+    )
     atomic_write_json(run_dir / RUN_FILE, json.loads(info.model_dump_json()))
 
     console.print(f"[bold]lora[/bold] profile={profile.name} model={model_dir} data={data_dir}")
@@ -448,6 +551,9 @@ def train_lora(
             TextColumn("loss {task.fields[loss]} val {task.fields[val]} tok/s {task.fields[tps]}"),
             TimeElapsedColumn(),
             console=console,
+            # Off a terminal or under NO_COLOR: no bar, no cursor control; the recorder prints
+            # one plain line per report instead.
+            disable=not _live_display(console),
         )
         task = progress.add_task("lora", total=profile.iters, completed=done, loss="-", val="-")
         progress.update(task, tps="-")
@@ -465,7 +571,7 @@ def train_lora(
             tokens_before=state.trained_tokens,
         )
         optimizer = optim.Adam(learning_rate=profile.learning_rate)
-        with progress:
+        with progress, _mlx_display_replaced():
             train(
                 model=net,
                 optimizer=optimizer,
@@ -522,6 +628,7 @@ def train_lora(
             state.iteration,
         ),
         lengths=lengths,
+        training=training_values(profile, overridden),
     )
     write_summary(run_dir, summary)
     if verify:

@@ -68,6 +68,9 @@ class Summary(BaseModel):
     quantized_check: dict[str, Any] | None = None
     # Token counts of the data with the model's tokenizer, and anything --allow-drop left out.
     lengths: TokenLengths | None = None
+    # The training settings used (profile values after --iters, --learning-rate, ... flags):
+    # iters, learning_rate, batch_size, num_layers, max_seq_length, overridden (flag names).
+    training: dict[str, Any] | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """Dump for ``summary.json``; the optional keys appear only once they are known."""
@@ -93,6 +96,7 @@ OPTIONAL_KEYS = (
     "quantize_peak_memory_bytes",
     "fused_check",
     "quantized_check",
+    "training",
 )
 
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -297,8 +297,14 @@ def make_smoke_model(
     arch: str | None = None,
     base_bits: int | None = None,
     group_size: int = 64,
+    on_placed: Callable[..., None] | None = None,
 ) -> Path:
     """Write a tiny random-init model + tokenizer to ``out_dir`` (atomically) and return it.
+
+    A new ``out_dir`` appears whole (built beside it, then renamed); into an existing one each
+    file is renamed into place, replacing only files of the same name: nothing else there is
+    deleted. ``on_placed(*names)`` is then called with the names written (the CLI records them
+    in the directory's manifest).
 
     ``arch`` is ``qwen3`` (the smoke model, the default) or ``qwen3_moe`` (the stand-in for
     Qwen3-Coder-30B-A3B); ``spec`` overrides the sizes. With ``base_bits`` the weights are
@@ -364,10 +370,55 @@ def make_smoke_model(
         (tmp / "generation_config.json").write_text(
             json.dumps({"eos_token_id": generation_eos}, indent=2) + "\n"
         )
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
+        names = sorted(p.name for p in tmp.iterdir())
+        if out_dir.is_dir():
+            for name in names:  # each file replaces only its namesake; nothing else is touched
+                os.replace(tmp / name, out_dir / name)
+        else:
+            os.chmod(tmp, _directory_mode())  # mkdtemp's 0700 → what mkdir gives a sibling
+            os.replace(tmp, out_dir)
+        if on_placed is not None:
+            on_placed(*names)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
     return out_dir
+
+
+def _directory_mode() -> int:
+    """0o777 less the umask: the mode `mkdir` gives a new directory."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return 0o777 & ~current
+
+
+SMOKE_MODEL_FILES = frozenset(
+    {
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "model.safetensors.index.json",
+        "special_tokens_map.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    }
+)
+
+
+def is_smoke_model_file(path: Path) -> bool:
+    """Whether ``path`` is a file of a smoke model an earlier version wrote (no manifest yet):
+    one of the names it writes, in a directory whose config is a smoke architecture and whose
+    tokenizer config carries a chat template."""
+    if path.name not in SMOKE_MODEL_FILES:
+        return False
+    try:
+        config = json.loads((path.parent / "config.json").read_text(encoding="utf-8"))
+        tokenizer = json.loads((path.parent / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(config, dict)
+        and config.get("model_type") in {"qwen3", "qwen3_moe"}
+        and isinstance(tokenizer, dict)
+        and bool(tokenizer.get("chat_template"))
+    )
