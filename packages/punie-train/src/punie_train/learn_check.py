@@ -72,12 +72,9 @@ MALFORMED = "malformed"
 def learn_check_spec() -> SmokeModelSpec:
     """The smoke model's sizes, with a tokenizer whose merges may span the words of a line.
 
-    Every example starts with the same ~3,700-character system prompt and tool definition. The
-    tokenizer is trained on the conversations as the template renders them, with merges that may
-    join the words of a line: that prefix becomes ~125 tokens, and the first turns of the phase-24
-    data ~270 (max ~360) instead of ~1,300. Measured on 2 quiet cores, 150 steps: 220 s of
-    training, against 365 s when the tokenizer saw only the message texts (~440 tokens per first
-    turn: the tool definitions stayed in small pieces); attention grows with the square.
+    Every example starts with the same ~3,700-character system prompt and tool definition; with
+    whole-line merges they become a few dozen tokens instead of ~1,200, so the ~1,300-token first
+    turns shrink to ~350 and the fit takes a third of the time (attention grows with the square).
     The template, the data and the boundaries the mask depends on are unchanged: pieces still
     end at every newline and special token, as they do for Qwen's tokenizer.
     """
