@@ -134,6 +134,9 @@ class SmokeModelSpec:
     # Byte-level BPE pieces never cross a line end, but may join the words of a line (a text
     # repeated in every example, like the system prompt, becomes a few tokens): see learn-check.
     whole_line_tokens: bool = False
+    # Train the tokenizer on the conversations as the template renders them (not only the
+    # message texts): see tests/test_learn_check.py for where that is used and why.
+    rendered_corpus: bool = False
     max_position_embeddings: int = 4096
     dtype: str = "float32"
 
@@ -183,15 +186,34 @@ def _render_message_text(example: dict[str, Any]) -> Iterator[str]:
         yield json.dumps(tool)
 
 
-def _data_corpus(data_dir: Path) -> Iterator[str]:
-    """Yield the training text of ``train.jsonl`` (and ``valid.jsonl`` when present)."""
+def _data_corpus(data_dir: Path, *, rendered: bool = False) -> Iterator[str]:
+    """Yield the training text of ``train.jsonl`` (and ``valid.jsonl`` when present).
+
+    ``rendered`` yields each example as the chat template renders it (tool definitions and
+    special tokens included) instead of its message texts.
+    """
     for name in ("train.jsonl", "valid.jsonl"):
         path = data_dir / name
         if name == "valid.jsonl" and not path.exists():
             continue
         for example in read_examples(path):
-            yield from _render_message_text(example)
+            if rendered:
+                yield _render_conversation(example)
+            else:
+                yield from _render_message_text(example)
     yield CHAT_TEMPLATE
+
+
+def _render_conversation(example: dict[str, Any]) -> str:
+    """One example as the smoke chat template renders it (transformers' own Jinja renderer)."""
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    rendered, _ = render_jinja_template(
+        [example.get("messages", [])],
+        tools=example.get("tools") or None,
+        chat_template=CHAT_TEMPLATE,
+    )
+    return rendered[0]
 
 
 def train_tokenizer(corpus: Iterator[str], vocab_size: int, *, whole_lines: bool = False) -> Any:
@@ -305,7 +327,10 @@ def make_smoke_model(
         spec = ARCHS[arch or "qwen3"]()
     if base_bits is not None and base_bits not in (2, 3, 4, 5, 6, 8):
         raise ValueError(f"base_bits must be one of 2, 3, 4, 5, 6, 8; got {base_bits}")
-    corpus = _data_corpus(data_dir) if data_dir is not None else _builtin_corpus()
+    if data_dir is not None:
+        corpus = _data_corpus(data_dir, rendered=spec.rendered_corpus)
+    else:
+        corpus = _builtin_corpus()
     tokenizer = train_tokenizer(corpus, spec.vocab_size, whole_lines=spec.whole_line_tokens)
     vocab_size = tokenizer.get_vocab_size(with_added_tokens=True)
     eos_id = tokenizer.token_to_id("<|im_end|>")
