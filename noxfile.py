@@ -37,7 +37,7 @@ PACKAGES: dict[str, str] = {
     "punie-tools": "acp,pydantic-ai,test",
     "punie-mine": "test",
     "punie-datagen": "test",
-    "punie-train": "test",
+    "punie-train": "test,cpu-blas",
     "punie-eval": "test,mlx",
 }
 RUNTIME_EXTRAS: dict[str, str] = {
@@ -57,6 +57,8 @@ PYTHON = "3.11"
 CONSTRAINTS = ROOT / "constraints.txt"
 CACHE = ROOT / ".punie-cache"
 PIPELINE_ENV = ROOT / ".nox" / "_pipeline"
+# The pipeline's extras: the MLX backend for eval, an optimized BLAS for MLX on Linux CPU.
+PIPELINE_EXTRAS: dict[str, str] = {"punie-eval": "mlx", "punie-train": "cpu-blas"}
 
 
 # --------------------------------------------------------------------------- tests
@@ -215,7 +217,9 @@ def _pipeline_bin(session: nox.Session) -> Path:
             for p in PACKAGES
             for arg in (
                 "-e",
-                f"{PACKAGES_DIR / p}[mlx]" if p == "punie-eval" else str(PACKAGES_DIR / p),
+                f"{PACKAGES_DIR / p}[{PIPELINE_EXTRAS[p]}]"
+                if p in PIPELINE_EXTRAS
+                else str(PACKAGES_DIR / p),
             )
         ),
     ]

@@ -112,6 +112,9 @@ def run_ours(model: Path, data: Path, work: Path, index: int) -> tuple[list[floa
     return rates, wall
 
 
+_SAME_BLAS = (
+    "import punie_train, runpy; runpy.run_module('mlx_lm', run_name='__main__', alter_sys=True)"
+)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WINDOW = re.compile(r"^\s*(\d+)\s+([\d.]+)\s+\S\s+([\d,]+)\s+[\d.]+k\s*$")
 
@@ -124,7 +127,9 @@ def run_mlx_lm(model: Path, data: Path, work: Path, index: int) -> tuple[list[fl
         "lora_parameters:\n"
         f"  rank: {lora['lora_rank']}\n  scale: {lora['lora_scale']}\n  dropout: 0.0\n"
     )
-    cmd = [sys.executable, "-m", "mlx_lm", "lora", "--model", str(model), "--train"]
+    # Through `import punie_train` first, so mlx-lm computes with the same BLAS as punie-train
+    # (punie_train.blas: oneMKL on Linux CPU when the cpu-blas extra is installed).
+    cmd = [sys.executable, "-c", _SAME_BLAS, "lora", "--model", str(model), "--train"]
     cmd += ["--data", str(data), "-c", str(config), "--seed", str(lora["seed"])]
     cmd += ["--iters", str(lora["iters"]), "--batch-size", str(lora["batch_size"])]
     cmd += ["--num-layers", str(lora["num_layers"]), "--learning-rate", str(lora["learning_rate"])]
@@ -177,6 +182,9 @@ def main() -> None:
     table.add_row("python -m mlx_lm lora (raw)", f"{raw:,.1f}", "1.00", f"{wall('mlx_lm'):.1f}")
     table.add_row("punie-train lora", f"{ours:,.1f}", f"{ours / raw:.2f}", f"{wall('punie'):.1f}")
     console.print(table)
+    from punie_train.blas import blas_in_use
+
+    console.print(f"BLAS for MLX on CPU, both tools: {blas_in_use().describe()}")
     verdict = "meets" if ours / raw >= 0.95 else "MISSES"
     console.print(f"ratio {ours / raw:.3f} {verdict} the ≥ 0.95 target")
 

@@ -21,6 +21,7 @@ SUMMARY_KEYS = {
     "model",
     "profile",
     "backend",
+    "blas",
     "iterations",
     "final_val_loss",
     "target_val_loss",

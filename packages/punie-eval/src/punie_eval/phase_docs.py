@@ -188,6 +188,7 @@ def _training_section(art: dict[str, Any], out: Path) -> list[str]:
         [
             ["model", f"`{summary.get('model', '—')}`"],
             ["MLX backend", summary.get("backend", "—")],
+            ["BLAS (MLX on CPU)", summary.get("blas") or "—"],
             ["iterations", _num(summary.get("iterations"))],
             [
                 "final validation loss",
@@ -303,6 +304,7 @@ def _learn_check_section(art: dict[str, Any]) -> list[str]:
                 f"≤ {_num(targets.get('seconds'), 0)} s on 2 cores",
                 _num(met.get("seconds")),
             ],
+            ["BLAS (MLX on CPU)", report.get("blas") or "—", "", ""],
         ],
     )
     lines.append("")

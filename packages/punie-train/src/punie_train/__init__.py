@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from punie_train.blas import enable_fast_blas
+
 if TYPE_CHECKING:
     from punie_train.backend import detect_backend
     from punie_train.errors import DatasetError, ModelNotFoundError, RunError, TrainError
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
     from punie_train.smoke import CHAT_TEMPLATE, make_smoke_model
 
 __version__ = "0.1.1"
+
+# Before any punie-train module imports MLX: an optimized BLAS for MLX's Linux CPU backend when
+# the cpu-blas extra is installed (punie_train.blas; PUNIE_BLAS=reference keeps MLX's own).
+enable_fast_blas()
 
 _WHERE = {
     "detect_backend": "backend",

@@ -661,6 +661,7 @@ def learn_check_cmd(
             f"{report.seconds:.0f} / {report.cpu_seconds:.0f} (load {report.load_average[0]:g})",
             f"≤ {report.targets['seconds']:.0f} on 2 cores",
         )
+        table.add_row("BLAS (MLX on CPU)", report.blas or "?", "")
         stdout_console().print(table)
     if not report.passed:
         err_console.print(f"learn-check failed: {describe_failure(report)}")

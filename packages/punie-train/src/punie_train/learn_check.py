@@ -35,6 +35,7 @@ from rich.console import Console
 from punie_train._io import atomic_write_json
 from punie_train._jsonl import read_examples
 from punie_train._verify import force_offline
+from punie_train.blas import blas_in_use
 from punie_train.errors import DatasetError, RunError
 from punie_train.metrics import read_metrics
 from punie_train.profiles import Profile
@@ -282,6 +283,7 @@ class LearnCheckReport(BaseModel):
     stage_seconds: dict[str, float]
     load_average: list[float]  # 1-minute load when the check started and when it ended
     cpu_count: int
+    blas: str | None = None  # which BLAS MLX's CPU backend used (punie_train.blas)
     targets: dict[str, float] = Field(
         default_factory=lambda: {
             "tool_choice_accuracy": TARGET_ACCURACY,
@@ -503,6 +505,7 @@ def run_learn_check(
         stage_seconds={k: round(v, 1) for k, v in seconds.items()},
         load_average=[round(load_start, 2), round(os.getloadavg()[0], 2)],
         cpu_count=os.cpu_count() or 0,
+        blas=blas_in_use().describe(),
         met=met,
         passed=met["tool_choice_accuracy"] and met["loss_ratio"],
         groups=dict(sorted(by_group.items())),

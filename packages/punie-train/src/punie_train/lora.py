@@ -21,6 +21,7 @@ from punie_train._io import atomic_write_json, dir_bytes
 from punie_train._jsonl import expand_assistant_turns, read_examples
 from punie_train._verify import force_offline, require_model_dir, verify_generates
 from punie_train.backend import detect_backend
+from punie_train.blas import blas_in_use
 from punie_train.checkpoints import (
     best_by_loss,
     checkpoint_name,
@@ -610,6 +611,7 @@ def train_lora(
         model=str(model_dir),
         profile=profile.name,
         backend=detect_backend(),
+        blas=blas_in_use().describe(),
         iterations=state.iteration,
         final_val_loss=final,
         target_val_loss=target,

@@ -38,6 +38,8 @@ class Summary(BaseModel):
     model: str
     profile: str
     backend: Literal["cpu", "metal", "cuda"]
+    # Which BLAS MLX's CPU backend used (punie_train.blas), e.g. "mkl 2026.2.0 (/…/libmkl_rt.so.3)".
+    blas: str | None = None
     iterations: int
     final_val_loss: float | None
     target_val_loss: float | None
