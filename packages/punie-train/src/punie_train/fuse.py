@@ -219,36 +219,37 @@ def fuse_run(
             config.pop("quantization", None)
             config.pop("quantization_config", None)
         config["torch_dtype"] = _dtype_name(dtype) if dequantize else config.get("torch_dtype")
-        _write_config_and_tokenizer(tmp, model_dir, tokenizer, config)
-        peak = int(mx.get_peak_memory())  # writing; the check is measured on its own
-        mx.reset_peak_memory()
-        result = None
-        if verify:
-            result = check_model_dir(
-                tmp,
-                data_dir=Path(info.data),
-                profile=profile,
-                mode=check,
-                stop_check=stop_check,
-                stop_tokens=stop_tokens,
-                console=console,
-                label="fused",
-            )
-            result["peak_memory_bytes"] = int(mx.get_peak_memory())
-            result["module_max_difference"] = worst[0]
-        provenance = {
-            "stage": "fuse",
-            "run_id": info.run_id,
-            "base_model": str(model_dir),
-            "adapter_file": chosen.name,
-            "adapter_sha256": file_sha256(chosen),
-            "iteration": iteration,
-            "choice": why,
-            "dtype": config.get("torch_dtype"),
-            "check": result,
-        }
-        atomic_write_json(tmp / PROVENANCE_FILE, provenance)
-        _publish(tmp, out)
+        peak, result = finish_model(
+            tmp,
+            out,
+            source=model_dir,
+            tokenizer=tokenizer,
+            config=config,
+            checks=(
+                {
+                    "data_dir": Path(info.data),
+                    "profile": profile,
+                    "mode": check,
+                    "stop_check": stop_check,
+                    "stop_tokens": stop_tokens,
+                }
+                if verify
+                else None
+            ),
+            label="fused",
+            console=console,
+            found={"module_max_difference": worst[0]},
+            provenance={
+                "stage": "fuse",
+                "run_id": info.run_id,
+                "base_model": str(model_dir),
+                "adapter_file": chosen.name,
+                "adapter_sha256": file_sha256(chosen),
+                "iteration": iteration,
+                "choice": why,
+                "dtype": config.get("torch_dtype"),
+            },
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     console.print(
@@ -282,6 +283,41 @@ def _write_config_and_tokenizer(
     for extra in ("generation_config.json",):
         if (source / extra).is_file():
             shutil.copyfile(source / extra, out / extra)
+
+
+def finish_model(
+    tmp: Path,
+    out: Path,
+    *,
+    source: Path,
+    tokenizer: Any,
+    config: dict[str, Any],
+    checks: dict[str, Any] | None,
+    label: str,
+    console: Console,
+    provenance: dict[str, Any],
+    found: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, Any] | None]:
+    """The shared tail of fuse and quantize, once the weights are in ``tmp``.
+
+    Writes the config and tokenizer, runs ``check_model_dir`` on ``tmp`` (when ``checks`` holds
+    its arguments; ``found`` adds what the caller measured while writing), records
+    ``provenance`` with the check's result, and only then replaces ``out``. Returns the peak MLX
+    memory of the writing (the check's own peak is in the result) and the result.
+    """
+    import mlx.core as mx
+
+    _write_config_and_tokenizer(tmp, source, tokenizer, config)
+    peak = int(mx.get_peak_memory())  # writing; the check is measured on its own
+    mx.reset_peak_memory()
+    result = None
+    if checks is not None:
+        result = check_model_dir(tmp, console=console, label=label, **checks)
+        result["peak_memory_bytes"] = int(mx.get_peak_memory())
+        result.update(found or {})
+    atomic_write_json(tmp / PROVENANCE_FILE, {**provenance, "check": result})
+    _publish(tmp, out)
+    return peak, result
 
 
 def _publish(tmp: Path, out: Path) -> None:

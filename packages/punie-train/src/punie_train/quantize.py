@@ -18,12 +18,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from punie_train._io import atomic_write_json, dir_bytes
+from punie_train._io import dir_bytes
 from punie_train._stream import save_by_layer
 from punie_train._verify import force_offline
-from punie_train.checks import CheckMode, check_model_dir
+from punie_train.checks import CheckMode
 from punie_train.errors import RunError
-from punie_train.fuse import FUSED_DIR, PROVENANCE_FILE, _publish, _write_config_and_tokenizer
+from punie_train.fuse import FUSED_DIR, PROVENANCE_FILE, finish_model
 from punie_train.lora import read_run_info
 from punie_train.metrics import Summary, update_summary
 
@@ -74,25 +74,26 @@ def quantize_run(
     try:
         save_by_layer(model, tmp)
         del model
-        _write_config_and_tokenizer(tmp, fused, tokenizer, config)
-        peak = int(mx.get_peak_memory())  # writing; the check is measured on its own
-        mx.reset_peak_memory()
-        result = None
-        if verify:
-            result = check_model_dir(
-                tmp,
-                data_dir=Path(info.data),
-                profile=info.profile,
-                mode=check,
-                stop_check=stop_check,
-                stop_tokens=stop_tokens,
-                console=console,
-                label="quantized",
-            )
-            result["peak_memory_bytes"] = int(mx.get_peak_memory())
-        atomic_write_json(
-            tmp / PROVENANCE_FILE,
-            {
+        peak, result = finish_model(
+            tmp,
+            out,
+            source=fused,
+            tokenizer=tokenizer,
+            config=config,
+            checks=(
+                {
+                    "data_dir": Path(info.data),
+                    "profile": info.profile,
+                    "mode": check,
+                    "stop_check": stop_check,
+                    "stop_tokens": stop_tokens,
+                }
+                if verify
+                else None
+            ),
+            label="quantized",
+            console=console,
+            provenance={
                 "stage": "quantize",
                 "run_id": source.get("run_id", info.run_id),
                 "bits": bits,
@@ -100,10 +101,8 @@ def quantize_run(
                 "fused": {
                     k: source.get(k) for k in ("adapter_file", "adapter_sha256", "iteration")
                 },
-                "check": result,
             },
         )
-        _publish(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     console.print(f"  quantized → {out} ({bits} bits; peak memory {peak / 2**20:,.1f} MiB)")
