@@ -43,6 +43,22 @@ EQUIVALENT_MUTANTS = {
         "for step, ((_, stored), record) in enumerate(zip(blocks, records, strict=False)):",
         _ZIP,
     ),
+    "punie_datagen.verify.x__check__mutmut_4": (
+        'report.per_category[f"{example.meta.group}/{example.meta.category}"] = 1',
+        "_check makes a fresh report per example: its one count goes from 0 to 1 either way",
+    ),
+    "punie_datagen.verify.x__check__mutmut_40": (
+        "report.mismatches = again",
+        "_check's fresh report holds no mismatch before this line: = and += give the same list",
+    ),
+    "punie_datagen.verify.x__check__mutmut_42": (
+        'report.flaky = [f"{d} (matched on a second run)" for d in differences]',
+        "_check's fresh report holds no flaky entry before this line: = and += give the same",
+    ),
+    "punie_datagen.verify.x_verify_examples__mutmut_2": (
+        "examples: list[wire.Example], sample: int | None = None, seed: int = 0, workers: int = 3",
+        "the worker count changes only how many examples run at once; pool.map keeps input order",
+    ),
 }
 
 
@@ -153,6 +169,11 @@ def test_a_difference_that_does_not_repeat_is_flaky(
     ]
 
 
+def test_static_problems_of_every_turn_are_kept(fresh: dict[str, str]) -> None:
+    report = verify_examples([_example([("delete_all()\n", "x"), (READ, fresh[READ])], request="q")])
+    assert "'q': calls unknown function delete_all()" in report.problems
+
+
 def test_a_workspace_that_cannot_be_rebuilt_is_a_problem() -> None:
     for workspace, reason in (
         ({"project": "no-such-project"}, "no workspace project named 'no-such-project'"),
@@ -176,11 +197,14 @@ def test_mined_examples_are_skipped_and_sampling_is_seeded(fresh: dict[str, str]
     mined = _example([(READ, "wrong")], group="mined")
     assert verify_examples([mined]).checked == 0
     examples = [
-        _example([], request=f"r{n}", category=f"c{n}", workspace={"project": "none"})
+        _example([(READ, "x")], request=f"r{n}", category=f"c{n}", workspace={"project": "none"})
         for n in range(6)
     ]
     everything = verify_examples(examples, sample=6)
     assert everything.checked == 6 and len(everything.per_category) == 6
+    # a sample as large as the pool is the pool itself, in input order
+    assert [p.split(":")[0] for p in everything.problems] == [f"'r{n}'" for n in range(6)]
+    assert verify_examples(examples, sample=2).problems == verify_examples(examples, 2, 0).problems
     assert verify_examples(examples, sample=None).checked == 6
     one = verify_examples(examples, sample=2, seed=1)
     assert one.checked == 2 and one.per_category == verify_examples(examples, 2, 1).per_category
