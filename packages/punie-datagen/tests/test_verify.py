@@ -29,19 +29,18 @@ WORKSPACE = {"project": "textstats", "variants": ["unused_import"]}
 READ = 'text = read_file("textstats/cli.py")\nprint("import argparse" in text)\nprint(len(text) > 0)\n'
 TYPE_ERROR = "x: int = read_file(1)\nprint(x)\n"  # rejected by the sandbox's type check
 # Mutants that cannot change what verify reports (see tests/mutation/): name -> (line, why).
-_ZIP = "run_steps returns one record per step, so the zip never meets unequal lengths"
 EQUIVALENT_MUTANTS = {
     "punie_datagen.verify.x__differences__mutmut_11": (
         "for step, ((_, stored), record) in enumerate(zip(blocks, records, strict=None)):",
-        _ZIP,
+        "run_steps returns one record per step, so the zip never meets unequal lengths",
     ),
     "punie_datagen.verify.x__differences__mutmut_14": (
         "for step, ((_, stored), record) in enumerate(zip(blocks, records, )):",
-        _ZIP,
+        "run_steps returns one record per step, so the zip never meets unequal lengths",
     ),
     "punie_datagen.verify.x__differences__mutmut_15": (
         "for step, ((_, stored), record) in enumerate(zip(blocks, records, strict=False)):",
-        _ZIP,
+        "run_steps returns one record per step, so the zip never meets unequal lengths",
     ),
     "punie_datagen.verify.x__check__mutmut_4": (
         'report.per_category[f"{example.meta.group}/{example.meta.category}"] = 1',
