@@ -54,6 +54,14 @@ EQUIVALENT_MUTANTS = {
         'report.flaky = [f"{d} (matched on a second run)" for d in differences]',
         "_check's fresh report holds no flaky entry before this line: = and += give the same",
     ),
+    "punie_datagen.verify.x_verify_examples__mutmut_17": (
+        "with ThreadPoolExecutor(max_workers=None) as pool:",
+        "the worker count changes only how many examples run at once; pool.map keeps input order",
+    ),
+    "punie_datagen.verify.x_verify_examples__mutmut_22": (
+        "with ThreadPoolExecutor(max_workers=max(2, workers)) as pool:",
+        "the worker count changes only how many examples run at once; pool.map keeps input order",
+    ),
     "punie_datagen.verify.x_verify_examples__mutmut_2": (
         "examples: list[wire.Example], sample: int | None = None, seed: int = 0, workers: int = 3",
         "the worker count changes only how many examples run at once; pool.map keeps input order",
@@ -150,13 +158,14 @@ def test_a_turn_that_does_not_type_check_is_a_problem_reported_once(
 def test_a_difference_that_does_not_repeat_is_flaky(
     fresh: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runs: list[int] = []
+    runs: list[str] = []
 
     def first_run_differs(files: dict[str, str], steps: list[str]) -> list[dict]:
+        """The real run, whose first run of each example's code printed something else."""
         records = run_steps(files, steps)
-        runs.append(1)
-        if len(runs) == 1:
+        if steps[0] not in runs:
             records[0]["stdout"] = "timed out\n"
+        runs.append(steps[0])
         return records
 
     monkeypatch.setattr(verify_module, "run_steps", first_run_differs)
@@ -166,6 +175,13 @@ def test_a_difference_that_does_not_repeat_is_flaky(
         "'q': turn 0 tool message differs from a fresh run: stored 'True' / "
         "fresh 'timed out' (matched on a second run)"
     ]
+    # two flaky examples: both are listed
+    other = READ + "print(1)\n"
+    examples = [_example([(READ, fresh[READ])], request="a"),
+                _example([(other, fresh[READ] + "\n1")], request="b")]  # fmt: skip
+    runs.clear()
+    report = verify_examples(examples, workers=1)
+    assert report.ok and [f.split(":")[0] for f in report.flaky] == ["'a'", "'b'"]
 
 
 def test_static_problems_of_every_turn_are_kept(fresh: dict[str, str]) -> None:
