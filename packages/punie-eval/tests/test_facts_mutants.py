@@ -204,6 +204,22 @@ def test_codes_fact() -> None:
     none = _probe(codes, total=0)
     result = check_answer("E501", [codes], {codes.key: none})[0]
     assert (result.ok, result.expected) == (False, "-")
+    # the codes fact when an answer must name a code (required=True)
+    required = facts._codes_fact
+    assert required("F401 it is", LINT_PROBE, True).ok
+    missing = required("two problems", LINT_PROBE, True)
+    assert (missing.ok, missing.detail, missing.fact) == (False, "names no rule code", "codes")
+    assert required("clean", CLEAN_PROBE, True).ok  # nothing to name
+    assert required("E999", LINT_PROBE, True).detail == "names codes the tool did not report: E999"
+
+
+def test_count_nouns_built_afresh() -> None:
+    # the module's noun sets are built at import; a new one follows the same rules
+    nouns = facts._Nouns(r"bugs?", r"(?:tests?)")
+    assert nouns.claims("3 bugs, then BUGS = 4") == [(3, 0, False), (4, 13, False)]
+    assert nouns.claims("two nasty little Bugs") == [(2, 0, False)]
+    assert nouns.claims("2 test bugs") == []  # an excluded word between number and noun
+    assert nouns.claims("bug count: 7") == [(7, 0, False)]
 
 
 def test_lines_fact() -> None:
