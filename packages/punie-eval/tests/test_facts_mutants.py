@@ -15,7 +15,12 @@ from punie_eval.suite import AnswerCheck
 from punie_eval.truth import Probe
 
 # Mutants mutmut makes of facts.py that cannot change behaviour (see tests/mutation/).
-EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {}
+EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_eval.facts.x__failing_fact__mutmut_23": (
+        r'passing = re.search(r"\bPASS(?:ES|ED|ING)?\b|\bGREEN\b|\bFINE\b", clause, re.I)',
+        "the search ignores case (re.I): upper-case words match the same clauses",
+    ),
+}
 
 
 def _probe(check: AnswerCheck, **fields: object) -> Probe:
@@ -288,6 +293,37 @@ def test_failing_fact() -> None:
     green = _probe(failing, failing=[])
     result = check_answer("fine", [failing], {failing.key: green})[0]
     assert (result.ok, result.expected) == (True, "-")
+
+
+def test_failing_fact_catches_tests_named_as_failing_that_did_not_fail() -> None:
+    failing = TESTS.model_copy(update={"facts": ["failing"]})
+
+    def extra(answer: str) -> str:
+        return _one(answer, failing).detail
+
+    named = "names tests that did not fail: "
+    assert extra("test_limit and test_parse failed, the rest passed") == named + "test_parse"
+    assert extra("test_limit fails. I also suspect test_other here") == named + "test_other"
+    assert extra("test_limit fails. test_a fails. test_b is broken, test_a too") == (
+        named + "test_a, test_b"
+    )
+    assert extra("test_ok passes. test_limit and test_parse fail") == named + "test_parse"
+    assert extra("test_limit and test_parse fail, not test_ok") == named + "test_parse"
+    # a clause saying tests pass, with no failure word, names no failing test
+    for answer in ("test_limit fails. test_ok PASSES", "test_limit fails. test_ok is green",
+                   "test_limit fails, not test_ok"):  # fmt: skip
+        result = _one(answer, failing)
+        assert result.ok and result.detail == "", answer
+    # a missing name is reported before an extra one
+    assert extra("test_parse fails") == "does not name test_limit"
+    two = _probe(failing, failing=["test_a", "test_b"])
+    result = check_answer("it fails", [failing], {failing.key: two})[0]
+    assert result.detail == "does not name test_a, test_b"
+
+
+def test_lines_fact_with_no_lines_expected() -> None:
+    assert facts._lines_fact("fine", []).expected == "-"
+    assert facts._lines_fact("fine", []).claimed == "-"
 
 
 @pytest.mark.parametrize(
