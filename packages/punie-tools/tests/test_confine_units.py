@@ -514,3 +514,26 @@ def test_unavailable_message_without_a_known_reason(fresh_probe: None) -> None:
     assert confine.unavailable_message("ty").startswith(
         "ty was not run: it must run inside an OS sandbox, and no OS sandbox. To run tools"
     )
+
+
+def test_venv_home_is_trusted_only_as_an_absolute_folder_holding_python(tmp_path: Path) -> None:
+    # pyvenv.cfg's `home` may be written by the model (a project's .venv): see _venv_home.
+    home = tmp_path / "inst" / "bin"
+    home.mkdir(parents=True)
+    assert confine._venv_home(Path("inst/bin")) == []  # relative
+    assert confine._venv_home(tmp_path / "missing" / "bin") == []
+    assert confine._venv_home(home) == []  # no interpreter in it
+    python = home / "python3"
+    python.write_text("#!/bin/sh\n")
+    assert confine._venv_home(home) == []  # not executable
+    python.chmod(0o755)
+    assert confine._venv_home(home) == [str(home), str(home.parent)]
+    python.rename(home / "python")
+    assert confine._venv_home(home) == [str(home), str(home.parent)]
+    other = tmp_path / "other"  # not a bin folder: the folder above is not added
+    other.mkdir()
+    (other / "python").write_text("#!/bin/sh\n")
+    (other / "python").chmod(0o755)
+    assert confine._venv_home(other) == [str(other)]
+    if os.access("/bin/python3", os.X_OK):  # `home = /bin` never adds the root
+        assert confine._venv_home(Path("/bin")) == ["/bin"]
