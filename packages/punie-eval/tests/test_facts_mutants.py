@@ -20,6 +20,14 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         r'passing = re.search(r"\bPASS(?:ES|ED|ING)?\b|\bGREEN\b|\bFINE\b", clause, re.I)',
         "the search ignores case (re.I): upper-case words match the same clauses",
     ),
+    "punie_eval.facts.x__clears__mutmut_10": (
+        r'if _CLEAN.search(clause) or re.search(r"\bPASS(?:ES|ED|ING)?\b|\bFINE\b", clause, re.I):',
+        "the search ignores case (re.I): upper-case words match the same clauses",
+    ),
+    "punie_eval.facts.x__clears__mutmut_27": (
+        r're.search(r"\b(?:NO|NONE|NOTHING|ZERO|0)\b", clause, re.I)',
+        "the search ignores case (re.I): upper-case words match the same clauses",
+    ),
 }
 
 
@@ -319,6 +327,25 @@ def test_failing_fact_catches_tests_named_as_failing_that_did_not_fail() -> None
     two = _probe(failing, failing=["test_a", "test_b"])
     result = check_answer("it fails", [failing], {failing.key: two})[0]
     assert result.detail == "does not name test_a, test_b"
+
+
+def test_a_clause_clears_its_files() -> None:
+    clears = facts._clears
+    for clause in ("x.py is clean", "z.py passes", "z.py PASSES", "errors are not in x.py",
+                   "x.py has ZERO", "no errors in y.py"):  # fmt: skip
+        assert clears(clause), clause
+    # a negation after every file name does not clear it
+    assert not clears("x.py has errors that cannot wait")
+    assert not clears("x.py has errors")
+
+
+def test_files_named_in_a_finding_that_no_probe_flagged() -> None:
+    over = facts._overclaimed_files
+    assert over("x.py has errors", {"y.py"}) == ["x.py"]
+    assert over("x.py has errors", {"src/x.py"}) == []
+    assert over("x.py is clean", set()) == []
+    assert over("Two errors. x.py has errors", set()) == ["x.py"]
+    assert over("x.py has errors. y.py has errors, x.py too", set()) == ["x.py", "y.py"]
 
 
 def test_lines_fact_with_no_lines_expected() -> None:
