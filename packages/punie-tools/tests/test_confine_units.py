@@ -537,3 +537,37 @@ def test_venv_home_is_trusted_only_as_an_absolute_folder_holding_python(tmp_path
     assert confine._venv_home(other) == [str(other)]
     if os.access("/bin/python3", os.X_OK):  # `home = /bin` never adds the root
         assert confine._venv_home(Path("/bin")) == ["/bin"]
+
+
+def test_protected_paths_are_the_git_folder_and_environments_inside_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = tmp_path / "ws"
+    for name in (".git", ".venv", "toolenv", "src"):
+        (ws / name).mkdir(parents=True)
+    outside = tmp_path / "outside-venv"
+    outside.mkdir()
+    monkeypatch.setenv("VIRTUAL_ENV", str(ws / "toolenv"))
+    real = os.path.realpath(ws)
+    found = confine.protected_paths(ws, readable=(str(ws / ".venv"), str(outside), str(ws)))
+    assert found == (f"{real}/.git", f"{real}/toolenv", f"{real}/.venv")
+    assert confine.protected_paths(ws / "src") == ()
+    # the tool environment follows VIRTUAL_ENV when it changes
+    other = tmp_path / "other"
+    (other / "env").mkdir(parents=True)
+    monkeypatch.setenv("VIRTUAL_ENV", str(other / "env"))
+    assert confine.protected_paths(other) == (f"{os.path.realpath(other)}/env",)
+
+
+def test_macos_profile_keeps_the_protected_paths_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(confine, "system_paths", lambda: ("/usr",))
+    monkeypatch.setattr(confine, "tool_paths", lambda: ("/opt/py",))
+    ws = tmp_path / "ws"
+    (ws / ".git").mkdir(parents=True)
+    (ws / ".venv").mkdir()
+    real = os.path.realpath(ws)
+    profile = macos_profile(Policy(ws, readable=(str(ws / ".venv"),)), private_tmp="/p")
+    denied = f'(deny file-write* (subpath "{real}/.git") (subpath "{real}/.venv"))'
+    assert profile.splitlines()[-2:] == [denied, "(deny network*)"]
