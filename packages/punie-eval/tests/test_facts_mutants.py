@@ -348,6 +348,27 @@ def test_files_named_in_a_finding_that_no_probe_flagged() -> None:
     assert over("x.py has errors. y.py has errors, x.py too", set()) == ["x.py", "y.py"]
 
 
+def test_files_fact_over_claims_count_for_findings_only() -> None:
+    answer = "src/a.py has errors. src/b.py has errors, src/c.py too"
+    extra = "names files the tools did not flag: src/b.py, src/c.py"
+    for tool in ("typecheck", "ruff_check", "pytest_run"):
+        check = AnswerCheck(tool=tool, path="src", facts=["files"])  # type: ignore[arg-type]
+        result = facts._files_fact(answer, _probe(check, by_file={"src/a.py": 1}), None)
+        assert (result.ok, result.detail) == (False, extra), tool
+        # files another probe of the query flagged are not over-claimed
+        flagged = {"src/a.py", "src/b.py", "src/c.py"}
+        assert facts._files_fact(answer, _probe(check, by_file={"src/a.py": 1}), None, flagged).ok
+    search = AnswerCheck(tool="defines", path="src", facts=["files"])
+    assert facts._files_fact(answer, _probe(search, by_file={"src/a.py": 1}), None).ok
+    # a missing file is reported before an extra one; every name is listed
+    check = AnswerCheck(tool="ruff_check", path="src", facts=["files"])
+    two = _probe(check, by_file={"src/a.py": 1, "src/d.py": 1})
+    assert facts._files_fact(answer, two, None).detail == "does not name src/d.py"
+    assert facts._files_fact("none", two, None).detail == "does not name src/a.py, src/d.py"
+    unseen = facts._files_fact("src/a.py and src/d.py", two, "").detail
+    assert unseen == "names src/a.py, src/d.py, which no tool output in the episode showed"
+
+
 def test_lines_fact_with_no_lines_expected() -> None:
     assert facts._lines_fact("fine", []).expected == "-"
     assert facts._lines_fact("fine", []).claimed == "-"
@@ -357,6 +378,7 @@ def test_lines_fact_with_no_lines_expected() -> None:
     ("answer", "claimed", "ok"),
     [
         ("No: one test fails.", "fail", True),
+        ("Nope.", "fail", True),
         ("Not quite: test_limit is broken.", "fail", True),
         ("Yes, all tests pass.", "pass", False),
         ("All 12 tests pass except test_limit, which fails.", "both pass and fail", False),
