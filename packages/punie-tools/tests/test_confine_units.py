@@ -80,6 +80,14 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         "with contextlib.suppress(None):",
         "sysconfig.get_path never raises for these keys",
     ),
+    "punie_tools.confine.x_copied_files__mutmut_1": (
+        "def copied_files(network: bool = True) -> tuple[str, ...]:",
+        "the one network-only path is the /etc/ssl/certs folder: bound, never copied",
+    ),
+    "punie_tools.confine.x_copied_files__mutmut_3": (
+        "return tuple(path for op, path, _ in _system_layout(None) if op == \"copy\")",
+        "the one network-only path is the /etc/ssl/certs folder: bound, never copied",
+    ),
 }
 
 
@@ -571,3 +579,28 @@ def test_macos_profile_keeps_the_protected_paths_read_only(
     profile = macos_profile(Policy(ws, readable=(str(ws / ".venv"),)), private_tmp="/p")
     denied = f'(deny file-write* (subpath "{real}/.git") (subpath "{real}/.venv"))'
     assert profile.splitlines()[-2:] == [denied, "(deny network*)"]
+
+
+def test_inside_means_the_root_itself_or_below_it() -> None:
+    inside = confine._inside
+    assert inside("/a", ["/a"]) and inside("/a/b", ["/a"]) and inside("/a/b", ["/a/"])
+    assert inside("/x/y", ["/"]) and inside("/a/b", ["/z", "/a"])
+    assert not inside("/ab", ["/a"]) and not inside("/b", ["/a"]) and not inside("/a", [])
+
+
+def test_copied_files_are_regular_etc_files() -> None:
+    copied = confine.copied_files()
+    assert copied and all(p.startswith("/etc/") for p in copied)
+    assert all(os.path.isfile(p) and not os.path.islink(p) for p in copied)
+    assert "/etc/passwd" in copied or not os.path.isfile("/etc/passwd")
+
+
+def test_probe_dir_is_a_temp_folder_the_sandbox_hides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", "/tmp/punie-probe-test")
+    assert confine._probe_dir() == "/tmp/punie-probe-test"
+    monkeypatch.setattr(tempfile, "tempdir", "/var/elsewhere")  # not hidden by the private /tmp
+    assert confine._probe_dir() == "/tmp"
