@@ -275,6 +275,9 @@ def test_lines_of_several_checks_are_one_fact() -> None:
         ("Not 10 passed but 11 passed.", "11 passed", ""),
         ("Not 2 failed.", "-", "no counts"),
         ("It ran.", "-", "no counts"),
+        ("11 passed and 1 failed, not bad", "11 passed, 1 failed", ""),  # a later negation
+        ("not 10 passed, in the end 11 passed", "11 passed", ""),  # one clause, the first match negated
+        ("11 of thirteen tests pass.", "11 passed", "wrong: 13 in total"),
     ],
 )
 def test_test_counts(answer: str, claimed: str, detail: str) -> None:
@@ -379,6 +382,7 @@ def test_lines_fact_with_no_lines_expected() -> None:
     [
         ("No: one test fails.", "fail", True),
         ("Nope.", "fail", True),
+        ("test_limit fails, nothing else", "fail", True),  # a negation after the claim
         ("Not quite: test_limit is broken.", "fail", True),
         ("Yes, all tests pass.", "pass", False),
         ("All 12 tests pass except test_limit, which fails.", "both pass and fail", False),
@@ -397,6 +401,7 @@ def test_verdict_when_tests_fail(answer: str, claimed: str, ok: bool) -> None:
     ("answer", "claimed", "ok"),
     [
         ("Yes, everything passes.", "pass", True),
+        ("All tests pass, not a single problem", "pass", True),
         ("All good: no failures.", "pass", True),
         ("The tests are all green.", "pass", True),
         ("Everything passes.", "pass", True),
