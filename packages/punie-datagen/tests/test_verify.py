@@ -26,7 +26,9 @@ from punie_tools import wire
 from punie_tools.models import ExecutionRecord
 
 WORKSPACE = {"project": "textstats", "variants": ["unused_import"]}
-READ = 'text = read_file("textstats/cli.py")\nprint("import argparse" in text)\nprint(len(text) > 0)\n'
+READ = (
+    'text = read_file("textstats/cli.py")\nprint("import argparse" in text)\nprint(len(text) > 0)\n'
+)
 TYPE_ERROR = "x: int = read_file(1)\nprint(x)\n"  # rejected by the sandbox's type check
 # Mutants that cannot change what verify reports (see tests/mutation/): name -> (line, why).
 EQUIVALENT_MUTANTS = {
@@ -185,7 +187,9 @@ def test_a_difference_that_does_not_repeat_is_flaky(
 
 
 def test_static_problems_of_every_turn_are_kept(fresh: dict[str, str]) -> None:
-    report = verify_examples([_example([("delete_all()\n", "x"), (READ, fresh[READ])], request="q")])
+    report = verify_examples(
+        [_example([("delete_all()\n", "x"), (READ, fresh[READ])], request="q")]
+    )
     assert "'q': calls unknown function delete_all()" in report.problems
 
 

@@ -276,7 +276,7 @@ def test_lines_of_several_checks_are_one_fact() -> None:
         ("Not 2 failed.", "-", "no counts"),
         ("It ran.", "-", "no counts"),
         ("11 passed and 1 failed, not bad", "11 passed, 1 failed", ""),  # a later negation
-        ("not 10 passed, in the end 11 passed", "11 passed", ""),  # one clause, the first match negated
+        ("not 10 passed, in the end 11 passed", "11 passed", ""),  # first match negated
         ("11 of thirteen tests pass.", "11 passed", "wrong: 13 in total"),
     ],
 )

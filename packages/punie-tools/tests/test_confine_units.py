@@ -85,7 +85,7 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         "the one network-only path is the /etc/ssl/certs folder: bound, never copied",
     ),
     "punie_tools.confine.x_copied_files__mutmut_3": (
-        "return tuple(path for op, path, _ in _system_layout(None) if op == \"copy\")",
+        'return tuple(path for op, path, _ in _system_layout(None) if op == "copy")',
         "the one network-only path is the /etc/ssl/certs folder: bound, never copied",
     ),
 }
