@@ -28,6 +28,14 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         r're.search(r"\b(?:NO|NONE|NOTHING|ZERO|0)\b", clause, re.I)',
         "the search ignores case (re.I): upper-case words match the same clauses",
     ),
+    "punie_eval.facts.x__count_facts__mutmut_10": (
+        "file = _scope_file(clause, None)",
+        "_scope_file does not read its probe argument",
+    ),
+    "punie_eval.facts.x__count_facts__mutmut_45": (
+        "elif value >= probe.total or (file is not None and value != expected) or value == 0:",
+        "value == total reaches this branch only with a file and value != expected: wrong anyway",
+    ),
 }
 
 
@@ -134,6 +142,9 @@ def test_files_named_and_invented() -> None:
         ("I looked at it.", "-", "the total is not stated"),
         ("There are 2 errors.", "2", "the total is not stated"),
         ("3 lint errors.", "-", "the total is not stated"),
+        ("about 3 type errors.", "3", "hedges the count (3)"),
+        ("type errors: 3 or more", "3", "hedges the count (3)"),
+        ("not 5 type errors, in the end 3 type errors", "3", ""),
     ],
 )  # fmt: skip
 def test_type_error_counts(answer: str, claimed: str, detail: str) -> None:
@@ -370,6 +381,14 @@ def test_files_fact_over_claims_count_for_findings_only() -> None:
     assert facts._files_fact("none", two, None).detail == "does not name src/a.py, src/d.py"
     unseen = facts._files_fact("src/a.py and src/d.py", two, "").detail
     assert unseen == "names src/a.py, src/d.py, which no tool output in the episode showed"
+
+
+def test_files_flagged_by_another_check_of_the_query_are_not_over_claimed() -> None:
+    files = TYPES.model_copy(update={"facts": ["files"]})
+    answer = "src/app/config.py (2) and tools.py (1); src/a.py has 2 violations"
+    results = check_answer(answer, [files, LINT], PROBES)
+    assert results[0].ok, results[0]
+    assert not check_answer(answer, [files], PROBES)[0].ok  # alone, src/a.py is over-claimed
 
 
 def test_lines_fact_with_no_lines_expected() -> None:
