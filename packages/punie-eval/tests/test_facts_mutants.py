@@ -28,6 +28,10 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         r're.search(r"\b(?:NO|NONE|NOTHING|ZERO|0)\b", clause, re.I)',
         "the search ignores case (re.I): upper-case words match the same clauses",
     ),
+    "punie_eval.facts.x_check_answer__mutmut_50": (
+        "found = [_codes_fact(answer, probe, required=None)]",
+        "`required` is only tested for truth: None acts as False",
+    ),
     "punie_eval.facts.x__count_facts__mutmut_10": (
         "file = _scope_file(clause, None)",
         "_scope_file does not read its probe argument",
@@ -145,6 +149,8 @@ def test_files_named_and_invented() -> None:
         ("about 3 type errors.", "3", "hedges the count (3)"),
         ("type errors: 3 or more", "3", "hedges the count (3)"),
         ("not 5 type errors, in the end 3 type errors", "3", ""),
+        ("Plus, 3 type errors.", "3", ""),  # "plus" before a count is no hedge
+        ("Plus, type errors: 3", "3", ""),
     ],
 )  # fmt: skip
 def test_type_error_counts(answer: str, claimed: str, detail: str) -> None:
@@ -389,6 +395,13 @@ def test_files_flagged_by_another_check_of_the_query_are_not_over_claimed() -> N
     results = check_answer(answer, [files, LINT], PROBES)
     assert results[0].ok, results[0]
     assert not check_answer(answer, [files], PROBES)[0].ok  # alone, src/a.py is over-claimed
+
+
+def test_a_lines_fact_does_not_end_the_check_s_facts() -> None:
+    check = TYPES.model_copy(update={"facts": ["lines", "count"]})
+    results = check_answer("3 type errors, on lines 26, 40 and 32", [check], PROBES)
+    assert [r.fact for r in results] == ["typecheck(src) count", "lines"]
+    assert all(r.ok for r in results), results
 
 
 def test_lines_fact_with_no_lines_expected() -> None:
