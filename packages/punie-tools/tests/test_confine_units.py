@@ -524,7 +524,9 @@ def test_unavailable_message_without_a_known_reason(fresh_probe: None) -> None:
     )
 
 
-def test_venv_home_is_trusted_only_as_an_absolute_folder_holding_python(tmp_path: Path) -> None:
+def test_venv_home_is_trusted_only_as_an_absolute_folder_holding_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # pyvenv.cfg's `home` may be written by the model (a project's .venv): see _venv_home.
     home = tmp_path / "inst" / "bin"
     home.mkdir(parents=True)
@@ -536,6 +538,8 @@ def test_venv_home_is_trusted_only_as_an_absolute_folder_holding_python(tmp_path
     assert confine._venv_home(home) == []  # not executable
     python.chmod(0o755)
     assert confine._venv_home(home) == [str(home), str(home.parent)]
+    monkeypatch.chdir(tmp_path)  # relative, even where it names a real installation
+    assert confine._venv_home(Path("inst/bin")) == []
     python.rename(home / "python")
     assert confine._venv_home(home) == [str(home), str(home.parent)]
     other = tmp_path / "other"  # not a bin folder: the folder above is not added
