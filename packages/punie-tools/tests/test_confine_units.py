@@ -608,3 +608,40 @@ def test_probe_dir_is_a_temp_folder_the_sandbox_hides(
     assert confine._probe_dir() == "/tmp/punie-probe-test"
     monkeypatch.setattr(tempfile, "tempdir", "/var/elsewhere")  # not hidden by the private /tmp
     assert confine._probe_dir() == "/tmp"
+
+
+def _stand_in_bwrap(folder: Path, body: str) -> str:
+    path = folder / "bwrap"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_a_bwrap_that_does_not_confine_is_refused(tmp_path: Path) -> None:
+    # beside the real bwrap runs of test_confine.py: a stand-in that runs the command as is
+    fake = _stand_in_bwrap(tmp_path, 'while [ "$1" != "--" ]; do shift; done; shift; exec "$@"')
+    assert confine._try_bwrap(fake) == (
+        "the bwrap binary ran the probe without confining it (the host's files, hostname "
+        "or processes were visible), so it is not a working bubblewrap; point PUNIE_BWRAP "
+        "at a real bwrap or unset it"
+    )
+
+
+def test_a_bwrap_that_fails_says_why_in_its_last_line(tmp_path: Path) -> None:
+    tail = (
+        "; unprivileged user namespaces may be disabled (kernel.unprivileged_userns_clone, "
+        "AppArmor, a container's seccomp policy)"
+    )
+    cases = {
+        'echo "starting" >&2; echo "$0: setting up uid map: Permission denied" >&2; exit 1': (
+            "bwrap: setting up uid map: Permission denied"
+        ),
+        "exit 1": "exit status 1",
+        "echo 'x' >&2; exit 3": "x",  # exit 3 with a message is a failure, not a pretender
+        "printf 'bad \\377 byte' >&2; exit 2": "bad \ufffd byte",
+    }
+    for body, detail in cases.items():
+        fake = _stand_in_bwrap(tmp_path, body)
+        assert confine._try_bwrap(fake) == (
+            f"bubblewrap (bwrap) cannot create a sandbox here ({detail}){tail}"
+        ), body
