@@ -40,13 +40,17 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         "seen.setdefault(os.path.abspath(p), )",
         "setdefault's default is None anyway",
     ),
-    "punie_tools.confine.x__dedupe__mutmut_14": (
+    "punie_tools.confine.x__dedupe__mutmut_17": (
         "ordered = sorted(seen, key=None)",
         "a folder sorts before what is under it by name too",
     ),
-    "punie_tools.confine.x__dedupe__mutmut_16": (
+    "punie_tools.confine.x__dedupe__mutmut_19": (
         "ordered = sorted(seen, )",
         "a folder sorts before what is under it by name too",
+    ),
+    "punie_tools.confine.x__dedupe__mutmut_27": (
+        "if not any(path == k or path.startswith(k.rstrip(None) + os.sep) for k in kept):",
+        "realpath/abspath never end in a separator and the root is dropped: nothing to strip",
     ),
     "punie_tools.confine.x__prefixes__mutmut_2": (
         'for key in ("XXscriptsXX", "purelib", "platlib", "stdlib", "platstdlib"):',
