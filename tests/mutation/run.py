@@ -134,7 +134,11 @@ def prepare(package: str, module: str, tests: list[str], pytest_args: list[str])
     work = WORK / package / module.removesuffix(".py").replace("/", ".")
     work.mkdir(parents=True, exist_ok=True)
     for name in ("src", "tests"):
-        _link(work / name, source / name)
+        if _link(work / name, source / name) and name == "src":
+            # mutmut regenerates a module's mutants only when the source is newer than its copy:
+            # copies made from another checkout go, their verdicts (*.meta, per function) stay.
+            for copy in (work / "mutants" / "src").rglob("*.py"):
+                copy.unlink()
     # mutmut runs the tests from a copy, work/mutants/tests/: a conftest that finds the repository
     # as the fourth parent of its folder (punie-eval's, for data/eval) lands on WORK/<package>.
     _link(WORK / package / "data", ROOT / "data")
@@ -170,14 +174,17 @@ def prepare(package: str, module: str, tests: list[str], pytest_args: list[str])
     return work
 
 
-def _link(link: Path, target: Path) -> None:
+def _link(link: Path, target: Path) -> bool:
     """`link` -> `target`, re-pointed when it leads elsewhere (a cache copied from another
-    checkout keeps its verdicts: mutmut re-tests only functions whose code changed)."""
+    checkout keeps its verdicts: mutmut re-tests only functions whose code changed); whether
+    it was re-pointed."""
     if link.is_symlink() and Path(os.readlink(link)) == target:
-        return
-    if link.is_symlink():
+        return False
+    repointed = link.is_symlink()
+    if repointed:
         link.unlink()
     link.symlink_to(target, target_is_directory=True)
+    return repointed
 
 
 def _meta(work: Path, module: str) -> Path:
