@@ -134,14 +134,14 @@ def prepare(package: str, module: str, tests: list[str], pytest_args: list[str])
     work = WORK / package / module.removesuffix(".py").replace("/", ".")
     work.mkdir(parents=True, exist_ok=True)
     for name in ("src", "tests"):
-        link = work / name
-        if not link.is_symlink():
-            link.symlink_to(source / name, target_is_directory=True)
+        if _link(work / name, source / name) and name == "src":
+            # mutmut regenerates a module's mutants only when the source is newer than its copy:
+            # copies made from another checkout go, their verdicts (*.meta, per function) stay.
+            for copy in (work / "mutants" / "src").rglob("*.py"):
+                copy.unlink()
     # mutmut runs the tests from a copy, work/mutants/tests/: a conftest that finds the repository
     # as the fourth parent of its folder (punie-eval's, for data/eval) lands on WORK/<package>.
-    data = WORK / package / "data"
-    if not data.is_symlink():
-        data.symlink_to(ROOT / "data", target_is_directory=True)
+    _link(WORK / package / "data", ROOT / "data")
     root_pytest = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     lines = [
         "[tool.mutmut]",
@@ -172,6 +172,19 @@ def prepare(package: str, module: str, tests: list[str], pytest_args: list[str])
             if not original.exists() and "__pycache__" not in path.parts:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
     return work
+
+
+def _link(link: Path, target: Path) -> bool:
+    """`link` -> `target`, re-pointed when it leads elsewhere (a cache copied from another
+    checkout keeps its verdicts: mutmut re-tests only functions whose code changed); whether
+    it was re-pointed."""
+    if link.is_symlink() and Path(os.readlink(link)) == target:
+        return False
+    repointed = link.is_symlink()
+    if repointed:
+        link.unlink()
+    link.symlink_to(target, target_is_directory=True)
+    return repointed
 
 
 def _meta(work: Path, module: str) -> Path:

@@ -15,7 +15,32 @@ from punie_eval.suite import AnswerCheck
 from punie_eval.truth import Probe
 
 # Mutants mutmut makes of facts.py that cannot change behaviour (see tests/mutation/).
-EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {}
+EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_eval.facts.x__failing_fact__mutmut_23": (
+        r'passing = re.search(r"\bPASS(?:ES|ED|ING)?\b|\bGREEN\b|\bFINE\b", clause, re.I)',
+        "the search ignores case (re.I): upper-case words match the same clauses",
+    ),
+    "punie_eval.facts.x__clears__mutmut_10": (
+        r'if _CLEAN.search(clause) or re.search(r"\bPASS(?:ES|ED|ING)?\b|\bFINE\b", clause, re.I):',
+        "the search ignores case (re.I): upper-case words match the same clauses",
+    ),
+    "punie_eval.facts.x__clears__mutmut_27": (
+        r're.search(r"\b(?:NO|NONE|NOTHING|ZERO|0)\b", clause, re.I)',
+        "the search ignores case (re.I): upper-case words match the same clauses",
+    ),
+    "punie_eval.facts.x_check_answer__mutmut_50": (
+        "found = [_codes_fact(answer, probe, required=None)]",
+        "`required` is only tested for truth: None acts as False",
+    ),
+    "punie_eval.facts.x__count_facts__mutmut_10": (
+        "file = _scope_file(clause, None)",
+        "_scope_file does not read its probe argument",
+    ),
+    "punie_eval.facts.x__count_facts__mutmut_45": (
+        "elif value >= probe.total or (file is not None and value != expected) or value == 0:",
+        "value == total reaches this branch only with a file and value != expected: wrong anyway",
+    ),
+}
 
 
 def _probe(check: AnswerCheck, **fields: object) -> Probe:
@@ -121,6 +146,11 @@ def test_files_named_and_invented() -> None:
         ("I looked at it.", "-", "the total is not stated"),
         ("There are 2 errors.", "2", "the total is not stated"),
         ("3 lint errors.", "-", "the total is not stated"),
+        ("about 3 type errors.", "3", "hedges the count (3)"),
+        ("type errors: 3 or more", "3", "hedges the count (3)"),
+        ("not 5 type errors, in the end 3 type errors", "3", ""),
+        ("Plus, 3 type errors.", "3", ""),  # "plus" before a count is no hedge
+        ("Plus, type errors: 3", "3", ""),
     ],
 )  # fmt: skip
 def test_type_error_counts(answer: str, claimed: str, detail: str) -> None:
@@ -204,6 +234,22 @@ def test_codes_fact() -> None:
     none = _probe(codes, total=0)
     result = check_answer("E501", [codes], {codes.key: none})[0]
     assert (result.ok, result.expected) == (False, "-")
+    # the codes fact when an answer must name a code (required=True)
+    required = facts._codes_fact
+    assert required("F401 it is", LINT_PROBE, True).ok
+    missing = required("two problems", LINT_PROBE, True)
+    assert (missing.ok, missing.detail, missing.fact) == (False, "names no rule code", "codes")
+    assert required("clean", CLEAN_PROBE, True).ok  # nothing to name
+    assert required("E999", LINT_PROBE, True).detail == "names codes the tool did not report: E999"
+
+
+def test_count_nouns_built_afresh() -> None:
+    # the module's noun sets are built at import; a new one follows the same rules
+    nouns = facts._Nouns(r"bugs?", r"(?:tests?)")
+    assert nouns.claims("3 bugs, then BUGS = 4") == [(3, 0, False), (4, 13, False)]
+    assert nouns.claims("two nasty little Bugs") == [(2, 0, False)]
+    assert nouns.claims("2 test bugs") == []  # an excluded word between number and noun
+    assert nouns.claims("bug count: 7") == [(7, 0, False)]
 
 
 def test_lines_fact() -> None:
@@ -246,6 +292,9 @@ def test_lines_of_several_checks_are_one_fact() -> None:
         ("Not 10 passed but 11 passed.", "11 passed", ""),
         ("Not 2 failed.", "-", "no counts"),
         ("It ran.", "-", "no counts"),
+        ("11 passed and 1 failed, not bad", "11 passed, 1 failed", ""),  # a later negation
+        ("not 10 passed, in the end 11 passed", "11 passed", ""),  # first match negated
+        ("11 of thirteen tests pass.", "11 passed", "wrong: 13 in total"),
     ],
 )
 def test_test_counts(answer: str, claimed: str, detail: str) -> None:
@@ -274,10 +323,98 @@ def test_failing_fact() -> None:
     assert (result.ok, result.expected) == (True, "-")
 
 
+def test_failing_fact_catches_tests_named_as_failing_that_did_not_fail() -> None:
+    failing = TESTS.model_copy(update={"facts": ["failing"]})
+
+    def extra(answer: str) -> str:
+        return _one(answer, failing).detail
+
+    named = "names tests that did not fail: "
+    assert extra("test_limit and test_parse failed, the rest passed") == named + "test_parse"
+    assert extra("test_limit fails. I also suspect test_other here") == named + "test_other"
+    assert extra("test_limit fails. test_a fails. test_b is broken, test_a too") == (
+        named + "test_a, test_b"
+    )
+    assert extra("test_ok passes. test_limit and test_parse fail") == named + "test_parse"
+    assert extra("test_limit and test_parse fail, not test_ok") == named + "test_parse"
+    # a clause saying tests pass, with no failure word, names no failing test
+    for answer in ("test_limit fails. test_ok PASSES", "test_limit fails. test_ok is green",
+                   "test_limit fails, not test_ok"):  # fmt: skip
+        result = _one(answer, failing)
+        assert result.ok and result.detail == "", answer
+    # a missing name is reported before an extra one
+    assert extra("test_parse fails") == "does not name test_limit"
+    two = _probe(failing, failing=["test_a", "test_b"])
+    result = check_answer("it fails", [failing], {failing.key: two})[0]
+    assert result.detail == "does not name test_a, test_b"
+
+
+def test_a_clause_clears_its_files() -> None:
+    clears = facts._clears
+    for clause in ("x.py is clean", "z.py passes", "z.py PASSES", "errors are not in x.py",
+                   "x.py has ZERO", "no errors in y.py"):  # fmt: skip
+        assert clears(clause), clause
+    # a negation after every file name does not clear it
+    assert not clears("x.py has errors that cannot wait")
+    assert not clears("x.py has errors")
+
+
+def test_files_named_in_a_finding_that_no_probe_flagged() -> None:
+    over = facts._overclaimed_files
+    assert over("x.py has errors", {"y.py"}) == ["x.py"]
+    assert over("x.py has errors", {"src/x.py"}) == []
+    assert over("x.py is clean", set()) == []
+    assert over("Two errors. x.py has errors", set()) == ["x.py"]
+    assert over("x.py has errors. y.py has errors, x.py too", set()) == ["x.py", "y.py"]
+
+
+def test_files_fact_over_claims_count_for_findings_only() -> None:
+    answer = "src/a.py has errors. src/b.py has errors, src/c.py too"
+    extra = "names files the tools did not flag: src/b.py, src/c.py"
+    for tool in ("typecheck", "ruff_check", "pytest_run"):
+        check = AnswerCheck(tool=tool, path="src", facts=["files"])  # type: ignore[arg-type]
+        result = facts._files_fact(answer, _probe(check, by_file={"src/a.py": 1}), None)
+        assert (result.ok, result.detail) == (False, extra), tool
+        # files another probe of the query flagged are not over-claimed
+        flagged = {"src/a.py", "src/b.py", "src/c.py"}
+        assert facts._files_fact(answer, _probe(check, by_file={"src/a.py": 1}), None, flagged).ok
+    search = AnswerCheck(tool="defines", path="src", facts=["files"])
+    assert facts._files_fact(answer, _probe(search, by_file={"src/a.py": 1}), None).ok
+    # a missing file is reported before an extra one; every name is listed
+    check = AnswerCheck(tool="ruff_check", path="src", facts=["files"])
+    two = _probe(check, by_file={"src/a.py": 1, "src/d.py": 1})
+    assert facts._files_fact(answer, two, None).detail == "does not name src/d.py"
+    assert facts._files_fact("none", two, None).detail == "does not name src/a.py, src/d.py"
+    unseen = facts._files_fact("src/a.py and src/d.py", two, "").detail
+    assert unseen == "names src/a.py, src/d.py, which no tool output in the episode showed"
+
+
+def test_files_flagged_by_another_check_of_the_query_are_not_over_claimed() -> None:
+    files = TYPES.model_copy(update={"facts": ["files"]})
+    answer = "src/app/config.py (2) and tools.py (1); src/a.py has 2 violations"
+    results = check_answer(answer, [files, LINT], PROBES)
+    assert results[0].ok, results[0]
+    assert not check_answer(answer, [files], PROBES)[0].ok  # alone, src/a.py is over-claimed
+
+
+def test_a_lines_fact_does_not_end_the_check_s_facts() -> None:
+    check = TYPES.model_copy(update={"facts": ["lines", "count"]})
+    results = check_answer("3 type errors, on lines 26, 40 and 32", [check], PROBES)
+    assert [r.fact for r in results] == ["typecheck(src) count", "lines"]
+    assert all(r.ok for r in results), results
+
+
+def test_lines_fact_with_no_lines_expected() -> None:
+    assert facts._lines_fact("fine", []).expected == "-"
+    assert facts._lines_fact("fine", []).claimed == "-"
+
+
 @pytest.mark.parametrize(
     ("answer", "claimed", "ok"),
     [
         ("No: one test fails.", "fail", True),
+        ("Nope.", "fail", True),
+        ("test_limit fails, nothing else", "fail", True),  # a negation after the claim
         ("Not quite: test_limit is broken.", "fail", True),
         ("Yes, all tests pass.", "pass", False),
         ("All 12 tests pass except test_limit, which fails.", "both pass and fail", False),
@@ -296,6 +433,7 @@ def test_verdict_when_tests_fail(answer: str, claimed: str, ok: bool) -> None:
     ("answer", "claimed", "ok"),
     [
         ("Yes, everything passes.", "pass", True),
+        ("All tests pass, not a single problem", "pass", True),
         ("All good: no failures.", "pass", True),
         ("The tests are all green.", "pass", True),
         ("Everything passes.", "pass", True),

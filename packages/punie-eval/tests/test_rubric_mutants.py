@@ -37,6 +37,14 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'previous: str | None = ""',
         "'' and None are both falsy where previous is read",
     ),
+    "punie_eval.rubric.xǁ_Textǁmentions__mutmut_10": (
+        'between = sentence[m.end() : at] if at is not None and at >= m.end() else ""',
+        "at == m.end() slices an empty string, the same as the else branch",
+    ),
+    "punie_eval.rubric.xǁ_Textǁmentions__mutmut_11": (
+        'between = sentence[m.end() : at] if at is not None and at > m.end() else "XXXX"',
+        "neither '' nor 'XXXX' starts with a relative pronoun: the subject is skipped either way",
+    ),
 }
 
 
@@ -181,3 +189,14 @@ def test_matches_keep_looking_and_bind_a_subject_right_after() -> None:
     assert rubric._Text("Quick: ruff.", ["ruff"]).matches(quick) == [("Quick: ", False)]
     fast = rubric._Alt(None, rubric.re.compile("fast"))
     assert rubric._Text("not fast.", []).matches(fast) == [("fast", True)]
+
+
+def test_a_compared_subject_with_a_relative_clause_does_not_become_the_next_sentence_s() -> None:
+    # "than pylint, which ..." speaks of pylint only where a match lies in that clause: the
+    # next sentence's "It" still means ruff, the last subject the first sentence is about.
+    rust = Rubric(
+        subjects=["ruff", "pylint"],
+        require=[RubricItem(name="rust", any=[r"ruff: \brust\b"])],
+    )
+    answer = "Ruff is quicker than pylint, which is written in Python. It is written in Rust."
+    assert judge_rubric(answer, rust).passed

@@ -40,13 +40,17 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         "seen.setdefault(os.path.abspath(p), )",
         "setdefault's default is None anyway",
     ),
-    "punie_tools.confine.x__dedupe__mutmut_14": (
+    "punie_tools.confine.x__dedupe__mutmut_17": (
         "ordered = sorted(seen, key=None)",
         "a folder sorts before what is under it by name too",
     ),
-    "punie_tools.confine.x__dedupe__mutmut_16": (
+    "punie_tools.confine.x__dedupe__mutmut_19": (
         "ordered = sorted(seen, )",
         "a folder sorts before what is under it by name too",
+    ),
+    "punie_tools.confine.x__dedupe__mutmut_27": (
+        "if not any(path == k or path.startswith(k.rstrip(None) + os.sep) for k in kept):",
+        "realpath/abspath never end in a separator and the root is dropped: nothing to strip",
     ),
     "punie_tools.confine.x__prefixes__mutmut_2": (
         'for key in ("XXscriptsXX", "purelib", "platlib", "stdlib", "platstdlib"):',
@@ -79,6 +83,14 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
     "punie_tools.confine.x__prefixes__mutmut_12": (
         "with contextlib.suppress(None):",
         "sysconfig.get_path never raises for these keys",
+    ),
+    "punie_tools.confine.x_copied_files__mutmut_1": (
+        "def copied_files(network: bool = True) -> tuple[str, ...]:",
+        "the one network-only path is the /etc/ssl/certs folder: bound, never copied",
+    ),
+    "punie_tools.confine.x_copied_files__mutmut_3": (
+        'return tuple(path for op, path, _ in _system_layout(None) if op == "copy")',
+        "the one network-only path is the /etc/ssl/certs folder: bound, never copied",
     ),
 }
 
@@ -514,3 +526,126 @@ def test_unavailable_message_without_a_known_reason(fresh_probe: None) -> None:
     assert confine.unavailable_message("ty").startswith(
         "ty was not run: it must run inside an OS sandbox, and no OS sandbox. To run tools"
     )
+
+
+def test_venv_home_is_trusted_only_as_an_absolute_folder_holding_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyvenv.cfg's `home` may be written by the model (a project's .venv): see _venv_home.
+    home = tmp_path / "inst" / "bin"
+    home.mkdir(parents=True)
+    assert confine._venv_home(Path("inst/bin")) == []  # relative
+    assert confine._venv_home(tmp_path / "missing" / "bin") == []
+    assert confine._venv_home(home) == []  # no interpreter in it
+    python = home / "python3"
+    python.write_text("#!/bin/sh\n")
+    assert confine._venv_home(home) == []  # not executable
+    python.chmod(0o755)
+    assert confine._venv_home(home) == [str(home), str(home.parent)]
+    monkeypatch.chdir(tmp_path)  # relative, even where it names a real installation
+    assert confine._venv_home(Path("inst/bin")) == []
+    python.rename(home / "python")
+    assert confine._venv_home(home) == [str(home), str(home.parent)]
+    other = tmp_path / "other"  # not a bin folder: the folder above is not added
+    other.mkdir()
+    (other / "python").write_text("#!/bin/sh\n")
+    (other / "python").chmod(0o755)
+    assert confine._venv_home(other) == [str(other)]
+    if os.access("/bin/python3", os.X_OK):  # `home = /bin` never adds the root
+        assert confine._venv_home(Path("/bin")) == ["/bin"]
+
+
+def test_protected_paths_are_the_git_folder_and_environments_inside_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = tmp_path / "ws"
+    for name in (".git", ".venv", "toolenv", "src"):
+        (ws / name).mkdir(parents=True)
+    outside = tmp_path / "outside-venv"
+    outside.mkdir()
+    monkeypatch.setenv("VIRTUAL_ENV", str(ws / "toolenv"))
+    real = os.path.realpath(ws)
+    found = confine.protected_paths(ws, readable=(str(ws / ".venv"), str(outside), str(ws)))
+    assert found == (f"{real}/.git", f"{real}/toolenv", f"{real}/.venv")
+    assert confine.protected_paths(ws / "src") == ()
+    # the tool environment follows VIRTUAL_ENV when it changes
+    other = tmp_path / "other"
+    (other / "env").mkdir(parents=True)
+    monkeypatch.setenv("VIRTUAL_ENV", str(other / "env"))
+    assert confine.protected_paths(other) == (f"{os.path.realpath(other)}/env",)
+
+
+def test_macos_profile_keeps_the_protected_paths_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(confine, "system_paths", lambda: ("/usr",))
+    monkeypatch.setattr(confine, "tool_paths", lambda: ("/opt/py",))
+    ws = tmp_path / "ws"
+    (ws / ".git").mkdir(parents=True)
+    (ws / ".venv").mkdir()
+    real = os.path.realpath(ws)
+    profile = macos_profile(Policy(ws, readable=(str(ws / ".venv"),)), private_tmp="/p")
+    denied = f'(deny file-write* (subpath "{real}/.git") (subpath "{real}/.venv"))'
+    assert profile.splitlines()[-2:] == [denied, "(deny network*)"]
+
+
+def test_inside_means_the_root_itself_or_below_it() -> None:
+    inside = confine._inside
+    assert inside("/a", ["/a"]) and inside("/a/b", ["/a"]) and inside("/a/b", ["/a/"])
+    assert inside("/x/y", ["/"]) and inside("/a/b", ["/z", "/a"])
+    assert not inside("/ab", ["/a"]) and not inside("/b", ["/a"]) and not inside("/a", [])
+
+
+def test_copied_files_are_regular_etc_files() -> None:
+    copied = confine.copied_files()
+    assert copied and all(p.startswith("/etc/") for p in copied)
+    assert all(os.path.isfile(p) and not os.path.islink(p) for p in copied)
+    assert "/etc/passwd" in copied or not os.path.isfile("/etc/passwd")
+
+
+def test_probe_dir_is_a_temp_folder_the_sandbox_hides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", "/tmp/punie-probe-test")
+    assert confine._probe_dir() == "/tmp/punie-probe-test"
+    monkeypatch.setattr(tempfile, "tempdir", "/var/elsewhere")  # not hidden by the private /tmp
+    assert confine._probe_dir() == "/tmp"
+
+
+def _stand_in_bwrap(folder: Path, body: str) -> str:
+    path = folder / "bwrap"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_a_bwrap_that_does_not_confine_is_refused(tmp_path: Path) -> None:
+    # beside the real bwrap runs of test_confine.py: a stand-in that runs the command as is
+    fake = _stand_in_bwrap(tmp_path, 'while [ "$1" != "--" ]; do shift; done; shift; exec "$@"')
+    assert confine._try_bwrap(fake) == (
+        "the bwrap binary ran the probe without confining it (the host's files, hostname "
+        "or processes were visible), so it is not a working bubblewrap; point PUNIE_BWRAP "
+        "at a real bwrap or unset it"
+    )
+
+
+def test_a_bwrap_that_fails_says_why_in_its_last_line(tmp_path: Path) -> None:
+    tail = (
+        "; unprivileged user namespaces may be disabled (kernel.unprivileged_userns_clone, "
+        "AppArmor, a container's seccomp policy)"
+    )
+    cases = {
+        'echo "starting" >&2; echo "$0: setting up uid map: Permission denied" >&2; exit 1': (
+            "bwrap: setting up uid map: Permission denied"
+        ),
+        "exit 1": "exit status 1",
+        "echo 'x' >&2; exit 3": "x",  # exit 3 with a message is a failure, not a pretender
+        "printf 'bad \\377 byte' >&2; exit 2": "bad \ufffd byte",
+    }
+    for body, detail in cases.items():
+        fake = _stand_in_bwrap(tmp_path, body)
+        assert confine._try_bwrap(fake) == (
+            f"bubblewrap (bwrap) cannot create a sandbox here ({detail}){tail}"
+        ), body

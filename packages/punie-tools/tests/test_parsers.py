@@ -30,9 +30,17 @@ EQUIVALENT_MUTANTS = {
         "with contextlib.suppress(RuntimeError):",
         "Python 3.11 (nox's) raises RuntimeError on a symlink loop; 3.13's OSError kills it",
     ),
-    "punie_tools.parsers._common.x_relativizer__mutmut_20": (
+    "punie_tools.parsers._common.x_relativizer__mutmut_21": (
         "if not path and not os.path.isabs(path):",
         "a relative path never starts with an absolute prefix, so the loop returns it unchanged",
+    ),
+    "punie_tools.parsers._common.x_relativizer__mutmut_25": (
+        "done = None",
+        "the memo only saves work: a path looked up afresh converts to the same text",
+    ),
+    "punie_tools.parsers._common.x_relativizer__mutmut_26": (
+        "done = seen.get(None)",
+        "the memo only saves work: a path looked up afresh converts to the same text",
     ),
     "punie_tools.parsers.ty.x__parse_concise__mutmut_9": (
         "clean = None",
@@ -537,6 +545,17 @@ def test_relative_path_helpers() -> None:
     assert relative_path("pkg/a.py", "/ws") == "pkg/a.py"
     assert relative_path("", "/ws") == ""
     assert relativizer("/")("/etc/hosts") == "etc/hosts"
+
+
+def test_relativizer_memo_holds_the_converted_paths_and_stays_bounded() -> None:
+    import inspect
+
+    convert = relativizer("/ws")
+    seen = inspect.getclosurevars(convert).nonlocals["seen"]
+    assert [convert(f"/ws/m{n}.py") for n in range(5000)][-1] == "m4999.py"
+    assert len(seen) == 4096  # thousands of distinct paths cost no more memory than this
+    assert seen["/ws/m0.py"] == "m0.py" and seen["/ws/m4095.py"] == "m4095.py"
+    assert convert("/ws/m0.py") == "m0.py"  # served from the memo
 
 
 def test_relative_path_defaults_to_the_current_directory(

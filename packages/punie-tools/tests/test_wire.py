@@ -33,6 +33,10 @@ EQUIVALENT_MUTANTS = {
         'block, after = rest, "XXXX"',
         "`after` only feeds the count of further <tool_call> tags, and 'XXXX' holds none",
     ),
+    "punie_tools.wire.x__without_tool_call__mutmut_22": (
+        'block, after = (rest[: match.end()], rest[match.end() :]) if match else (rest, "XXXX")',
+        "`after` only feeds the count of further <function= tags, and 'XXXX' holds none",
+    ),
 }
 
 # Code as models write it: any text, including markup-like strings, quotes and unicode.
@@ -389,6 +393,11 @@ def test_thinking_is_stripped_only_before_the_call() -> None:
     )
     assert wire.parse_model_output("<think>a</think>  The answer. ") == DirectAnswer(
         text="The answer."
+    )
+    # Two Hermes calls, the first mentioning the tag: the thinking ends before the first call.
+    two = "<think>a</think>\n" + wire.render_hermes("print('</think>')") + wire.render_hermes("y")
+    assert wire.parse_model_output(two) == CodeCall(
+        code="print('</think>')", format="hermes", ignored_calls=1
     )
 
 
