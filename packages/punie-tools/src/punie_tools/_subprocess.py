@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_tools.confine import Policy, launch
+from punie_tools.confine import Policy, current_session, launch
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT",
@@ -284,10 +284,18 @@ def run_confined(
     """Run `argv` confined by `policy` (see `punie_tools.confine`) in `cwd` (default: the
     workspace), with `policy.env` as its whole environment.
 
+    Inside `confine.session()` the command runs in the session's sandbox for this policy
+    (same confinement, no new sandbox per call) when the session can serve it.
+
     Raises `SandboxUnavailableError` when no OS sandbox works here and `unconfined` is False;
     otherwise never raises, like `run_process`.
     """
     where = cwd if cwd is not None else policy.workspace
+    current = None if unconfined else current_session()
+    if current is not None:
+        outcome = current.run(argv, policy, where, timeout, max_output)
+        if outcome is not None:
+            return outcome
     with launch(argv, policy, cwd=where, unconfined=unconfined, tool=tool) as launched:
         return run_process(
             launched.argv,

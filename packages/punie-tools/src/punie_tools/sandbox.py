@@ -34,6 +34,7 @@ from pydantic_monty import (
     MontyTypingError,
 )
 
+from punie_tools import confine
 from punie_tools._subprocess import run_deadline, time_left
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
 from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
@@ -378,6 +379,7 @@ class Sandbox:
             pool = self._get_pool()
             with (
                 run_deadline(limits.deadline),
+                confine.session(),  # one OS sandbox for the run's tool calls, cleaned between
                 pool.checkout(
                     script_name=_SCRIPT,
                     limits=limits.monty(),
