@@ -161,13 +161,14 @@ if os.fork() == 0:
     os._exit(0)
 forker = '''
 import os, time
-while True:
+while True:  # forks until it is killed (throttled: the test must stay cheap)
     try:
         if os.fork() == 0:
             time.sleep(300)
             os._exit(0)
     except OSError:
-        time.sleep(0.01)
+        pass
+    time.sleep(0.002)
 # {MARKER}'''
 subprocess.Popen([sys.executable, '-c', forker], start_new_session=True)
 stubborn = '''

@@ -207,47 +207,46 @@ def _send(sock, line):
     sock.sendall(line.encode("ascii", "replace") + b"\n")
 
 
-def _child(message, out, err, report):
-    """In the forked child: become the command, or write the errno to `report` and exit."""
+_SIGNALS = tuple(s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP))
+
+
+def _spawn(message, out, err):
+    """Start the command (posix_spawn: the launcher waits only for the exec, not for a copy
+    of itself) in its own session, with its own environment, default signal handling, an
+    empty signal mask, /dev/null as stdin and the host's pipes as stdout and stderr; every
+    other descriptor of the launcher is close-on-exec. Its pid, or (None, why not)."""
+    argv = message["argv"]
     try:
-        os.setsid()
-        null = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(out, 1)
-        os.dup2(err, 2)
-        os.closerange(3, report)
-        os.closerange(report + 1, 1 << 20)
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, ())
         os.chdir(message["cwd"])
-        argv = message["argv"]
-        os.execvpe(argv[0], argv, message["env"])
     except OSError as exc:
-        os.write(report, str(exc.errno or 0).encode())
-    except BaseException:
-        os.write(report, b"0")
-    os._exit(127)
+        return None, f"bwrap: Can't chdir to {message['cwd']}: {exc.strerror}"
+    try:
+        pid = os.posix_spawnp(
+            argv[0], argv, message["env"],
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, out, 1),
+                (os.POSIX_SPAWN_DUP2, err, 2),
+                (os.POSIX_SPAWN_CLOSE, out),
+                (os.POSIX_SPAWN_CLOSE, err),
+            ],
+            setsid=True, setsigdef=_SIGNALS, setsigmask=(),
+        )  # fmt: skip
+    except OSError as exc:
+        return None, f"bwrap: execvp {argv[0]}: {exc.strerror}"
+    finally:
+        os.chdir("/")
+    return pid, ""
 
 
 def _run(sock, message, fds):
     """Run one command; the answer line (before cleaning)."""
     out, err = fds
-    report_r, report_w = os.pipe2(os.O_CLOEXEC)
-    pid = os.fork()
-    if pid == 0:
-        os.close(report_r)
-        _child(message, out, err, report_w)
-    os.close(report_w)
-    failed = b""
-    while chunk := os.read(report_r, 64):
-        failed += chunk
-    os.close(report_r)
-    if failed:
-        os.waitpid(pid, 0)
-        errno = int(failed or b"0")
-        text = f"bwrap: execvp {message['argv'][0]}: {os.strerror(errno)}\n"
-        os.write(err, text.encode("utf-8", "surrogateescape"))
+    if out < 3 or err < 3 or out == err:
+        raise Broken("unexpected descriptors")
+    pid, failed = _spawn(message, out, err)
+    if pid is None:
+        os.write(err, (failed + "\n").encode("utf-8", "surrogateescape"))
         os.close(out)
         os.close(err)
         return "X 1"
@@ -275,9 +274,22 @@ def _run(sock, message, fds):
         os.close(pidfd)
 
 
+def _close_others(keep):
+    """Close every descriptor but 0, 1, 2 and `keep` (bwrap passes some on), so that a
+    command can inherit nothing else."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd != keep:
+            try:  # noqa: SIM105
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def main():
     sock = socket.socket(fileno=int(sys.argv[1]))
     sock.set_inheritable(False)
+    _close_others(sock.fileno())
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the only handler Python installs
         libc = _libc()

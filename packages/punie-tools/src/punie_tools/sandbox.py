@@ -9,6 +9,7 @@ the outcome, the printed output and every tool call are in the returned `Executi
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import inspect
 import math
@@ -333,9 +334,13 @@ class Sandbox:
         *,
         max_processes: int | None = None,
         type_check: bool = True,
+        os_session: bool = True,
     ) -> None:
         self.limits = limits or SandboxLimits()
         self.type_check = type_check
+        self.os_session = os_session
+        """True: the tool calls of one run share one OS sandbox (`confine.session`, cleaned
+        between calls); False: every call gets a sandbox of its own."""
         self._max_processes = max_processes
         self._lock = threading.Lock()
         self._pool: Monty | None = None
@@ -379,7 +384,8 @@ class Sandbox:
             pool = self._get_pool()
             with (
                 run_deadline(limits.deadline),
-                confine.session(),  # one OS sandbox for the run's tool calls, cleaned between
+                # One OS sandbox for the run's tool calls, reset after each (see confine.session).
+                confine.session() if self.os_session else contextlib.nullcontext(),
                 pool.checkout(
                     script_name=_SCRIPT,
                     limits=limits.monty(),
