@@ -271,6 +271,18 @@ print(sorted(os.listdir({root!r})))
     assert seen.stdout == "False\n"
 
 
+def test_a_git_folder_made_by_one_call_is_read_only_in_the_next(ws: Path, session: Session) -> None:
+    """Per call, a `.git` in the workspace is bound read-only (a hook planted there would run
+    at the user's next git command); a session's mounts are fixed at its start, so a `.git`
+    that appears must move the next call to a new sandbox where it is read-only."""
+    made = run(ws, "import os; os.mkdir('.git'); open('.git/config', 'w').write('[core]\\n')")
+    assert made.returncode == 0, made
+    plant = run(ws, "open('.git/config', 'a').write('fsmonitor = touch /tmp/x\\n')")
+    assert "Read-only file system" in plant.stderr, plant
+    assert (ws / ".git" / "config").read_text() == "[core]\n"
+    assert session.started == 2
+
+
 # --------------------------------------------------------------------------- the launcher
 
 

@@ -3,9 +3,9 @@
 Standard library only. bwrap starts it as `python -I -S -B -c "$(cat _launcher.py)" FD`, as PID 1 of the
 sandbox's PID namespace (`--as-pid-1`), with FD a unix stream socket to the host
 (`punie_tools._session`). For each command the host sends (argv, cwd, env) with the write
-ends of two fresh pipes (stdout, stderr); the launcher forks, execs the command in its own
-session with exactly that environment, waits for it to exit (or for the host to ask for a
-kill), and then, before it answers, makes the sandbox as it was before the call:
+ends of two fresh pipes (stdout, stderr); the launcher starts the command (`posix_spawn`) in
+its own session with exactly that environment, waits for it to exit (or for the host to ask
+for a kill), and then, before it answers, makes the sandbox as it was before the call:
 
 - kills every other process of the namespace (`kill(-1, SIGKILL)` from PID 1 reaches all but
   itself) and reaps them, until none is left;
