@@ -122,8 +122,7 @@ class _Box:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _Dead("the launcher did not answer in time")
-            ready, _, _ = _select([self.sock], remaining)
-            if not ready:
+            if not _readable(self.sock, remaining):
                 continue
             chunk = self.sock.recv(_MAX_LINE)
             if not chunk:
@@ -275,11 +274,11 @@ def _launcher_text() -> str:
     return Path(LAUNCHER).read_text(encoding="utf-8")
 
 
-def _select(fds: list[socket.socket], timeout: float) -> tuple[list[socket.socket], None, None]:
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    """True when `sock` has data (or EOF) to read within `timeout` seconds."""
     with selectors.DefaultSelector() as selector:
-        for fd in fds:
-            selector.register(fd, selectors.EVENT_READ)
-        return [key.fileobj for key, _ in selector.select(timeout)], None, None  # type: ignore[misc]
+        selector.register(sock, selectors.EVENT_READ)
+        return bool(selector.select(timeout))
 
 
 def _status(answer: str | None) -> int | None:
