@@ -447,6 +447,9 @@ def test_timeout_and_output_cap_hold_in_a_session(ws: Path, session: Session) ->
     assert not _marker_processes()
     flood = run(ws, "import os\nwhile True:\n    os.write(1, b'x' * 65536)", max_output=200_000)
     assert flood.truncated and len(flood.stdout) == 200_000
+    both = run(ws, "import os\nfor _ in range(40):\n    os.write(1, b'o' * 9000)\n"
+                   "    os.write(2, b'e' * 9000)")  # fmt: skip
+    assert (both.stdout, both.stderr) == ("o" * 360_000, "e" * 360_000)
     assert run(ws, "print('next')").stdout == "next\n"
     assert session.started == 1
 

@@ -77,7 +77,7 @@ class _Dead(Exception):
 class _Box:
     """One running sandbox and its launcher."""
 
-    def __init__(self, bwrap: str, policy: Policy) -> None:
+    def __init__(self, bwrap: str, policy: Policy, start_timeout: float = START_TIMEOUT_S) -> None:
         self.policy = policy
         self._buffer = b""
         self.sock, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -98,7 +98,7 @@ class _Box:
         finally:
             child.close()
         try:
-            answer = self._answer(time.monotonic() + START_TIMEOUT_S)
+            answer = self._answer(time.monotonic() + start_timeout)
         except _Dead:
             self.stop()
             raise
@@ -177,7 +177,7 @@ class _Box:
             selector.register(out_r, selectors.EVENT_READ)
             selector.register(err_r, selectors.EVENT_READ)
             selector.register(self.sock, selectors.EVENT_READ)
-            while answer is None or len(selector.get_map()) > 1:
+            while answer is None or selector.get_map():  # the answer, then both pipes' EOF
                 if answer is None and b"\n" in self._buffer:
                     answer = self._answer(deadline)
                     selector.unregister(self.sock)
@@ -354,8 +354,10 @@ class Session:
             if not self._scratch or not _inside(os.path.realpath(path), self._scratch):
                 return None  # a writable path the session's sandboxes do not have
         info = os.stat(ws)
-        readable = _dedupe((*tool_paths(), *policy.readable)) if policy.readable else tool_paths()
-        return (ws, info.st_dev, info.st_ino, readable, protected_paths(ws, policy.readable),
+        readable = sorted(
+            _dedupe((*tool_paths(), *policy.readable)) if policy.readable else tool_paths()
+        )
+        return (ws, info.st_dev, info.st_ino, tuple(readable), protected_paths(ws, policy.readable),
                 policy.network, policy.tmp_bytes, bool(policy.writable))  # fmt: skip
 
     def run(
@@ -387,13 +389,17 @@ class Session:
                     return None
                 scratch = (self._scratch,) if policy.writable else ()
                 box_policy = replace(policy, writable=scratch, env=dict(_LAUNCHER_ENV))
+                began = time.monotonic()
                 try:
-                    box = _Box(bwrap, box_policy)
+                    box = _Box(bwrap, box_policy, min(START_TIMEOUT_S, timeout))
                 except (OSError, _Dead):
                     self._failures[key] = self._failures.get(key, 0) + 1
-                    return None
+                    if time.monotonic() - began >= timeout:
+                        return ProcessOutcome(None, "", "", timed_out=True)
+                    return None  # nothing ran: a sandbox of its own for this call
                 self._boxes[key] = box
                 self.started += 1
+                timeout = max(timeout - (time.monotonic() - began), 0.001)  # start counts
             outcome = box.call(argv, where, policy.env, timeout, max_output)
             if not box.alive or outcome.launch_error is not None:
                 self._failures[key] = self._failures.get(key, 0) + 1
