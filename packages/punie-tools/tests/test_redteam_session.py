@@ -50,7 +50,7 @@ def ws(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def session() -> Iterator[Session]:
-    with confine.session() as current:
+    with confine.session(start_after=0) as current:  # every call in the session's sandbox
         yield current
 
 
@@ -486,3 +486,64 @@ print(json.dumps(found))
     assert _json(run(ws, "import os; print(os.listdir('/dev/mqueue'))")) == []
     assert in_session[str(ws)] == [True, True]
     assert in_session["/"][1] is False and in_session["/dev"][1] is False
+
+
+# --------------------------------------------------------------------------- the red team, in sessions
+
+# `run_code` starts a run's session sandbox for a kind of call at its second call of that
+# kind (see `Sandbox.session_start_after`), so most of `test_redteam_confine`'s attacks run
+# with a sandbox per call there. These run the subprocess red team's host-code-execution
+# attacks (pytest running the workspace's code on the host's behalf) with every call of the
+# run inside the session's sandbox, checked the same way (a few: each runs pytest twice).
+SESSION_ATTACKS = (
+    "pytest test reads a host secret by absolute path",
+    "pytest test writes outside the workspace",
+    "pytest test dumps the environment",
+    "pytest test reads the parent's environment through /proc",
+    "pytest test starts a process in its own session",
+    "pytest test plants core.fsmonitor in the workspace's own .git",
+)
+
+
+@pytest.fixture(scope="module")
+def eager_sandbox() -> Iterator[object]:
+    from punie_tools.sandbox import Sandbox
+
+    with Sandbox(session_start_after=0) as sandbox:
+        yield sandbox
+
+
+@pytest.mark.parametrize("name", SESSION_ATTACKS)
+def test_red_team_attacks_are_contained_in_a_session(
+    arena: object,  # noqa: F811 (the fixture imported from test_redteam_confine)
+    eager_sandbox: object,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from test_redteam_confine import ATTACKS, _seen_by_model, _snapshot, assert_contained
+
+    from punie_tools.backends import LocalBackend
+
+    attack = next(a for a in ATTACKS if a.name == name)
+    if attack.setup is not None:
+        attack.setup(arena)
+    before = _snapshot(arena)
+    served: list[int] = []
+    close = Session.close
+
+    def counting_close(self: Session) -> None:
+        served.append(self.started)
+        close(self)
+
+    monkeypatch.setattr(Session, "close", counting_close)
+    backend = LocalBackend(arena.ws, timeout=attack.limits.tool_timeout)  # type: ignore[attr-defined]
+    record = eager_sandbox.run(arena.fill(attack.code), backend, limits=attack.limits)  # type: ignore[attr-defined]
+    assert served and served[0] >= 1, "the run's calls did not use a session sandbox"
+    if attack.expect is not None:
+        assert attack.expect in _seen_by_model(record), _seen_by_model(record)[-3000:]
+    assert_contained(arena, record, before)  # type: ignore[arg-type]
+    if attack.after is not None:
+        attack.after(arena)
+
+
+from test_redteam_confine import arena  # noqa: E402,F401  (the arena fixture, shared)

@@ -306,7 +306,12 @@ def _inside(path: str, root: str) -> bool:
 class Session:
     """Sandboxes kept alive for a run of commands; see `punie_tools.confine.session`."""
 
-    def __init__(self) -> None:
+    def __init__(self, start_after: int = 1) -> None:
+        self.start_after = start_after
+        """Calls of each kind that run in a sandbox of their own before the session starts one
+        for that kind: starting a session's sandbox costs a few per-call sandboxes (bwrap plus
+        the launcher's Python), so a run that makes a single call of a kind is not slowed."""
+        self._seen: dict[tuple[object, ...], int] = {}
         self._lock = threading.RLock()
         self._boxes: dict[tuple[object, ...], _Box] = {}
         self._failures: dict[tuple[object, ...], int] = {}
@@ -386,6 +391,10 @@ class Session:
                     box.stop()
                     self._boxes.pop(key, None)
                 if self._failures.get(key, 0) >= MAX_RESTARTS:
+                    return None
+                seen = self._seen.get(key, 0)
+                if seen < self.start_after:
+                    self._seen[key] = seen + 1
                     return None
                 scratch = (self._scratch,) if policy.writable else ()
                 box_policy = replace(policy, writable=scratch, env=dict(_LAUNCHER_ENV))

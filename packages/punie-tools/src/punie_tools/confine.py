@@ -598,11 +598,12 @@ _SESSION: ContextVar[Session | None] = ContextVar("punie_confined_session", defa
 
 
 @contextlib.contextmanager
-def session() -> Generator[Session]:
+def session(start_after: int = 1) -> Generator[Session]:
     """Within the block, confined calls share sandboxes kept alive for the block (Linux).
 
-    One bwrap sandbox per distinct set of mounts the calls need, started at the first such
-    call, with the same mounts, namespaces and options as a sandbox per call (plus `/dev` and
+    One bwrap sandbox per distinct set of mounts the calls need, started at the call after
+    the first `start_after` such calls (those run in a sandbox of their own: starting a
+    session's sandbox costs a few per-call ones, so a single call is not slowed), with the same mounts, namespaces and options as a sandbox per call (plus `/dev` and
     the sandbox's root read-only), and a small launcher as its PID 1 that runs each command
     with exactly its own environment and working folder. After every command, before the call
     returns, the launcher kills every other process of the sandbox and empties `/tmp`,
@@ -618,7 +619,7 @@ def session() -> Generator[Session]:
     """
     from punie_tools._session import Session
 
-    current = Session()
+    current = Session(start_after)
     token = _SESSION.set(current)
     try:
         yield current

@@ -335,12 +335,16 @@ class Sandbox:
         max_processes: int | None = None,
         type_check: bool = True,
         os_session: bool = True,
+        session_start_after: int = 1,
     ) -> None:
         self.limits = limits or SandboxLimits()
         self.type_check = type_check
         self.os_session = os_session
-        """True: the tool calls of one run share one OS sandbox (`confine.session`, cleaned
-        between calls); False: every call gets a sandbox of its own."""
+        """True: the tool calls of one run share one OS sandbox per kind (`confine.session`,
+        reset between calls); False: every call gets a sandbox of its own."""
+        self.session_start_after = session_start_after
+        """Calls of a kind in a run that get a sandbox of their own before the run's session
+        starts one for that kind (1: a run with a single call pays no session start)."""
         self._max_processes = max_processes
         self._lock = threading.Lock()
         self._pool: Monty | None = None
@@ -385,7 +389,11 @@ class Sandbox:
             with (
                 run_deadline(limits.deadline),
                 # One OS sandbox for the run's tool calls, reset after each (see confine.session).
-                confine.session() if self.os_session else contextlib.nullcontext(),
+                (
+                    confine.session(self.session_start_after)
+                    if self.os_session
+                    else contextlib.nullcontext()
+                ),
                 pool.checkout(
                     script_name=_SCRIPT,
                     limits=limits.monty(),
