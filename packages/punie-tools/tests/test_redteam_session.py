@@ -407,9 +407,25 @@ def test_a_launcher_that_dies_mid_call_gives_a_launch_error_and_a_new_sandbox(
     killer.join()
     assert time.monotonic() - started < 20
     assert out.launch_error is not None and "sandbox stopped" in out.launch_error, out
+    # With its PID 1 gone the kernel kills the sandbox's processes, a moment after the call.
+    deadline = time.monotonic() + 5
+    while _marker_processes() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not _marker_processes()
     assert run(ws, "print(2)").stdout == "2\n"
     assert session.started == 2
+    # run_command says so as an OSError (not "not installed"), without a host path.
+    from punie_tools.backends import LocalBackend
+
+    backend = LocalBackend(ws)
+    backend.run_command("ls")
+    (box,) = session._boxes.values()
+    os.kill(int(Path(f"/proc/{box.proc.pid}/task/{box.proc.pid}/children").read_text().split()[0]),
+            signal.SIGKILL)  # fmt: skip
+    with pytest.raises(OSError, match="sandbox stopped") as caught:
+        backend.run_command("ls")
+    assert type(caught.value) is OSError and str(ws) not in str(caught.value)
+    assert "keep.txt" in backend.run_command("ls")
 
 
 def test_a_leftover_process_cannot_forge_the_next_calls_output(ws: Path, session: Session) -> None:

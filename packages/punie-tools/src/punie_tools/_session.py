@@ -34,7 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from punie_tools import _subprocess
-from punie_tools._subprocess import ProcessOutcome
+from punie_tools._subprocess import SESSION_FAILURE, ProcessOutcome
 from punie_tools.confine import (
     Policy,
     _dedupe,
@@ -136,17 +136,18 @@ class _Box:
     def call(
         self, argv: Sequence[str], cwd: str, env: Mapping[str, str], timeout: float,
         max_output: int,
-    ) -> ProcessOutcome:  # fmt: skip
-        """Run one command in the sandbox; like `run_process`, never raises for what it did."""
+    ) -> ProcessOutcome | None:  # fmt: skip
+        """Run one command in the sandbox; like `run_process`, never raises for what it did.
+        None when the launcher could not be reached (the command did not start)."""
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         try:
             self._send({"argv": list(argv), "cwd": cwd, "env": dict(env)}, (out_w, err_w))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError):
             for fd in (out_r, err_r):
                 os.close(fd)
             self.stop()
-            return _failed(f"could not reach the sandbox's launcher: {exc}")
+            return None  # nothing ran: the caller runs it in a sandbox of its own
         finally:
             os.close(out_w)
             os.close(err_w)
@@ -154,10 +155,10 @@ class _Box:
             _subprocess._live.add(self.proc)
         try:
             return self._collect(out_r, err_r, time.monotonic() + timeout, max_output)
-        except _Dead as exc:
+        except (_Dead, OSError) as exc:  # OSError: the socket to the launcher broke
             self.stop()
-            return _failed(f"the confined session's sandbox stopped ({exc}); the call did not "
-                           "complete and a new sandbox will be started")  # fmt: skip
+            return _failed(f"{SESSION_FAILURE} ({exc}); the call did not complete and the next "
+                           "call gets a new sandbox")  # fmt: skip
         except BaseException:
             self.stop()
             raise
@@ -410,6 +411,9 @@ class Session:
                 self.started += 1
                 timeout = max(timeout - (time.monotonic() - began), 0.001)  # start counts
             outcome = box.call(argv, where, policy.env, timeout, max_output)
+            if outcome is None:  # the launcher was gone before the command was sent
+                self._boxes.pop(key, None)
+                return None
             if not box.alive or outcome.launch_error is not None:
                 self._failures[key] = self._failures.get(key, 0) + 1
                 box.stop()

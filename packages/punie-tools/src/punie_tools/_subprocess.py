@@ -25,6 +25,7 @@ from punie_tools.confine import Policy, current_session, launch
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT",
+    "SESSION_FAILURE",
     "ProcessOutcome",
     "find_executable",
     "run_confined",
@@ -34,6 +35,10 @@ __all__ = [
     "tail",
     "time_left",
 ]
+
+SESSION_FAILURE = "the confined session's sandbox stopped"
+"""How a `launch_error` starts when a session's sandbox failed during the call (see
+`confine.session`): the command may have run; the next call gets a new sandbox."""
 
 DEFAULT_MAX_OUTPUT = 32 * 1024 * 1024
 """Bytes of stdout + stderr read from one subprocess before it is killed (memory bound)."""
