@@ -240,6 +240,15 @@ def test_the_environment_is_exactly_each_calls_own(ws: Path, session: Session) -
     second = _look(ws, PUNIE_CALL_TWO="two")
     assert first["env"] == base_env({"PUNIE_CALL_ONE": "secret-of-call-1"})
     assert second["env"] == base_env({"PUNIE_CALL_TWO": "two"})
+    # Programs are looked up in the call's own PATH, as bwrap's execvp does per call.
+    (ws / "bin").mkdir()
+    (ws / "bin" / "only-here").write_text("#!/bin/sh\necho found in $0\n")
+    (ws / "bin" / "only-here").chmod(0o755)
+    env = base_env({"PATH": f"{ws / 'bin'}:/usr/bin:/bin"})
+    found = run_confined(["only-here"], policy=Policy(workspace=ws, env=env), timeout=30)
+    assert found.stdout == f"found in {ws / 'bin' / 'only-here'}\n", found
+    missing = run_confined(["only-here"], policy=_policy(ws), timeout=30)
+    assert missing.returncode == 1 and "execvp only-here" in missing.stderr, missing
     environ = run(ws, "print(open('/proc/1/environ').read())")
     assert environ.returncode != 0 and "PermissionError" in environ.stderr
     assert "secret-of-call-1" not in environ.stdout + environ.stderr

@@ -220,6 +220,13 @@ def _spawn(message, out, err):
         os.chdir(message["cwd"])
     except OSError as exc:
         return None, f"bwrap: Can't chdir to {message['cwd']}: {exc.strerror}"
+    # posix_spawnp looks the program up in the launcher's own PATH: make it the command's,
+    # as bwrap's execvp would (no PATH: the C library's default).
+    path = message["env"].get("PATH")
+    if path is None:
+        os.environ.pop("PATH", None)
+    else:
+        os.environ["PATH"] = path
     try:
         pid = os.posix_spawnp(
             argv[0], argv, message["env"],
