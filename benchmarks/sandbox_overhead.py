@@ -5,8 +5,8 @@ A throwaway project is generated; then, interleaved in one process, we time
 the script, Monty, host round trips, parsing, record) and (b) the very same three command lines
 run raw, unconfined, with `subprocess.run`. The typed calls run confined in the OS sandbox
 (bubblewrap), as they always do, three ways: `Sandbox`'s default (a confined session per run
-that starts a sandbox for a kind of call at its second call; this script's ty and ruff calls
-are one kind, pytest another), a session that starts one at the first call
+that starts a sandbox for a kind of call at its third call, so none here: this script's ty and
+ruff calls are one kind, pytest another), a session that starts one at the first call
 (`session_start_after=0`), and a sandbox per call (`os_session=False`). Reports medians of ≥5 runs; target: sandbox ≤ 1.10 × raw +
 3 × 5 ms.
 Run: `python benchmarks/sandbox_overhead.py [--runs N]`.
@@ -139,7 +139,7 @@ def main() -> None:
         (
             "session",
             "sandbox (default): typecheck + ruff_check + pytest_run; a run's session "
-            "starts a sandbox at the 2nd call of a kind",
+            "starts a sandbox at the 3rd call of a kind",
         ),
         ("eager", "sandbox, session_start_after=0: the run's session starts one at the 1st call"),
         ("call", "sandbox, os_session=False: an OS sandbox per call"),

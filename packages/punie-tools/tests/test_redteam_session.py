@@ -515,7 +515,7 @@ print(json.dumps(found))
 
 # --------------------------------------------------------------------------- the red team, in sessions
 
-# `run_code` starts a run's session sandbox for a kind of call at its second call of that
+# `run_code` starts a run's session sandbox for a kind of call at its third call of that
 # kind (see `Sandbox.session_start_after`), so most of `test_redteam_confine`'s attacks run
 # with a sandbox per call there. These run the subprocess red team's host-code-execution
 # attacks (pytest running the workspace's code on the host's behalf) with every call of the

@@ -307,7 +307,7 @@ def _inside(path: str, root: str) -> bool:
 class Session:
     """Sandboxes kept alive for a run of commands; see `punie_tools.confine.session`."""
 
-    def __init__(self, start_after: int = 1) -> None:
+    def __init__(self, start_after: int = 2) -> None:
         self.start_after = start_after
         """Calls of each kind that run in a sandbox of their own before the session starts one
         for that kind: starting a session's sandbox costs a few per-call sandboxes (bwrap plus

@@ -598,7 +598,7 @@ _SESSION: ContextVar[Session | None] = ContextVar("punie_confined_session", defa
 
 
 @contextlib.contextmanager
-def session(start_after: int = 1) -> Generator[Session]:
+def session(start_after: int = 2) -> Generator[Session]:
     """Within the block, confined calls share sandboxes kept alive for the block (Linux).
 
     One bwrap sandbox per distinct set of mounts the calls need, started at the call after
