@@ -3,13 +3,17 @@
 Generates a throwaway project of 60 modules and 20 test files, then times each typed call
 (`typecheck`, `ruff_check`, `pytest_run`: confined in the OS sandbox, as they always run) against
 the very same command line run raw and unconfined through `subprocess.run`, interleaved in the
-same process, and reports the median of ≥5 runs (more for fast tools, up to 41).
+same process, and reports the median of ≥5 runs (more for fast tools, up to 41). Each typed call
+is timed two ways: with a sandbox of its own (a standalone call, the CLI) and inside a confined
+session (`confine.session()`: one sandbox kept alive for the run, as `run_code` uses it), and the
+session's start cost is printed with the sandbox's fixed cost.
 Run: `python benchmarks/tool_overhead.py [--runs N]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -22,7 +26,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from punie_tools import pytest_run, ruff_check, typecheck
+from punie_tools import confine, pytest_run, ruff_check, typecheck
 from punie_tools._subprocess import run_confined
 from punie_tools.confine import Policy, base_env
 from punie_tools.runners import pytest_command, pytest_env, ruff_command, typecheck_command
@@ -90,20 +94,46 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def timed_per_call(fn: Callable[[], object]) -> float:
+    """`timed(fn)` with no confined session in the context: a sandbox of its own per call."""
+    token = confine._SESSION.set(None)
+    try:
+        return timed(fn)
+    finally:
+        confine._SESSION.reset(token)
+
+
 def sandbox_fixed_cost(project: Path, runs: int = 21) -> str:
-    """The sandbox's own cost on this machine now: `true` confined vs raw, interleaved."""
+    """The sandbox's own cost on this machine now: `true` raw, confined with a sandbox per
+    call, and in a session (interleaved), and what starting a session's sandbox costs."""
     true = shutil.which("true") or "/bin/true"
     policy = Policy(project, env=base_env())
     raw_t: list[float] = []
     boxed_t: list[float] = []
-    for _ in range(runs):
-        raw_t.append(timed(lambda: subprocess.run([true], cwd=project, check=False)))
-        boxed_t.append(timed(lambda: run_confined([true], policy=policy, timeout=30, cwd=project)))
+    session_t: list[float] = []
+    start_t: list[float] = []
+
+    def in_session() -> None:
+        run_confined([true], policy=policy, timeout=30, cwd=project)
+
+    with confine.session(start_after=0) as current:
+        for _ in range(runs):
+            raw_t.append(timed(lambda: subprocess.run([true], cwd=project, check=False)))
+            boxed_t.append(timed_per_call(in_session))  # the same call, outside the session
+            session_t.append(timed(in_session))
+        assert current.started == 1, "the session's sandbox was restarted"
+    for _ in range(max(5, runs // 3)):
+        with confine.session(start_after=0):
+            start_t.append(timed(in_session))  # the first call starts the session's sandbox
     raw_ms = statistics.median(raw_t) * 1000
     boxed_ms = statistics.median(boxed_t) * 1000
+    session_ms = statistics.median(session_t) * 1000
+    start_ms = statistics.median(start_t) * 1000 - session_ms
     return (
-        f"fixed cost of the OS sandbox now: `true` raw {raw_ms:.1f} ms, confined "
-        f"{boxed_ms:.1f} ms (+{boxed_ms - raw_ms:.1f} ms per call; median of {runs})"
+        f"fixed cost of the OS sandbox now (`true`, median of {runs}): raw {raw_ms:.1f} ms; "
+        f"a sandbox per call {boxed_ms:.1f} ms (+{boxed_ms - raw_ms:.1f} ms per call); in a "
+        f"session {session_ms:.1f} ms (+{session_ms - raw_ms:.1f} ms per call); starting a "
+        f"session's sandbox +{start_ms:.1f} ms once (median of {len(start_t)})"
     )
 
 
@@ -155,33 +185,39 @@ def main() -> None:
         )
 
         table = Table(
-            title=f"confined typed call vs raw unconfined CLI, median of ≥{runs} interleaved runs"
+            title=f"typed call vs raw unconfined CLI, median of ≥{runs} interleaved runs: a "
+            "sandbox per call, and in a confined session (one sandbox for the run)"
         )
         target = f"≤ {TARGET:.2f}× + {SLACK_S * 1000:.0f} ms"
-        for column in ("tool", "runs", "raw (ms)", "typed (ms)", "ratio", target):
+        columns = ("tool", "runs", "raw (ms)", "per call (ms)", "ratio", target,
+                   "in session (ms)", "ratio ", f"{target} ")  # fmt: skip
+        for column in columns:
             table.add_column(column, justify="right" if column != "tool" else "left")
         for name, raw_call, typed_call, _ in cases:
-            typed_call()  # warm-up: file-system caches, imports
-            warm = timed(raw_call)
-            # Fast tools get more runs: a 10 ms call is easily disturbed on a shared machine.
-            n = max(runs, min(MAX_RUNS, int(FAST_BUDGET_S / max(warm, 1e-3))) | 1)
-            raw_times: list[float] = []
-            typed_times: list[float] = []
-            for i in range(n):
-                # Alternate which goes first so drift on a shared machine hits both equally.
-                if i % 2 == 0:
-                    raw_times.append(timed(raw_call))
-                    typed_times.append(timed(typed_call))
-                else:
-                    typed_times.append(timed(typed_call))
-                    raw_times.append(timed(raw_call))
-            raw_med = statistics.median(raw_times)
-            typed_med = statistics.median(typed_times)
-            ratio = typed_med / raw_med
-            ok = "[green]yes[/]" if typed_med <= TARGET * raw_med + SLACK_S else "[red]no[/]"
-            table.add_row(
-                name, str(n), f"{raw_med * 1000:.1f}", f"{typed_med * 1000:.1f}", f"{ratio:.3f}", ok
-            )
+            with confine.session(start_after=0) as current:
+                typed_call()  # warm-up (file-system caches, imports) and the session's start
+                warm = timed(raw_call)
+                # Fast tools get more runs: a 10 ms call is easily disturbed on a shared machine.
+                n = max(runs, min(MAX_RUNS, int(FAST_BUDGET_S / max(warm, 1e-3))) | 1)
+                times: dict[str, list[float]] = {"raw": [], "call": [], "session": []}
+
+                order = [
+                    ("raw", functools.partial(timed, raw_call)),
+                    ("call", functools.partial(timed_per_call, typed_call)),
+                    ("session", functools.partial(timed, typed_call)),
+                ]
+                for i in range(n):
+                    # Rotate which goes first so drift on a shared machine hits all equally.
+                    for key, fn in order[i % 3 :] + order[: i % 3]:
+                        times[key].append(fn())
+                assert current.started == 1, "the session's sandbox was restarted"
+            raw_med = statistics.median(times["raw"])
+            row = [name, str(n), f"{raw_med * 1000:.1f}"]
+            for key in ("call", "session"):
+                med = statistics.median(times[key])
+                ok = "[green]yes[/]" if med <= TARGET * raw_med + SLACK_S else "[red]no[/]"
+                row += [f"{med * 1000:.1f}", f"{med / raw_med:.3f}", ok]
+            table.add_row(*row)
         console.print(table)
         console.print(sandbox_fixed_cost(project))
         console.print(load_line())

@@ -21,10 +21,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_tools.confine import Policy, launch
+from punie_tools.confine import Policy, current_session, launch
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT",
+    "SESSION_FAILURE",
     "ProcessOutcome",
     "find_executable",
     "run_confined",
@@ -34,6 +35,10 @@ __all__ = [
     "tail",
     "time_left",
 ]
+
+SESSION_FAILURE = "the confined session's sandbox stopped"
+"""How a `launch_error` starts when a session's sandbox failed during the call (see
+`confine.session`): the command may have run; the next call gets a new sandbox."""
 
 DEFAULT_MAX_OUTPUT = 32 * 1024 * 1024
 """Bytes of stdout + stderr read from one subprocess before it is killed (memory bound)."""
@@ -284,10 +289,18 @@ def run_confined(
     """Run `argv` confined by `policy` (see `punie_tools.confine`) in `cwd` (default: the
     workspace), with `policy.env` as its whole environment.
 
+    Inside `confine.session()` the command runs in the session's sandbox for this policy
+    (same confinement, no new sandbox per call) when the session can serve it.
+
     Raises `SandboxUnavailableError` when no OS sandbox works here and `unconfined` is False;
     otherwise never raises, like `run_process`.
     """
     where = cwd if cwd is not None else policy.workspace
+    current = None if unconfined else current_session()
+    if current is not None:
+        outcome = current.run(argv, policy, where, timeout, max_output)
+        if outcome is not None:
+            return outcome
     with launch(argv, policy, cwd=where, unconfined=unconfined, tool=tool) as launched:
         return run_process(
             launched.argv,

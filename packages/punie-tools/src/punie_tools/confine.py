@@ -36,9 +36,13 @@ import sysconfig
 import tempfile
 import threading
 from collections.abc import Generator, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from punie_tools._session import Session
 
 __all__ = [
     "BWRAP_ENV",
@@ -50,12 +54,15 @@ __all__ = [
     "base_env",
     "bwrap_argv",
     "copied_files",
+    "current_session",
     "interpreter_paths",
     "launch",
     "macos_profile",
     "probe",
     "protected_paths",
     "reset_probe",
+    "scratch_folder",
+    "session",
     "system_paths",
     "tool_paths",
     "unavailable_message",
@@ -365,9 +372,11 @@ def bwrap_argv(
     bind_workspace: bool = True,
     cwd: str | os.PathLike[str] | None = None,
     files: Mapping[str, int] | None = None,
+    extra: Sequence[str] = (),
 ) -> list[str]:
     """bubblewrap's command line for `argv` under `policy` (Linux), starting in `cwd` (a folder
-    of the workspace; default its root).
+    of the workspace; default its root). `extra` options go last, before the command (a
+    session's own mounts, see `punie_tools._session`).
 
     `files` maps the `/etc` files the sandbox gets a private copy of (`copied_files`) to open
     file descriptors the caller passes to bwrap: a copy costs bwrap a write into its own tmpfs,
@@ -397,7 +406,7 @@ def bwrap_argv(
         # Read-only islands inside the workspace stay so (see `protected_paths`).
         for path in protected_paths(ws, policy.readable):
             out += ["--ro-bind", path, path]
-    out += ["--", *argv]
+    out += [*extra, "--", *argv]
     return out
 
 
@@ -581,3 +590,61 @@ def macos_profile(policy: Policy, *, private_tmp: str | None = None) -> str:
         lines.append(f"(deny file-write* {denied})")
     lines.append("(allow network*)" if policy.network else "(deny network*)")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- sessions
+
+_SESSION: ContextVar[Session | None] = ContextVar("punie_confined_session", default=None)
+
+
+@contextlib.contextmanager
+def session(start_after: int = 2) -> Generator[Session]:
+    """Within the block, confined calls share sandboxes kept alive for the block (Linux).
+
+    One bwrap sandbox per distinct set of mounts the calls need, started at the call after
+    the first `start_after` such calls (those run in a sandbox of their own: starting a
+    session's sandbox costs a few per-call ones, so a single call is not slowed), with the same mounts, namespaces and options as a sandbox per call (plus `/dev` and
+    the sandbox's root read-only), and a small launcher as its PID 1 that runs each command
+    with exactly its own environment and working folder. After every command, before the call
+    returns, the launcher kills every other process of the sandbox and empties `/tmp`,
+    `/dev/shm`, `/dev/mqueue`, System V IPC and the user keyrings; the host empties the
+    session's scratch folder (`scratch_folder`). What stays shared between the calls of a
+    session: the sandbox's namespaces themselves (hostname, an empty loopback network) and the
+    launcher. A sandbox that misbehaves is discarded (its call gets a `launch_error`) and
+    replaced; one that cannot start makes its calls run in a sandbox each, as outside a
+    session. Without bwrap (macOS, unconfined runs) the block changes nothing.
+
+    Per context (thread / task), like `run_deadline`; the sandbox run of model code opens one
+    per run. Calls from several threads into one session are serialised.
+    """
+    from punie_tools._session import Session
+
+    current = Session(start_after)
+    token = _SESSION.set(current)
+    try:
+        yield current
+    finally:
+        _SESSION.reset(token)
+        current.close()
+
+
+def current_session() -> Session | None:
+    """The session of this context (see `session`), or None."""
+    return _SESSION.get()
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Generator[str]:
+    """A private, empty host folder one confined call may write (put it in `Policy.writable`),
+    removed when the block ends: inside the current session's scratch folder, else a new
+    temporary folder."""
+    current = _SESSION.get()
+    if current is not None:
+        with current.scratch() as path:
+            yield path
+        return
+    path = tempfile.mkdtemp(prefix="punie-pytest-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

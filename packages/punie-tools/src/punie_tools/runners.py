@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -29,7 +28,13 @@ from punie_tools._subprocess import (
     tail,
     time_left,
 )
-from punie_tools.confine import Policy, SandboxUnavailableError, base_env, interpreter_paths
+from punie_tools.confine import (
+    Policy,
+    SandboxUnavailableError,
+    base_env,
+    interpreter_paths,
+    scratch_folder,
+)
 from punie_tools.models import RuffResult, TestFailure, TestResult, TypeCheckResult
 from punie_tools.parsers import parse_pytest_output, parse_ruff_output, parse_ty_output
 
@@ -410,36 +415,40 @@ def pytest_run(
             "cannot run pytest: the configured Python interpreter does not exist or is not "
             "executable"
         )
-    report_dir = tempfile.mkdtemp(prefix="punie-pytest-")
-    report = Path(report_dir) / "report.json"
-    try:
-        argv = pytest_command(
-            rel, cwd=os.path.realpath(cwd), report_file=report, options=options,
-            python=interpreter,
-        )  # fmt: skip
-        policy = _policy(
-            cwd,
-            readable=interpreter_paths(interpreter),
-            writable=[report_dir],
-            env={"PYTHONUNBUFFERED": "1"},  # progress lines arrive as tests start
+    with scratch_folder() as report_dir:
+        return _pytest_in(rel, cwd, Path(report_dir), options, interpreter, timeout, unconfined)
+
+
+def _pytest_in(
+    rel: str, cwd: PathLike, report_dir: Path, options: Sequence[str], interpreter: str,
+    timeout: float, unconfined: bool,
+) -> TestResult:  # fmt: skip
+    report = report_dir / "report.json"
+    argv = pytest_command(
+        rel, cwd=os.path.realpath(cwd), report_file=report, options=options,
+        python=interpreter,
+    )  # fmt: skip
+    policy = _policy(
+        cwd,
+        readable=interpreter_paths(interpreter),
+        writable=[str(report_dir)],
+        env={"PYTHONUNBUFFERED": "1"},  # progress lines arrive as tests start
+    )
+    outcome, problem, limit = _run("pytest", argv, cwd, timeout, unconfined, policy)
+    if outcome is None:
+        return _pytest_failure(problem or "pytest did not run")
+    if outcome.timed_out:
+        return _scrub_result(
+            _partial(outcome.stdout, _timeout_message("pytest", timeout, limit)), cwd
         )
-        outcome, problem, limit = _run("pytest", argv, cwd, timeout, unconfined, policy)
-        if outcome is None:
-            return _pytest_failure(problem or "pytest did not run")
-        if outcome.timed_out:
-            return _scrub_result(
-                _partial(outcome.stdout, _timeout_message("pytest", timeout, limit)), cwd
-            )
-        if (problem := _not_finished("pytest", outcome, timeout, limit)) is not None:
-            return _pytest_failure(problem)
-        try:
-            text = report.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            text = ""
-        except OSError as exc:
-            return _pytest_failure(f"could not read pytest's report file: {exc.strerror}")
-    finally:
-        shutil.rmtree(report_dir, ignore_errors=True)
+    if (problem := _not_finished("pytest", outcome, timeout, limit)) is not None:
+        return _pytest_failure(problem)
+    try:
+        text = report.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        text = ""
+    except OSError as exc:
+        return _pytest_failure(f"could not read pytest's report file: {exc.strerror}")
     if not text.strip():
         return _pytest_failure(_exit_message("pytest", outcome, cwd, "wrote no report"))
     result = parse_pytest_output(text)

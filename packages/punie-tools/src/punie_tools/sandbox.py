@@ -9,6 +9,7 @@ the outcome, the printed output and every tool call are in the returned `Executi
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import inspect
 import math
@@ -34,6 +35,7 @@ from pydantic_monty import (
     MontyTypingError,
 )
 
+from punie_tools import confine
 from punie_tools._subprocess import run_deadline, time_left
 from punie_tools.backends import TOOL_NAMES, LocalBackend, ToolBackend
 from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
@@ -332,9 +334,19 @@ class Sandbox:
         *,
         max_processes: int | None = None,
         type_check: bool = True,
+        os_session: bool = True,
+        session_start_after: int = 2,
     ) -> None:
         self.limits = limits or SandboxLimits()
         self.type_check = type_check
+        self.os_session = os_session
+        """True: the tool calls of one run share one OS sandbox per kind (`confine.session`,
+        reset between calls); False: every call gets a sandbox of its own."""
+        self.session_start_after = session_start_after
+        """Calls of a kind in a run that get a sandbox of their own before the run's session
+        starts one for that kind. Starting it costs about as much as four per-call sandboxes
+        (measured: 56–134 ms to start, 16–35 ms to close, against about 20 ms saved per call),
+        so with the default 2 a run with one or two calls of each kind pays nothing for it."""
         self._max_processes = max_processes
         self._lock = threading.Lock()
         self._pool: Monty | None = None
@@ -378,6 +390,12 @@ class Sandbox:
             pool = self._get_pool()
             with (
                 run_deadline(limits.deadline),
+                # One OS sandbox for the run's tool calls, reset after each (see confine.session).
+                (
+                    confine.session(self.session_start_after)
+                    if self.os_session
+                    else contextlib.nullcontext()
+                ),
                 pool.checkout(
                     script_name=_SCRIPT,
                     limits=limits.monty(),

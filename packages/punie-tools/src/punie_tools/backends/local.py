@@ -14,7 +14,13 @@ import tempfile
 from collections.abc import Generator, Sequence
 from pathlib import Path, PurePosixPath
 
-from punie_tools._subprocess import DEFAULT_MAX_OUTPUT, find_executable, run_confined, time_left
+from punie_tools._subprocess import (
+    DEFAULT_MAX_OUTPUT,
+    SESSION_FAILURE,
+    find_executable,
+    run_confined,
+    time_left,
+)
 from punie_tools.backends._paths import (
     DEFAULT_ALLOWED_COMMANDS,
     WorkspaceEscapeError,
@@ -258,6 +264,8 @@ class LocalBackend:
             max_output=self.max_output_bytes, unconfined=self.unconfined, tool=command,
         )  # fmt: skip
         if outcome.launch_error is not None:
+            if outcome.launch_error.startswith(SESSION_FAILURE):
+                raise OSError(outcome.launch_error)  # not the command's fault: retrying works
             raise FileNotFoundError(f"command {command!r} could not be started (not installed?)")
         if outcome.timed_out:
             raise TimeoutError(stopped)
