@@ -226,6 +226,25 @@ def _test_file(body: str) -> str:
     )
 
 
+# A test module that, once pytest-json-report has written the report, replaces it (at exit).
+_SWAP = """import atexit, os, sys
+
+REP = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--json-report-file="))
+
+
+def _swap():
+    os.remove(REP)
+    {swap}
+
+
+atexit.register(_swap)
+
+
+def test_ok():
+    assert True
+"""
+
+
 def _sparse(rel: str, size: int) -> Callable[[Arena], None]:
     def setup(arena: Arena) -> None:
         with (arena.ws / rel).open("wb") as handle:
@@ -486,6 +505,13 @@ ATTACKS: list[Attack] = [
     Attack("read_file of a large file fifty times amplifies the record",
            "for i in range(50):\n    text = read_file('big.txt')\nprint(len(text))", "1900000",
            setup=_big_text("big.txt", 1_900_000)),
+    # ---- the report file pytest writes for the host: swapped after it is written
+    Attack("pytest swaps its report for a symlink to a host secret as it exits",
+           "r = pytest_run('tests/test_zz_swap.py')\nprint(r.passed, r.tool_error)",
+           "report file", setup=_plant("tests/test_zz_swap.py", _SWAP.format(swap="os.symlink('@SECRET_FILE@', REP)"))),
+    Attack("pytest swaps its report for a FIFO the host would block on",
+           "r = pytest_run('tests/test_zz_swap.py')\nprint(r.passed, r.tool_error)",
+           "report file", setup=_plant("tests/test_zz_swap.py", _SWAP.format(swap="os.mkfifo(REP)"))),
 ]  # fmt: skip
 
 

@@ -10,9 +10,11 @@ must stay inside it; so are the file paths in the result, and no message holds a
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -444,7 +446,7 @@ def _pytest_in(
     if (problem := _not_finished("pytest", outcome, timeout, limit)) is not None:
         return _pytest_failure(problem)
     try:
-        text = report.read_text(encoding="utf-8", errors="replace")
+        text = _read_report(report)
     except FileNotFoundError:
         text = ""
     except OSError as exc:
@@ -456,6 +458,34 @@ def _pytest_in(
         # 3: internal error, 4: usage error; the report (if any) does not tell the whole story.
         return _pytest_failure(_exit_message("pytest", outcome, cwd))
     return _scrub_result(result, cwd)
+
+
+#: Largest report the host reads (a run of tens of thousands of tests stays far below it).
+MAX_REPORT_BYTES = 256 * 2**20
+
+
+def _read_report(report: Path) -> str:
+    """Read pytest's report file on the host, never following a link or waiting on it.
+
+    Its folder is writable by the tests (that is where pytest-json-report writes), so once the
+    report is written, test code may have put a symlink to a host file, a FIFO or a device node
+    in its place: only a regular file of at most ``MAX_REPORT_BYTES`` is read.
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(report, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink
+            raise OSError(exc.errno, "it is a symbolic link, not the file pytest wrote") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "it is not a regular file")
+        data = handle.read(MAX_REPORT_BYTES + 1)
+    if len(data) > MAX_REPORT_BYTES:
+        raise OSError(errno.EFBIG, f"it is larger than {MAX_REPORT_BYTES // 2**20} MiB")
+    return data.decode("utf-8", errors="replace")
 
 
 _VERBOSE_LINE = re.compile(
