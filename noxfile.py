@@ -17,6 +17,7 @@ import resource
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,7 +154,9 @@ def bench(session: nox.Session) -> None:
 # `_run_stage` checks the previous stage's stamp again). Its stamp is removed when it starts and
 # written only when it succeeds, recording the digests of what it read and wrote; a stage is up
 # to date when its inputs, code and options hash to the stamp's key and its outputs are still the
-# ones it wrote. `docs` refuses to write documents unless every stage before it is up to date, so
+# ones it wrote. The key also names which run of each stage that writes its inputs it read (each
+# success stamps a new id), so a stage rerun upstream makes its readers stale even when it wrote
+# the same bytes. `docs` refuses to write documents unless every stage before it is up to date, so
 # it never puts numbers from different runs side by side.
 
 
@@ -303,24 +306,71 @@ def _stamp_path(stage: Stage) -> Path:
     return CACHE / "stages" / f"{stage.name}-{label}.json"
 
 
-def _key(stage: Stage) -> str:
+def _covers(output: str, path: str) -> bool:
+    """True when `path` is `output` or inside it (or holds it)."""
+    a, b = Path(output), Path(path)
+    return a == b or a in b.parents or b in a.parents
+
+
+def _producers(stage: Stage, stages: dict[str, Stage]) -> list[Stage]:
+    """The earlier stages that write what `stage` reads."""
+    found: list[Stage] = []
+    for other in stages.values():
+        if other.name == stage.name:
+            break
+        if any(_covers(out, i) for out in other.outputs for i in stage.inputs):
+            found.append(other)
+    return found
+
+
+def _finished_id(stage: Stage) -> str:
+    """The id of the stage's last successful finish (new for each run of it), else `none`."""
+    stamp = _stamp_path(stage)
+    try:
+        return str(json.loads(stamp.read_text()).get("finished", "none"))
+    except (OSError, ValueError):
+        return "none"
+
+
+def _key(stage: Stage, stages: dict[str, Stage] | None = None) -> str:
+    """Digest of the stage's inputs, code and options, and of which run of each stage that
+    writes its inputs it read: a stage rerun upstream makes it stale even when the rerun wrote
+    byte-identical files (train rewrites `summary.json`, where select records its choice)."""
     sources = [PACKAGES_DIR / p / "src" for p in PACKAGES]
     existing = [ROOT / i for i in stage.inputs if (ROOT / i).exists()]
-    return _digest([*existing, *sources], stage.options)
+    upstream = {p.name: _finished_id(p) for p in _producers(stage, stages or {})}
+    return _digest([*existing, *sources], {"options": stage.options, "upstream": upstream})
 
 
-def _state(stage: Stage) -> tuple[bool, str]:
+def _state(stage: Stage, stages: dict[str, Stage] | None = None) -> tuple[bool, str]:
     """(up to date, why not): the stamp's key matches and the outputs are the ones it wrote."""
     stamp = _stamp_path(stage)
     if not stamp.exists():
         return False, "it has not finished since its inputs last changed"
     record = json.loads(stamp.read_text())
-    if record.get("key") != _key(stage):
-        return False, "its inputs, code or options changed since it finished"
+    if record.get("key") != _key(stage, stages):
+        return False, "its inputs, code or options changed, or a stage it reads from ran again"
     for out in stage.outputs:
         if _path_digest(ROOT / out) != record.get("outputs", {}).get(out):
             return False, f"{out} is missing or changed since it finished"
     return True, "up to date"
+
+
+def _record_success(stage: Stage, key: str, seconds: float, cpu_seconds: float) -> dict:
+    """Write the stamp of a successful run of `stage` (atomically) and return it."""
+    stamp = _stamp_path(stage)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "key": key,
+        "finished": uuid.uuid4().hex,  # later stages that read this one's outputs key on it
+        "outputs": {out: _path_digest(ROOT / out) for out in stage.outputs},
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 1),  # wall time grows with other load; this does not
+    }
+    tmp = stamp.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(stamp)
+    return record
 
 
 def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = None) -> None:
@@ -335,7 +385,7 @@ def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = N
     while before is not None and before.skip:  # an endpoint run skips train, fuse, ...
         before = stages.get(before.after) if before.after else None
     if before is not None:
-        ok, why = _state(before)
+        ok, why = _state(before, stages)
         if not ok:
             session.error(
                 f"[{name}] cannot run: [{before.name}] has not succeeded ({why}); "
@@ -343,7 +393,7 @@ def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = N
             )
     if name == "docs":
         _refuse_mixed_runs(session, o, stages)
-    ok, _ = _state(stage)
+    ok, _ = _state(stage, stages)
     if ok and not o.force:
         session.log(
             f"[{name}] up to date (inputs unchanged); artefacts: {', '.join(stage.outputs)}"
@@ -351,7 +401,7 @@ def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = N
         return
     stamp = _stamp_path(stage)
     stamp.unlink(missing_ok=True)  # written again only when this attempt succeeds
-    key = _key(stage)
+    key = _key(stage, stages)
     bindir = _pipeline_bin(session)
     env = {"PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", "HF_HUB_OFFLINE": "1"}
     if stage.note:
@@ -365,16 +415,7 @@ def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = N
     missing = [out for out in stage.outputs if not (ROOT / out).exists()]
     if missing:
         session.error(f"[{name}] finished without writing {', '.join(missing)}")
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    record = {
-        "key": key,
-        "outputs": {out: _path_digest(ROOT / out) for out in stage.outputs},
-        "seconds": round(time.monotonic() - start, 1),
-        "cpu_seconds": round(cpu_seconds, 1),  # wall time grows with other load; this does not
-    }
-    tmp = stamp.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record))
-    tmp.replace(stamp)
+    record = _record_success(stage, key, time.monotonic() - start, cpu_seconds)
     session.log(
         f"[{name}] done in {record['seconds']} s ({record['cpu_seconds']} s of CPU); "
         f"artefacts: {', '.join(stage.outputs)}"
@@ -384,7 +425,7 @@ def _run_stage(session: nox.Session, name: str, o: argparse.Namespace | None = N
 def _refuse_mixed_runs(session: nox.Session, o: argparse.Namespace, stages: dict) -> None:
     """docs: every stage before it must be up to date, and the models must name one run."""
     chain = [s for s in stages.values() if s.name not in ("mine", "docs") and not s.skip]
-    stale = [(s.name, why) for s in chain for ok, why in [_state(s)] if not ok]
+    stale = [(s.name, why) for s in chain for ok, why in [_state(s, stages)] if not ok]
     if stale:
         session.error(
             "[docs] refuses artefacts from different runs: "
