@@ -496,11 +496,8 @@ for p in paths:
 print(json.dumps(found))
 """
     in_session = _json(run(ws, probe))
-    token = confine._SESSION.set(None)
-    try:
+    with confine.per_call():
         per_call = _json(run(ws, probe))
-    finally:
-        confine._SESSION.reset(token)
     assert isinstance(in_session, dict) and isinstance(per_call, dict)
     for path, (exists, writable) in in_session.items():
         assert not exists or per_call[path][0], f"{path} is visible only in the session"

@@ -58,6 +58,7 @@ GRACE_S = 10.0
 MAX_RESTARTS = 3
 """Sandboxes of one kind discarded in a session before its calls fall back to one per call."""
 _MAX_LINE = 4096
+_MAX_SEEN = 1024  # kinds of call a session counts before it forgets the oldest
 _LAUNCHER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
@@ -81,7 +82,15 @@ class _Box:
         self.policy = policy
         self._buffer = b""
         self.sock, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        command = [sys.executable, "-I", "-S", "-B", "-c", _launcher_text(), str(child.fileno())]
+        command = [
+            os.path.abspath(sys.executable),
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            _launcher_text(),
+            str(child.fileno()),
+        ]
         ws = os.path.realpath(policy.workspace)
         try:
             with _open_copied(policy.network) as files:
@@ -307,7 +316,14 @@ def _inside(path: str, root: str) -> bool:
 class Session:
     """Sandboxes kept alive for a run of commands; see `punie_tools.confine.session`."""
 
-    def __init__(self, start_after: int = 2) -> None:
+    def __init__(
+        self, start_after: int = 2, *, shared: bool = False, max_boxes: int | None = None
+    ) -> None:
+        self.shared = shared
+        """The process's session (see `confine.current_session`): a call that finds it busy
+        with another thread's call runs in a sandbox of its own instead of waiting."""
+        self.max_boxes = max_boxes
+        """Sandboxes kept alive at most; starting one more ends the oldest."""
         self.start_after = start_after
         """Calls of each kind that run in a sandbox of their own before the session starts one
         for that kind: starting a session's sandbox costs a few per-call sandboxes (bwrap plus
@@ -328,8 +344,24 @@ class Session:
     def scratch(self) -> Generator[str]:
         """A fresh, empty folder the next confined call may write (pytest's report), removed
         when the block ends. It lies in the session's scratch folder, which every sandbox of
-        the session that needs one binds read-write; the host empties it after every call."""
-        with self._lock:
+        the session that needs one binds read-write; the host empties it after every call.
+
+        The block holds the session: a shared session busy with another thread's call gives a
+        private folder instead (outside the one its sandboxes bind), and so does a closed
+        session; the call then runs in a sandbox of its own."""
+        held = self._lock.acquire(blocking=not self.shared)
+        if held and self._closed:  # its sandboxes are gone: the call runs in one of its own
+            self._lock.release()
+            held = False
+        if not held:
+            private = tempfile.mkdtemp(prefix="punie-pytest-")
+            try:
+                yield private
+            finally:
+                with contextlib.suppress(OSError):
+                    _remove(private)
+            return
+        try:
             if not self._scratch:
                 self._scratch = os.path.realpath(tempfile.mkdtemp(prefix="punie-session-"))
             name = secrets.token_hex(8)
@@ -342,6 +374,8 @@ class Session:
                 self._active.discard(name)
                 with contextlib.suppress(OSError):
                     _remove(path)
+        finally:
+            self._lock.release()
 
     def _empty_scratch(self) -> None:
         if not self._scratch:
@@ -383,46 +417,60 @@ class Session:
             return None
         if key is None or not _inside(where, str(key[0])):
             return None
-        with self._lock:
-            if self._closed:
-                return None
-            box = self._boxes.get(key)
-            if box is None or not box.alive:
-                if box is not None:
-                    box.stop()
-                    self._boxes.pop(key, None)
-                if self._failures.get(key, 0) >= MAX_RESTARTS:
-                    return None
-                seen = self._seen.get(key, 0)
-                if seen < self.start_after:
-                    self._seen[key] = seen + 1
-                    return None
-                scratch = (self._scratch,) if policy.writable else ()
-                box_policy = replace(policy, writable=scratch, env=dict(_LAUNCHER_ENV))
-                began = time.monotonic()
-                try:
-                    box = _Box(bwrap, box_policy, min(START_TIMEOUT_S, timeout))
-                except (OSError, _Dead):
-                    self._failures[key] = self._failures.get(key, 0) + 1
-                    if time.monotonic() - began >= timeout:
-                        return ProcessOutcome(None, "", "", timed_out=True)
-                    return None  # nothing ran: a sandbox of its own for this call
-                self._boxes[key] = box
-                self.started += 1
-                timeout = max(timeout - (time.monotonic() - began), 0.001)  # start counts
-            outcome = box.call(argv, where, policy.env, timeout, max_output)
-            if outcome is None:  # the launcher was gone before the command was sent
-                self._boxes.pop(key, None)
-                return None
-            if not box.alive or outcome.launch_error is not None:
-                self._failures[key] = self._failures.get(key, 0) + 1
+        if not self._lock.acquire(blocking=not self.shared):
+            return None  # the process's session is busy: a sandbox of its own, no waiting
+        try:
+            return self._run(key, argv, policy, where, timeout, max_output, bwrap)
+        finally:
+            self._lock.release()
+
+    def _run(
+        self, key: tuple[object, ...], argv: Sequence[str], policy: Policy, where: str,
+        timeout: float, max_output: int, bwrap: str,
+    ) -> ProcessOutcome | None:  # fmt: skip
+        if self._closed:
+            return None
+        box = self._boxes.get(key)
+        if box is None or not box.alive:
+            if box is not None:
                 box.stop()
                 self._boxes.pop(key, None)
+            if self._failures.get(key, 0) >= MAX_RESTARTS:
+                return None
+            seen = self._seen.get(key, 0)
+            if seen < self.start_after:
+                if len(self._seen) >= _MAX_SEEN:
+                    self._seen.pop(next(iter(self._seen)))  # the longest unseen kind
+                self._seen[key] = seen + 1
+                return None
+            if self.max_boxes is not None and len(self._boxes) >= self.max_boxes:
+                self._boxes.pop(next(iter(self._boxes))).close()  # the oldest
+            scratch = (self._scratch,) if policy.writable else ()
+            box_policy = replace(policy, writable=scratch, env=dict(_LAUNCHER_ENV))
+            began = time.monotonic()
             try:
-                self._empty_scratch()
-            except OSError:
-                self.close()  # the scratch folder cannot be trusted any more
-            return outcome
+                box = _Box(bwrap, box_policy, min(START_TIMEOUT_S, timeout))
+            except (OSError, _Dead):
+                self._failures[key] = self._failures.get(key, 0) + 1
+                if time.monotonic() - began >= timeout:
+                    return ProcessOutcome(None, "", "", timed_out=True)
+                return None  # nothing ran: a sandbox of its own for this call
+            self._boxes[key] = box
+            self.started += 1
+            timeout = max(timeout - (time.monotonic() - began), 0.001)  # start counts
+        outcome = box.call(argv, where, policy.env, timeout, max_output)
+        if outcome is None:  # the launcher was gone before the command was sent
+            self._boxes.pop(key, None)
+            return None
+        if not box.alive or outcome.launch_error is not None:
+            self._failures[key] = self._failures.get(key, 0) + 1
+            box.stop()
+            self._boxes.pop(key, None)
+        try:
+            self._empty_scratch()
+        except OSError:
+            self.close()  # the scratch folder cannot be trusted any more
+        return outcome
 
     def close(self) -> None:
         """End every sandbox of the session and remove its scratch folder; later calls run

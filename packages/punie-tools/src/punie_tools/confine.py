@@ -26,6 +26,7 @@ Whether bwrap works is probed once per process (and per bwrap binary) and cached
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
@@ -58,6 +59,7 @@ __all__ = [
     "interpreter_paths",
     "launch",
     "macos_profile",
+    "per_call",
     "probe",
     "protected_paths",
     "reset_probe",
@@ -628,9 +630,78 @@ def session(start_after: int = 2) -> Generator[Session]:
         current.close()
 
 
+_PER_CALL: ContextVar[bool] = ContextVar("punie_per_call", default=False)
+
+PROCESS_SESSION_ENV = "PUNIE_SESSION"
+"""Set to `0` (or `off`) to give every confined call outside a `session()` block a sandbox of
+its own instead of the process's session."""
+
+MAX_PROCESS_BOXES = 4
+"""Sandboxes the process's session keeps alive at most (the least recently started is ended
+first): a process that works on many workspaces does not keep one sandbox per workspace."""
+
+_process: Session | None = None
+_process_pid = 0
+_process_lock = threading.Lock()
+_process_closes_at_exit = False
+
+
 def current_session() -> Session | None:
-    """The session of this context (see `session`), or None."""
-    return _SESSION.get()
+    """The session that serves a confined call made here and now: this context's `session()`
+    block; outside one, the process's own session (below); inside `per_call()`, or with
+    `PUNIE_SESSION=0`, None.
+
+    The process's session is a `session()` that lasts as long as the process and never makes a
+    call wait: a call that finds the session busy with another thread's call runs in a sandbox
+    of its own. It keeps at most `MAX_PROCESS_BOXES` sandboxes and is closed at exit; a forked
+    child starts its own (it never touches its parent's sandboxes).
+    """
+    current = _SESSION.get()
+    if current is not None or _PER_CALL.get():
+        return current
+    if os.environ.get(PROCESS_SESSION_ENV, "").strip().lower() in {"0", "off", "no", "false"}:
+        return None
+    return _process_session()
+
+
+def _process_session() -> Session:
+    global _process, _process_pid, _process_closes_at_exit
+    with _process_lock:
+        if _process is None or _process_pid != os.getpid():
+            from punie_tools._session import Session
+
+            if not _process_closes_at_exit:  # inherited by forked children
+                atexit.register(_close_process_session)
+                _process_closes_at_exit = True
+            _process = Session(shared=True, max_boxes=MAX_PROCESS_BOXES)
+            _process_pid = os.getpid()
+        return _process
+
+
+def _close_process_session() -> None:
+    if _process is not None and _process_pid == os.getpid():
+        _process.close()
+
+
+def _after_fork_in_child() -> None:
+    global _process, _process_lock
+    _process_lock = threading.Lock()  # another thread may have held it at the fork
+    _process = None  # the parent's sandboxes stay the parent's
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+@contextlib.contextmanager
+def per_call() -> Generator[None]:
+    """Within the block (this thread / task), every confined call gets a sandbox of its own:
+    no `session()` block's sandboxes and not the process's."""
+    token, outer = _PER_CALL.set(True), _SESSION.set(None)
+    try:
+        yield
+    finally:
+        _SESSION.reset(outer)
+        _PER_CALL.reset(token)
 
 
 @contextlib.contextmanager
@@ -638,7 +709,7 @@ def scratch_folder() -> Generator[str]:
     """A private, empty host folder one confined call may write (put it in `Policy.writable`),
     removed when the block ends: inside the current session's scratch folder, else a new
     temporary folder."""
-    current = _SESSION.get()
+    current = current_session()
     if current is not None:
         with current.scratch() as path:
             yield path

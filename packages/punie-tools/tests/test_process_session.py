@@ -1,0 +1,211 @@
+"""The process's own confined session: typed calls made outside any `confine.session()` block.
+
+From a kind's third call in a process, the process's session serves confined calls: one bwrap
+sandbox per kind, reset after every call, as `run_code`'s sessions are (their red team is
+test_redteam_session.py). What the process's session adds, and what is attacked here: it is
+shared by every thread of the process (a call never waits for another thread's: it gets a
+sandbox of its own, and its private folders stay outside what the shared sandbox can write), it
+keeps a bounded number of sandboxes, a forked child never uses its parent's, and it can be
+turned off (`PUNIE_SESSION=0`, `confine.per_call()`).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from punie_tools import confine
+from punie_tools._session import Session
+from punie_tools._subprocess import run_confined
+from punie_tools.confine import Policy, available, base_env, scratch_folder
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sandbox_on() -> None:
+    assert available() is None, f"the OS sandbox must be ON here: {available()}"
+
+
+def _ws(tmp_path: Path, name: str = "ws") -> Path:
+    root = tmp_path / name
+    root.mkdir()
+    return root
+
+
+def _py(ws: Path, code: str, *, writable: tuple[str, ...] = (), timeout: float = 30):
+    policy = Policy(workspace=ws, env=base_env(), writable=writable)
+    return run_confined(
+        [os.path.abspath(sys.executable), "-I", "-c", code], policy=policy, timeout=timeout
+    )
+
+
+def _process() -> Session:
+    current = confine.current_session()
+    assert isinstance(current, Session) and current.shared
+    return current
+
+
+LEAVE_BEHIND = """
+import os, subprocess
+open('/tmp/left-behind', 'w').write('x')
+subprocess.Popen(['sleep', '300'], start_new_session=True)
+print(os.getpid())
+"""
+
+LOOK = """
+import os
+procs = [p for p in os.listdir('/proc') if p.isdigit()]
+cmd = [open(f'/proc/{p}/cmdline', 'rb').read() for p in procs]
+print(os.path.exists('/tmp/left-behind'), any(c.startswith(b'sleep\\0') for c in cmd))
+"""
+
+
+def test_a_kinds_third_call_runs_in_the_process_session_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    ws = _ws(tmp_path)
+    process = _process()
+    started = process.started
+    for _ in range(2):  # a sandbox each: starting the session's costs more than they save
+        assert _py(ws, "print('own')").stdout == "own\n"
+    assert process.started == started
+    third = _py(ws, LEAVE_BEHIND)
+    assert third.returncode == 0, third.stderr
+    assert process.started == started + 1
+    assert third.stdout.strip() != "1"  # the launcher is PID 1, the command is not
+    fourth = _py(ws, LOOK)
+    assert fourth.stdout.split() == ["False", "False"], fourth.stdout
+    assert process.started == started + 1  # the same sandbox served the fourth call
+
+
+def test_a_busy_process_session_never_makes_another_thread_wait(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    for _ in range(3):
+        _py(ws, "pass")  # the session's sandbox for this kind is running now
+    process = _process()
+    started = process.started
+    slow_done: list[float] = []
+
+    def slow() -> None:
+        _py(ws, "import time; time.sleep(3)")
+        slow_done.append(time.monotonic())
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.5)  # the slow call holds the session's sandbox now
+    began = time.monotonic()
+    quick = _py(ws, "print('quick')")
+    quick_done = time.monotonic()
+    thread.join()
+    assert quick.stdout == "quick\n"
+    assert quick_done - began < 2.0, "the quick call waited for the slow one"
+    assert slow_done and quick_done < slow_done[0]
+    assert process.started == started  # the quick call ran in a sandbox of its own
+
+
+def test_a_busy_process_session_keeps_other_threads_private_folders_private(
+    tmp_path: Path,
+) -> None:
+    """While the shared sandbox runs thread A's command, thread B's pytest report folder must
+    not lie where that sandbox may write (the session's scratch folder)."""
+    ws = _ws(tmp_path)
+    process = _process()
+    with scratch_folder() as first:  # holds the session, as a pytest call does
+        seen: list[str] = []
+        other = threading.Thread(target=lambda: seen.append(_other_scratch()), daemon=True)
+        other.start()
+        other.join(timeout=20)
+        assert not other.is_alive(), "the other thread waits for this one's call"
+        assert process._scratch and first.startswith(process._scratch)
+        assert seen and not seen[0].startswith(process._scratch + os.sep)
+        assert not os.path.exists(seen[0])  # removed when its block ended
+    del ws
+
+
+def _other_scratch() -> str:
+    with scratch_folder() as path:
+        assert os.path.isdir(path)
+        return path
+
+
+def test_the_process_session_keeps_at_most_max_boxes_sandboxes(tmp_path: Path) -> None:
+    process = _process()
+    for i in range(confine.MAX_PROCESS_BOXES + 2):
+        ws = _ws(tmp_path, f"ws{i}")
+        for _ in range(3):
+            assert _py(ws, "print(1)").stdout == "1\n"
+        assert len(process._boxes) <= confine.MAX_PROCESS_BOXES
+    ended = [b for b in process._boxes.values() if b.proc.poll() is not None]
+    assert not ended
+    assert len(process._boxes) == confine.MAX_PROCESS_BOXES
+
+
+def _child_calls(ws: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    child = confine.current_session()
+    outs = [_py(Path(ws), "print(2)").stdout for _ in range(3)]
+    assert child is not None
+    queue.put((id(child), child.started, outs))
+
+
+def test_a_forked_child_starts_its_own_session_and_leaves_its_parents_alone(
+    tmp_path: Path,
+) -> None:
+    ws = _ws(tmp_path)
+    for _ in range(3):
+        _py(ws, "pass")
+    parent = _process()
+    boxes = dict(parent._boxes)
+    assert boxes
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_calls, args=(str(ws), queue))
+    child.start()
+    _, child_started, outs = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert outs == ["2\n"] * 3
+    assert child_started == 1  # its own sandbox, started at its third call
+    assert all(b.proc.poll() is None for b in boxes.values()), "the child ended the parent's"
+    assert _py(ws, "print(3)").stdout == "3\n"
+    assert dict(parent._boxes) == boxes  # the parent's sandbox still serves the parent
+
+
+def test_per_call_and_the_environment_switch_turn_the_process_session_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert confine.current_session() is not None
+    with confine.per_call():
+        assert confine.current_session() is None
+        with confine.session() as inner:  # an explicit block still wins
+            assert confine.current_session() is inner
+    monkeypatch.setenv(confine.PROCESS_SESSION_ENV, "0")
+    assert confine.current_session() is None
+
+
+def test_the_session_starts_from_an_interpreter_path_with_dot_dot(tmp_path: Path) -> None:
+    """The launcher ran `sys.executable` as given: `venv/bin/../bin/python` names folders the
+    sandbox does not have, and every session sandbox failed to start."""
+    here = Path(sys.executable)
+    python = here.parent / ".." / here.parent.name / here.name
+    ws = _ws(tmp_path)
+    code = (
+        "import json, sys; from pathlib import Path\n"
+        "from punie_tools import confine\n"
+        "from punie_tools._subprocess import run_confined\n"
+        "p = confine.Policy(workspace=Path(sys.argv[1]), env=confine.base_env())\n"
+        "with confine.session(start_after=0) as s:\n"
+        "    out = run_confined([sys.executable, '-I', '-c', 'print(5)'], policy=p, timeout=30)\n"
+        "print(json.dumps([s.started, out.stdout]))\n"
+    )
+    proc = subprocess.run(
+        [str(python), "-c", code, str(ws)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [1, "5\n"]
