@@ -3,6 +3,7 @@ typed refusal when no OS sandbox works, and the per-backend pytest interpreter."
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -102,6 +103,30 @@ def test_private_tmp_has_a_size_cap(ws: Path) -> None:
     assert out.stdout.strip() == "full 28"  # ENOSPC
 
 
+def test_nothing_but_the_workspace_and_capped_tmpfs_is_writable(ws: Path) -> None:
+    """Memory through files: `/dev/shm` is capped like `/tmp`; the sandbox's root and `/dev`
+    (bwrap's own, uncapped tmpfs) take no new file at all."""
+    code = (
+        "import errno\n"
+        "for path, size in (('/dev/shm/fill', 3_000_000), ('/fill', 10), ('/dev/fill', 10),\n"
+        "                   ('/usr/fill', 10)):\n"
+        "    try:\n"
+        "        open(path, 'wb').write(b'x' * size)\n"
+        "        print(path, 'wrote')\n"
+        "    except OSError as e:\n"
+        "        print(path, errno.errorcode[e.errno])\n"
+        "open('/dev/null', 'w').write('devices still work')\n"
+        "open('kept.txt', 'w').write('the workspace is writable')\n"
+    )
+    policy = Policy(ws, env=base_env(), tmp_bytes=1024 * 1024)
+    out = run_confined(_py(code), policy=policy, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:4] == [
+        "/dev/shm/fill ENOSPC", "/fill EROFS", "/dev/fill EROFS", "/usr/fill EROFS",
+    ]  # fmt: skip
+    assert (ws / "kept.txt").read_text() == "the workspace is writable"
+
+
 def test_no_network_and_own_pid_namespace(ws: Path) -> None:
     code = (
         "import os, socket\n"
@@ -120,19 +145,23 @@ def test_no_network_and_own_pid_namespace(ws: Path) -> None:
 
 def test_etc_holds_private_copies_only(ws: Path) -> None:
     """The few /etc files are copies bwrap writes into the sandbox (cheaper than bind mounts):
-    same bytes as the host's, nothing else of /etc, and rewriting a copy (chmod, then write)
-    changes only the sandbox's own, gone with the call."""
+    same bytes as the host's, nothing else of /etc, and a copy cannot be rewritten (chmod,
+    then write: the sandbox's root is read-only) nor is the host's touched."""
     copies = [p for p in confine.copied_files() if p != "/etc/ld.so.cache"]
     code = (
         "import hashlib, json, os, pwd\n"
         "files = json.loads(os.environ['COPIES'])\n"
         "seen = {p: hashlib.sha256(open(p, 'rb').read()).hexdigest() for p in files}\n"
         "user = pwd.getpwuid(os.getuid()).pw_name\n"
+        "refused = []\n"
         "for p in files:\n"
-        "    os.chmod(p, 0o644)\n"
-        "    open(p, 'w').write('pwned')\n"
+        "    try:\n"
+        "        os.chmod(p, 0o644)\n"
+        "        open(p, 'w').write('pwned')\n"
+        "    except OSError as e:\n"
+        "        refused.append(e.errno)\n"
         "print(json.dumps({'etc': sorted(os.listdir('/etc')), 'seen': seen,\n"
-        "                  'user': user,\n"
+        "                  'user': user, 'refused': refused,\n"
         "                  'cache': os.path.getsize('/etc/ld.so.cache')}))\n"
     )
     before = {p: Path(p).read_bytes() for p in copies}
@@ -144,6 +173,7 @@ def test_etc_holds_private_copies_only(ws: Path) -> None:
     assert got["seen"] == {p: hashlib.sha256(b).hexdigest() for p, b in before.items()}
     assert got["cache"] == os.path.getsize("/etc/ld.so.cache")
     assert got["user"] == pwd.getpwuid(os.getuid()).pw_name
+    assert got["refused"] == [errno.EROFS] * len(copies)
     assert "shadow" not in got["etc"] and "hostname" not in got["etc"]
     allowed = {p.split("/")[2] for p in confine.system_paths() if p.startswith("/etc/")}
     assert set(got["etc"]) <= allowed - {"ssl"}, got["etc"]  # certificates only with network

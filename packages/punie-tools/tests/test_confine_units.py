@@ -269,7 +269,13 @@ def test_bwrap_argv_binds_system_and_tool_paths_read_only(tmp_path: Path) -> Non
         assert ["/etc/ssl/certs", "/etc/ssl/certs"] in _pairs(networked, "--ro-bind-try")
     for path in confine.tool_paths():
         assert any(Path(path).is_relative_to(r) for r in ro), path
-    assert _pairs(argv, "--size", 1) == [["1234"]]
+    assert _pairs(argv, "--size", 1) == [["1234"], ["1234"]]  # /tmp and /dev/shm
+    text = " ".join(argv)
+    assert "--size 1234 --tmpfs /tmp" in text and "--size 1234 --tmpfs /dev/shm" in text
+    # The root and /dev are read-only after every mount, just before the command.
+    assert argv[argv.index("--") - 4 : argv.index("--")] == [
+        "--remount-ro", "/dev", "--remount-ro", "/"
+    ]  # fmt: skip
 
 
 def test_bwrap_argv_policy_options(tmp_path: Path) -> None:

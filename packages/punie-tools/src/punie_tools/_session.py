@@ -62,13 +62,11 @@ _MAX_SEEN = 1024  # kinds of call a session counts before it forgets the oldest
 _LAUNCHER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-def _session_options(tmp_bytes: int) -> list[str]:
-    """What a session's sandbox adds to a per-call one, so that nothing written outside the
-    workspace survives a call unnoticed: `/dev/shm` as a capped tmpfs of its own and
-    `/dev/mqueue` (both emptied after each call), then `/dev` and the sandbox's root read-only
-    (in a per-call sandbox they are writable tmpfs that vanish with it)."""
-    return ["--size", str(tmp_bytes), "--tmpfs", "/dev/shm", "--mqueue", "/dev/mqueue",
-            "--remount-ro", "/dev", "--remount-ro", "/"]  # fmt: skip
+def _session_options() -> list[str]:
+    """What a session's sandbox adds to a per-call one: its own `/dev/mqueue` (emptied after
+    each call, like `/tmp` and `/dev/shm`), so that nothing written outside the workspace
+    survives a call unnoticed."""
+    return ["--mqueue", "/dev/mqueue"]
 
 
 class _Dead(Exception):
@@ -95,7 +93,7 @@ class _Box:
         try:
             with _open_copied(policy.network) as files:
                 argv = bwrap_argv(bwrap, command, policy, cwd=ws, files=files,
-                                  extra=_session_options(policy.tmp_bytes))  # fmt: skip
+                                  extra=_session_options())  # fmt: skip
                 self.proc = subprocess.Popen(
                     argv, env=dict(_LAUNCHER_ENV), stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

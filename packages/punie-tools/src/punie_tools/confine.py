@@ -397,6 +397,7 @@ def bwrap_argv(
             out += ["--ro-bind-try", path, path]
     out += ["--proc", "/proc", "--dev", "/dev"]
     out += ["--size", str(policy.tmp_bytes), "--tmpfs", "/tmp"]
+    out += ["--size", str(policy.tmp_bytes), "--tmpfs", "/dev/shm"]  # capped like /tmp
     readable = _dedupe((*tool_paths(), *policy.readable)) if policy.readable else tool_paths()
     for path in readable:
         out += ["--ro-bind-try", path, path]
@@ -408,7 +409,8 @@ def bwrap_argv(
         # Read-only islands inside the workspace stay so (see `protected_paths`).
         for path in protected_paths(ws, policy.readable):
             out += ["--ro-bind", path, path]
-    out += [*extra, "--", *argv]
+    # Nothing else writable: the sandbox's root and `/dev` are bwrap's own tmpfs, uncapped.
+    out += [*extra, "--remount-ro", "/dev", "--remount-ro", "/", "--", *argv]
     return out
 
 
