@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import recorded_pytest
+from recorded_pytest import RecordedPytest
 
 from punie_eval import scoring
 from punie_eval.loop import CodeRun, Episode, Turn
@@ -110,6 +112,15 @@ def model_ws(pristine: Path, tmp_path: Path) -> Path:
     ws = tmp_path / "model"
     shutil.copytree(pristine, ws)
     return ws
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> RecordedPytest:
+    """The scorer's pytest runs answered from real runs recorded once (tests/recorded_pytest.py;
+    test_recorded_pytest_runs_match_the_real_pytest re-runs them for real)."""
+    replay = RecordedPytest()
+    monkeypatch.setattr(scoring, "pytest_run", replay)
+    return replay
 
 
 def _query(**fields: Any) -> Query:
@@ -703,7 +714,7 @@ def test_lint_and_type_checks_run_the_real_tools(pristine: Path, tmp_path: Path)
     assert timer.tool_s > 0.0
 
 
-def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path) -> None:
+def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path, recorded: RecordedPytest) -> None:
     """Four real pytest runs: the suite's tests (enough of them passing, or not), the hidden
     test written into the copy on code it cannot tell from the right one, and on wrong code."""
     copy = tmp_path / "copy"
@@ -778,7 +789,7 @@ def test_simpler(pristine: Path, tmp_path: Path) -> None:
     assert unmeasured.detail == "could not measure before" and unmeasured.ok is False
 
 
-def test_mutants_check(pristine: Path, tmp_path: Path) -> None:
+def test_mutants_check(pristine: Path, tmp_path: Path, recorded: RecordedPytest) -> None:
     """The model's tests must pass on the good implementation and reject the bad ones."""
     spec = Mutants(
         module="pkg/ops.py",
@@ -815,7 +826,7 @@ def test_mutants_check(pristine: Path, tmp_path: Path) -> None:
 
 
 def test_mutants_check_needs_tests_that_pass_on_the_good_one(
-    pristine: Path, tmp_path: Path
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
 ) -> None:
     spec = Mutants(
         module="pkg/calc.py",
@@ -869,7 +880,9 @@ def test_scorer_copy_takes_only_the_targets(pristine: Path, model_ws: Path) -> N
     assert (pristine / "pkg" / "calc.py").read_text() == CALC  # the pristine copy is untouched
 
 
-def test_every_check_runs_on_a_fresh_copy_with_the_targets(pristine: Path, model_ws: Path) -> None:
+def test_every_check_runs_on_a_fresh_copy_with_the_targets(
+    pristine: Path, model_ws: Path, recorded: RecordedPytest
+) -> None:
     """A whole episode's workspace checks: the copy holds the pristine fixture plus the targets
     (one in a new nested folder); checks see the model's workspace, the pristine fixture, the
     suite's hidden tests, the query's refactor target and the truth measured before."""
@@ -911,3 +924,14 @@ def test_every_check_runs_on_a_fresh_copy_with_the_targets(pristine: Path, model
     ]
     assert score.scoring_tool_s > 0.0
     assert score.scoring_s >= score.scoring_tool_s
+
+
+@pytest.mark.real_tools
+def test_recorded_pytest_runs_match_the_real_pytest(tmp_path: Path) -> None:
+    """Every recorded run of the scorer's pytest checks, rebuilt and run by the real pytest_run
+    (confined, with the project interpreter): the replay above answers what pytest says."""
+    runs = recorded_pytest.load()
+    assert len(runs) >= 8
+    for number, run in enumerate(runs):
+        kept, live = recorded_pytest.replay_live(run, tmp_path / str(number), "0123abcd" * 4)
+        assert live == kept, f"recording {number} ({run['path']}) is stale: PUNIE_RECORD=1"
