@@ -9,7 +9,10 @@ models the loop records, so no model runs.
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,13 @@ from punie_eval.suite import (
     Suite,
 )
 from punie_eval.truth import Complexity, Probe, Truth, measure_complexity
-from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
+from punie_tools.models import (
+    ExecutionError,
+    ExecutionRecord,
+    TestFailure,
+    TestResult,
+    ToolCallRecord,
+)
 
 # Mutants mutmut makes of scoring.py that cannot change behaviour (see tests/mutation/).
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
@@ -734,12 +743,26 @@ def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path, recorded: R
     )
     gone = check("pytest_pass", "nope")  # refused before pytest starts
     assert gone.ok is False and "does not exist" in gone.detail
+    # pytest saw a canary test beside the tests: a file of its own in a folder, appended to a
+    # file; nothing else of the copy changed, and the canary is gone afterwards.
+    canary = "def test_zz_canary_{nonce8}():\n    assert False, '{nonce}'\n"
+    (folder, in_folder), (file, in_file), (missing, as_is) = recorded.calls
+    assert (folder, file, missing) == ("tests", "tests/test_calc.py", "nope")
+    assert in_folder.pop("tests/test_zz_eval_canary.py") == canary
+    assert in_folder == as_is and in_file != as_is
+    assert in_file.pop("tests/test_calc.py") == TESTS + "\n\n" + canary
+    del as_is["tests/test_calc.py"]
+    assert in_file == as_is
+    assert sorted(p.name for p in (copy / "tests").iterdir()) == ["__init__.py", "test_calc.py"]
+    assert (copy / "tests" / "test_calc.py").read_text() == TESTS
     (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a * b"))
     # 2 * 2 == 2 + 2: the hidden test cannot tell, and passes on the wrong code.
     assert check("hidden_test", name="adds") == StateResult(
         check="hidden_test", path="adds", ok=True, detail="hidden test adds: 1/1 passed"
     )
     assert not (copy / scoring.HIDDEN_TEST_FILE).exists()
+    hidden = recorded.calls[-1][1][scoring.HIDDEN_TEST_FILE]
+    assert hidden == HIDDEN + "\n\n" + canary
     (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a - b"))
     assert check("hidden_test", name="adds") == StateResult(
         check="hidden_test", path="adds", ok=False, detail="hidden test adds: 0/1 passed"
@@ -935,3 +958,240 @@ def test_recorded_pytest_runs_match_the_real_pytest(tmp_path: Path) -> None:
     for number, run in enumerate(runs):
         kept, live = recorded_pytest.replay_live(run, tmp_path / str(number), "0123abcd" * 4)
         assert live == kept, f"recording {number} ({run['path']}) is stale: PUNIE_RECORD=1"
+
+
+# --------------------------------------------------------------------------- the scorer's copy
+
+
+def test_no_link_path(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.py").write_text("")
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    assert scoring._no_link_path(tmp_path, "a/b/f.py") == tmp_path / "a" / "b" / "f.py"
+    assert scoring._no_link_path(tmp_path, Path("a/b")) == tmp_path / "a" / "b"
+    assert scoring._no_link_path(tmp_path, "a/new.py") == tmp_path / "a" / "new.py"  # missing
+    assert scoring._no_link_path(tmp_path, "") == tmp_path
+    for bad in ("link", "link/b/f.py", "a/../a/b", "/etc/passwd", "a/b/.."):
+        assert scoring._no_link_path(tmp_path, bad) is None, bad
+
+
+def test_tree_state_sees_every_change_and_follows_no_link(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "pkg" / "__pycache__").mkdir(parents=True)
+    (root / "pkg" / "a.py").write_text("a = 1\n")
+    (root / "pkg" / "__pycache__" / "a.pyc").write_bytes(b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("s")
+    (root / "out").symlink_to(outside)
+    state = scoring._tree_state(root)
+    names = [entry[0] for entry in state]
+    assert names == ["out", "pkg", "pkg/__pycache__", "pkg/__pycache__/a.pyc", "pkg/a.py"]
+    st = os.lstat(root / "pkg" / "a.py")
+    assert state[-1] == ("pkg/a.py", st.st_mode, 6, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    assert stat.S_ISLNK(state[0][1])
+    assert scoring._tree_state(root) == state
+    assert scoring._tree_state(tmp_path / "gone") == ()
+    changes = [
+        lambda: (root / "pkg" / "a.py").write_text("a = 2\n"),  # same size
+        lambda: os.chmod(root / "pkg" / "a.py", 0o600),
+        lambda: (root / "pkg" / "__pycache__" / "b.pyc").write_bytes(b""),
+        lambda: (root / "pkg" / "a.py").rename(root / "pkg" / "b.py"),
+        lambda: (root / "new").mkdir(),
+    ]
+    for change in changes:
+        before = scoring._tree_state(root)
+        time.sleep(0.01)
+        change()
+        assert scoring._tree_state(root) != before
+
+
+def test_copy_rebuilds_from_pristine_and_targets(pristine: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy"
+    path.mkdir()
+    (path / "left_over.py").write_text("")
+    targets = {"pkg/calc.py": b"# target\n", "pkg/new/deep.py": b"def f(): ...\n"}
+    copy = scoring._Copy(path, pristine, targets)
+    assert copy.path == path and copy.pristine == pristine and copy.targets == targets
+    assert not (path / "left_over.py").exists()
+    assert (path / "pkg" / "calc.py").read_bytes() == b"# target\n"
+    assert (path / "pkg" / "new" / "deep.py").read_bytes() == b"def f(): ...\n"
+    assert (path / "tests" / "test_calc.py").read_text() == TESTS
+    assert copy.clean() == path
+    # what the code under test leaves behind is gone at the next clean()
+    (path / "tests" / "conftest.py").write_text("raise SystemExit\n")
+    (path / "pkg" / "calc.py").write_text("changed")
+    os.chmod(path / "pkg" / "grade.py", 0o600)
+    assert copy.clean() == path
+    assert not (path / "tests" / "conftest.py").exists()
+    assert (path / "pkg" / "calc.py").read_bytes() == b"# target\n"
+    assert stat.S_IMODE(os.stat(path / "pkg" / "grade.py").st_mode) != 0o600
+    # the scorer's own writes and removals stay until something else changes the copy
+    copy.write("tests/deep/test_new.py", "def test(): ...\n")
+    copy.remove("tests/test_calc.py")
+    copy.remove("tests/never_there.py")
+    assert copy.clean() == path
+    assert (path / "tests" / "deep" / "test_new.py").read_text() == "def test(): ...\n"
+    assert not (path / "tests" / "test_calc.py").exists()
+    (path / "stray").write_text("")
+    copy.clean()
+    assert not (path / "tests" / "deep").exists() and (path / "tests" / "test_calc.py").exists()
+    assert (pristine / "tests" / "test_calc.py").read_text() == TESTS  # pristine untouched
+
+
+def test_copy_without_pristine_is_never_rebuilt(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text("x = 1\n")
+    copy = scoring._Copy(tmp_path)
+    assert copy.pristine is None and copy.targets == {}
+    (tmp_path / "conftest.py").write_text("")
+    assert copy.clean() == tmp_path
+    assert (tmp_path / "conftest.py").exists() and (tmp_path / "mine.py").exists()
+    copy.write("a/b.py", "b = 1\n")
+    assert (tmp_path / "a" / "b.py").read_text(encoding="utf-8") == "b = 1\n"
+    copy.remove("mine.py")
+    assert not (tmp_path / "mine.py").exists()
+
+
+def test_canary_is_a_failing_test_named_after_the_nonce() -> None:
+    text = scoring._canary("0123456789abcdef" * 2)
+    assert text == (
+        "\n\ndef test_zz_canary_01234567():\n    assert False, '0123456789abcdef0123456789abcdef'\n"
+    )
+
+
+def _failure(test_id: str, message: str = "m") -> TestFailure:
+    return TestFailure(test_id=test_id, message=message)
+
+
+NONCE = "feedc0de" * 4
+CANARY = _failure(f"tests/test_x.py::test_zz_canary_{NONCE[:8]}", f"AssertionError: {NONCE}")
+
+
+def _result(*failures: TestFailure, passed: int = 1, errors: int = 0, **extra: Any) -> TestResult:
+    return TestResult(
+        success=False, passed=passed, failed=len(failures), skipped=1,
+        total=passed + len(failures) + 1, failures=list(failures), error_count=errors, **extra
+    )  # fmt: skip
+
+
+def test_with_canary_takes_the_canary_out() -> None:
+    other = _failure("tests/test_x.py::test_real")
+    clean, why = scoring._with_canary(_result(CANARY), NONCE)
+    assert why is None
+    assert (clean.success, clean.passed, clean.failed, clean.total, clean.failures) == (
+        True, 1, 0, 2, []
+    )  # fmt: skip
+    assert clean.skipped == 1
+    kept, why = scoring._with_canary(_result(other, CANARY, passed=2), NONCE)
+    assert why is None
+    assert (kept.success, kept.failed, kept.total, kept.failures) == (False, 1, 4, [other])
+    errored, _ = scoring._with_canary(_result(CANARY, errors=1), NONCE)
+    assert errored.success is False and errored.error_count == 1
+    alone, _ = scoring._with_canary(_result(CANARY, passed=0), NONCE)
+    assert (alone.total, alone.success) == (1, True)  # as punie-tools' parser counts it
+    only, _ = scoring._with_canary(
+        TestResult(success=False, passed=0, failed=1, skipped=0, total=1, failures=[CANARY]),
+        NONCE,
+    )
+    assert (only.total, only.success) == (0, False)
+
+
+def test_with_canary_catches_a_changed_report() -> None:
+    forged = "pytest's report was changed by the code under test"
+    wrong_message = _failure(CANARY.test_id, "AssertionError: 0000")
+    other_nonce = _failure("tests/test_x.py::test_zz_canary_00000000", f"AssertionError: {NONCE}")
+    prefixed = _failure(f"tests/test_x.py::xtest_zz_canary_{NONCE[:8]}", NONCE)
+    for result in (
+        _result(),  # reported as passed (or left out)
+        _result(wrong_message),
+        _result(other_nonce),
+        _result(prefixed),
+        _result(CANARY, CANARY),
+    ):
+        same, why = scoring._with_canary(result, NONCE)
+        assert same is result
+        assert why is not None and why.startswith(forged), why
+    crashed = _result(tool_error="pytest crashed")
+    assert scoring._with_canary(crashed, NONCE) == (crashed, None)
+    # the canary alone in a file without a class or module part still counts
+    bare = _failure(f"test_zz_canary_{NONCE[:8]}", NONCE)
+    assert scoring._with_canary(_result(bare), NONCE)[1] is None
+
+
+def test_a_report_the_tests_changed_is_not_trusted(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
+) -> None:
+    """A conftest that reports every test as passed (the canary included) fails the check, for
+    the suite's tests and for the hidden test alike."""
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "tests" / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n"
+    )
+    (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a - b"))
+    suite = _suite(pristine)
+    forged = (
+        "pytest's report was changed by the code under test (the scorer's canary test, which "
+        "must fail, was reported as passed or missing)"
+    )
+    tests = run_state_check(StateCheck(check="pytest_pass", path="tests"), copy, copy, pristine,
+                            suite)  # fmt: skip
+    assert tests == StateResult(check="pytest_pass", path="tests", ok=False, detail=forged)
+    hidden = run_state_check(StateCheck(check="hidden_test", name="adds"), copy, copy, pristine,
+                             suite)  # fmt: skip
+    assert hidden == StateResult(check="hidden_test", path="adds", ok=False, detail=forged)
+    assert not (copy / scoring.HIDDEN_TEST_FILE).exists()
+
+
+def test_unchanged_reads_nothing_it_should_not(pristine: Path, model_ws: Path) -> None:
+    def unchanged(path: str) -> bool:
+        return scoring._unchanged(model_ws, pristine, path)
+
+    assert unchanged("pkg") and unchanged("pkg/calc.py") and unchanged(".")
+    assert unchanged("never/there.py")  # absent in both
+    (model_ws / "pkg" / "calc.py").write_text(CALC.replace("+", "-"))  # same size
+    assert not unchanged("pkg/calc.py") and not unchanged("pkg") and unchanged("tests")
+    (model_ws / "pkg" / "calc.py").write_text(CALC)
+    (model_ws / "tests" / "test_calc.py").unlink()
+    (model_ws / "tests" / "test_calc.py").symlink_to(pristine / "tests" / "test_calc.py")
+    assert not unchanged("tests") and not unchanged("tests/test_calc.py")
+    (model_ws / "tests" / "test_calc.py").unlink()
+    os.mkfifo(model_ws / "tests" / "test_calc.py")
+    assert not unchanged("tests/test_calc.py") and not unchanged("tests")
+    (model_ws / "tests" / "test_calc.py").unlink()
+    (model_ws / "tests" / "test_calc.py").mkdir()
+    assert not unchanged("tests/test_calc.py")
+    shutil.rmtree(model_ws / "tests")
+    (model_ws / "tests").write_text("")
+    assert not unchanged("tests")
+    (model_ws / "tests").unlink()
+    (model_ws / "tests").symlink_to(pristine / "tests")
+    assert not unchanged("tests")  # the same files, through a link
+    (model_ws / "made").write_text("")
+    assert not unchanged("made")  # only in the model's workspace
+
+
+def test_target_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_bytes(b"a = 1\n")
+    assert scoring._target_bytes(tmp_path, "pkg/a.py") == (b"a = 1\n", None)
+    assert scoring._target_bytes(tmp_path, "pkg/b.py") == (None, None)  # not written: fine
+    (tmp_path / "pkg" / "link.py").symlink_to(tmp_path / "pkg" / "a.py")
+    assert scoring._target_bytes(tmp_path, "pkg/link.py") == (
+        None, "pkg/link.py is (or is under) a symlink; it was not taken"
+    )  # fmt: skip
+    (tmp_path / "pkg" / "dir.py").mkdir()
+    assert scoring._target_bytes(tmp_path, "pkg/dir.py") == (
+        None, "pkg/dir.py is not a regular file; it was not taken"
+    )  # fmt: skip
+    monkeypatch.setattr(scoring, "MAX_TARGET_BYTES", 6)
+    assert scoring._target_bytes(tmp_path, "pkg/a.py") == (b"a = 1\n", None)  # at the limit
+    (tmp_path / "pkg" / "a.py").write_bytes(b"a = 12\n")
+    assert scoring._target_bytes(tmp_path, "pkg/a.py") == (
+        None, "pkg/a.py is 7 bytes, over 6; it was not taken"
+    )  # fmt: skip
+    (tmp_path / "file").write_text("")
+    none, why = scoring._target_bytes(tmp_path, "file/a.py")  # a file where a folder should be
+    assert none is None and why == "file/a.py could not be read (Not a directory)"
