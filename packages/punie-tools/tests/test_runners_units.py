@@ -7,6 +7,7 @@ run reports), so mutation testing of runners.py judges each decision without a s
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import tempfile
@@ -765,3 +766,59 @@ def test_pytest_stopped_while_starting(ws: Path) -> None:
         "pytest timed out after 0.001 s and was stopped while collecting tests"
     )
     assert (result.success, result.total, result.failures) == (False, 0, [])
+
+
+# --------------------------------------------------------------------------- reading the report
+
+
+def test_read_report_reads_a_regular_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_bytes(b'{"a": "caf\xc3\xa9 \xff"}')
+    assert runners._read_report(report) == '{"a": "café \ufffd"}'
+    with pytest.raises(FileNotFoundError):
+        runners._read_report(tmp_path / "gone.json")
+
+
+def test_read_report_refuses_links_fifos_and_huge_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = tmp_path / "host-secret"
+    host.write_text('{"secret": 1}')
+    link = tmp_path / "link.json"
+    link.symlink_to(host)
+    with pytest.raises(OSError) as caught:
+        runners._read_report(link)
+    assert (caught.value.errno, caught.value.strerror) == (
+        errno.ELOOP, "it is a symbolic link, not the file pytest wrote"
+    )  # fmt: skip
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError) as caught:
+        runners._read_report(fifo)  # opened without waiting for a writer, then refused
+    assert (caught.value.errno, caught.value.strerror) == (errno.EINVAL, "it is not a regular file")
+    with pytest.raises(OSError):
+        runners._read_report(tmp_path)  # a folder
+    monkeypatch.setattr(runners, "MAX_REPORT_BYTES", 2**20)
+    big = tmp_path / "big.json"
+    big.write_bytes(b"x" * 2**20)
+    assert len(runners._read_report(big)) == 2**20  # at the limit
+    big.write_bytes(b"x" * (2**20 + 1))
+    with pytest.raises(OSError) as caught:
+        runners._read_report(big)
+    assert (caught.value.errno, caught.value.strerror) == (errno.EFBIG, "it is larger than 1 MiB")
+
+
+def test_a_report_swapped_for_a_link_is_not_read(ws: Path, tmp_path: Path) -> None:
+    """The tests replaced the report with a link to a host file: the run says so and the host
+    file's content is nowhere in the result."""
+    secret = tmp_path / "secret.json"
+    secret.write_text(REPORT.replace("WSPATH", "SECRET"))
+    python = _fake_python(tmp_path, None, "", 1)
+    text = Path(python).read_text().replace("printf '%s' '' >&2", f'ln -s {secret} "$f"')
+    Path(python).write_text(text)
+    result = runners.pytest_run("tests", cwd=ws, python=python)
+    assert result == TestResult(
+        success=False, passed=0, failed=0, skipped=0, total=0,
+        tool_error="could not read pytest's report file: it is a symbolic link, not the file "
+        "pytest wrote",
+    )  # fmt: skip
