@@ -256,6 +256,8 @@ def test_path_modes() -> None:
     for bad in ("sr", "src/pk", "src/pkg/a", "tests", "src/pkg/a.py/x"):
         assert not match_pattern(covers, _c(path=bad), 0, -1), bad
     assert match_pattern(_p(path="", path_match="covers"), _c(path="."), 0, -1)
+    # a folder whose name ends in what is stripped off the call's path still covers its files
+    assert match_pattern(_p(path="pkgX/a.py", path_match="covers"), _c(path="pkgX"), 0, -1)
     # Absolute paths: a folder covers what is under it, the root covers everything.
     absolute = _p(path="/ws/src/a.py", path_match="covers")
     assert match_pattern(absolute, _c(path="/ws/src"), 0, -1)
@@ -1195,3 +1197,54 @@ def test_target_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "file").write_text("")
     none, why = scoring._target_bytes(tmp_path, "file/a.py")  # a file where a folder should be
     assert none is None and why == "file/a.py could not be read (Not a directory)"
+
+
+DOUBLE = "def double(x):\n    return x * 2\n"
+PLUS_TWO = "def double(x):\n    return x + 2\n"
+PLUS_THREE = "def double(x):\n    return x + 3\n"
+
+
+@pytest.mark.parametrize(
+    ("tests", "bad", "need", "ok", "detail"),
+    [
+        (  # tests that tell every bad one apart: all killed, none survives
+            "def test_double():\n    assert double(2) == 4\n    assert double(3) == 6\n",
+            [PLUS_TWO, PLUS_THREE], 2, True,
+            "yes (1/1 passed); they reject 2 of 2 known-bad implementations (need 2)",
+        ),
+        (  # one of the model's tests fails on the good implementation
+            "def test_double():\n    assert double(2) == 4\n\n\n"
+            "def test_wrong():\n    assert double(3) == 7\n",
+            [PLUS_THREE], 1, False,
+            "no (1/2 passed); they reject 1 of 1 known-bad implementations (need 1)",
+        ),
+        (  # tests that are all skipped pass on anything and test nothing
+            "import pytest\n\n\n@pytest.mark.skip\ndef test_double():\n"
+            "    assert double(2) == 4\n",
+            [PLUS_THREE], 1, False,
+            "no (0/1 passed); they reject 0 of 1 known-bad implementations (need 1); "
+            "mutants [1] survive",
+        ),
+    ],
+    ids=["all-killed", "fails-on-good", "all-skipped"],
+)
+def test_mutants_check_counts_what_the_tests_tell_apart(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest,
+    tests: str, bad: list[str], need: int, ok: bool, detail: str,
+) -> None:  # fmt: skip
+    spec = Mutants(module="pkg/ops.py", tests="tests/test_ops.py", good=DOUBLE, bad=bad,
+                   min_killed=need)  # fmt: skip
+    query = _query(mutants=spec)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "tests" / "test_ops.py").write_text("from pkg.ops import double\n\n\n" + tests)
+    result = run_state_check(StateCheck(check="mutants"), copy, copy, pristine,
+                             _suite(pristine, query), query)  # fmt: skip
+    assert result == StateResult(
+        check="mutants", path="tests/test_ops.py", ok=ok,
+        detail="the tests pass on the good implementation: " + detail,
+    )  # fmt: skip
+    # the good one, then each bad one, appended to the pristine module (here: none)
+    seen = [files["pkg/ops.py"] for _, files in recorded.calls]
+    assert seen == ["\n\n" + DOUBLE, *("\n\n" + b for b in bad)]
+    assert not (copy / "pkg" / "ops.py").exists()
