@@ -435,7 +435,9 @@ def test_tool_query_that_meets_everything_passes(pristine: Path, model_ws: Path)
         _code_turn(1, _call("typecheck", path="."), code="typecheck('.')"),
         answer="pkg/calc.py has no type errors.",
     )
+    started = time.perf_counter()
     score = _score(query, episode, pristine, model_ws, Truth(files=["pkg/calc.py"]))
+    assert 0.0 < score.scoring_s <= time.perf_counter() - started
     assert score.reasons == []
     assert score.passed is True
     assert score.why == "all expectations met"
@@ -1173,6 +1175,13 @@ def test_unchanged_reads_nothing_it_should_not(pristine: Path, model_ws: Path) -
     assert not unchanged("tests")  # the same files, through a link
     (model_ws / "made").write_text("")
     assert not unchanged("made")  # only in the model's workspace
+    # a folder is compared by the files in it: an empty one of the fixture, gone from the
+    # model's workspace, lost nothing (copies of the fixture hold no empty folder either)
+    (pristine / "empty").mkdir()
+    try:
+        assert unchanged("empty")
+    finally:
+        (pristine / "empty").rmdir()
 
 
 def test_target_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
