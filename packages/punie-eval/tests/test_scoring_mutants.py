@@ -94,6 +94,10 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
 CALC = "def add(a: int, b: int) -> int:\n    return a + b\n"
 TESTS = "from pkg.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
 HIDDEN = "from pkg.calc import add\n\n\ndef test_hidden():\n    assert add(2, 2) == 4\n"
+# Texts that end in an X: what the scorer writes around them must keep every character.
+LIMITS = "MAX = 10\nLIMIT = MAX\n"
+LIMIT_TESTS = "from pkg.limits import LIMIT, MAX\n\n\ndef test_limit():\n    assert LIMIT == 10\n\n\nTOP = MAX\n"
+HIDDEN_LIMIT = "from pkg.limits import MAX\n\n\ndef test_max():\n    assert MAX == 10\n\n\nTOP = MAX\n"
 BRANCHY = (
     "def grade(n: int) -> str:\n"
     "    if n > 90:\n        return 'a'\n"
@@ -113,6 +117,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "tests").mkdir()
     (root / "tests" / "__init__.py").write_text("")
     (root / "tests" / "test_calc.py").write_text(TESTS)
+    (root / "pkg" / "limits.py").write_text(LIMITS)
+    (root / "tests" / "test_limits.py").write_text(LIMIT_TESTS)
     return root
 
 
@@ -145,7 +151,7 @@ def _suite(pristine: Path, *queries: Query) -> Suite:
         categories={"c": Category(title="c", threshold=1)},
         overall_threshold=1,
         queries=list(queries) or [_query()],
-        hidden_tests={"adds": HIDDEN},
+        hidden_tests={"adds": HIDDEN, "max": HIDDEN_LIMIT},
     )
 
 
@@ -740,7 +746,7 @@ def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path, recorded: R
         return run_state_check(state, copy, copy, pristine, suite)
 
     assert check("pytest_pass", "tests", min_passed=1) == StateResult(
-        check="pytest_pass", path="tests", ok=True, detail="1/1 passed"
+        check="pytest_pass", path="tests", ok=True, detail="2/2 passed"
     )
     assert check("pytest_pass", "tests/test_calc.py", min_passed=2) == StateResult(
         check="pytest_pass", path="tests/test_calc.py", ok=False, detail="1/1 passed"
@@ -757,8 +763,17 @@ def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path, recorded: R
     assert in_file.pop("tests/test_calc.py") == TESTS + "\n\n" + canary
     del as_is["tests/test_calc.py"]
     assert in_file == as_is
-    assert sorted(p.name for p in (copy / "tests").iterdir()) == ["__init__.py", "test_calc.py"]
+    assert sorted(p.name for p in (copy / "tests").iterdir()) == [
+        "__init__.py", "test_calc.py", "test_limits.py"
+    ]  # fmt: skip
     assert (copy / "tests" / "test_calc.py").read_text() == TESTS
+    # a test file and a hidden test that end in a name: the canary goes after, all of it kept
+    assert check("pytest_pass", "tests/test_limits.py", min_passed=1) == StateResult(
+        check="pytest_pass", path="tests/test_limits.py", ok=True, detail="1/1 passed"
+    )
+    assert check("hidden_test", name="max") == StateResult(
+        check="hidden_test", path="max", ok=True, detail="hidden test max: 1/1 passed"
+    )
     (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a * b"))
     # 2 * 2 == 2 + 2: the hidden test cannot tell, and passes on the wrong code.
     assert check("hidden_test", name="adds") == StateResult(
@@ -1175,6 +1190,20 @@ def test_unchanged_reads_nothing_it_should_not(pristine: Path, model_ws: Path) -
     assert not unchanged("tests")  # the same files, through a link
     (model_ws / "made").write_text("")
     assert not unchanged("made")  # only in the model's workspace
+    # a link the fixture holds but leads nowhere is no reason to stop comparing
+    (pristine / "pkg" / "a_dangling").symlink_to(pristine / "nowhere")
+    try:
+        assert unchanged("pkg")  # nothing to compare it with on either side
+        (model_ws / "pkg" / "calc.py").write_text(CALC.replace("+", "-"))
+        assert not unchanged("pkg")
+    finally:
+        (pristine / "pkg" / "a_dangling").unlink()
+    (model_ws / "pkg" / "calc.py").write_text(CALC)
+    assert not unchanged("pkg/a_dangling")  # the model's has it, the fixture's does not
+    # a package folder replaced by a file
+    shutil.rmtree(model_ws / "pkg")
+    (model_ws / "pkg").write_text(CALC)
+    assert not unchanged("pkg/calc.py")
     # a folder is compared by the files in it: an empty one of the fixture, gone from the
     # model's workspace, lost nothing (copies of the fixture hold no empty folder either)
     (pristine / "empty").mkdir()
@@ -1257,3 +1286,31 @@ def test_mutants_check_counts_what_the_tests_tell_apart(
     seen = [files["pkg/ops.py"] for _, files in recorded.calls]
     assert seen == ["\n\n" + DOUBLE, *("\n\n" + b for b in bad)]
     assert not (copy / "pkg" / "ops.py").exists()
+
+
+def test_mutants_check_keeps_code_that_ends_in_a_name(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
+) -> None:
+    """The pristine module, the good and the bad implementation all end in `MAX`: each is
+    written whole (a stripped character would break the import or the call)."""
+    spec = Mutants(
+        module="pkg/limits.py", tests="tests/test_capped.py",
+        good="def capped(x):\n    return x if x < MAX else MAX",
+        bad=["def capped(x):\n    return x if x <= MAX else MAX"],  # only differs at MAX
+        min_killed=1,
+    )  # fmt: skip
+    query = _query(mutants=spec)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "tests" / "test_capped.py").write_text(
+        "from pkg.limits import capped\n\n\ndef test_capped():\n"
+        "    assert capped(3) == 3\n    assert capped(99) == 10\n"
+    )
+    result = run_state_check(StateCheck(check="mutants"), copy, copy, pristine,
+                             _suite(pristine, query), query)  # fmt: skip
+    assert result.detail == (
+        "the tests pass on the good implementation: yes (1/1 passed); they reject 0 of 1 "
+        "known-bad implementations (need 1); mutants [1] survive"
+    )
+    assert result.ok is False
+    assert (copy / "pkg" / "limits.py").read_text() == LIMITS
