@@ -84,7 +84,7 @@ class RecordedPytest:
     def __call__(self, path: str, *, cwd: Path, **options: Any) -> TestResult:
         root = Path(cwd)
         files, nonce = snapshot(root)
-        self.calls.append((str(path), files))
+        self.calls.append((str(path), dict(files)))  # a copy: tests may take it apart
         key = {"path": str(path), "options": options, "files": files}
         for run in self.runs:
             if {k: run[k] for k in key} == key:
