@@ -355,6 +355,10 @@ def test_defines_and_read(tmp_path: Path) -> None:
 
 
 def test_timer_adds_up_tool_time() -> None:
+    slow = scoring._Timer()
+    slow.run(time.sleep, 0.05)
+    slow.run(time.sleep, 0.01)
+    assert slow.tool_s >= 0.06
     timer = scoring._Timer()
     assert timer.tool_s == 0.0
     assert timer.run(lambda a, b=0: a + b, 1, b=2) == 3
@@ -1037,6 +1041,13 @@ def test_copy_rebuilds_from_pristine_and_targets(pristine: Path, tmp_path: Path)
     assert (path / "pkg" / "new" / "deep.py").read_bytes() == b"def f(): ...\n"
     assert (path / "tests" / "test_calc.py").read_text() == TESTS
     assert copy.clean() == path
+    # a copy the scorer just rebuilt is not rebuilt again (the files keep their times)
+    (path / "stray").write_text("")
+    copy.clean()
+    built = os.stat(path / "pkg" / "calc.py").st_mtime_ns
+    time.sleep(0.02)
+    copy.clean()
+    assert os.stat(path / "pkg" / "calc.py").st_mtime_ns == built
     # what the code under test leaves behind is gone at the next clean()
     (path / "tests" / "conftest.py").write_text("raise SystemExit\n")
     (path / "pkg" / "calc.py").write_text("changed")
@@ -1046,11 +1057,11 @@ def test_copy_rebuilds_from_pristine_and_targets(pristine: Path, tmp_path: Path)
     assert (path / "pkg" / "calc.py").read_bytes() == b"# target\n"
     assert stat.S_IMODE(os.stat(path / "pkg" / "grade.py").st_mode) != 0o600
     # the scorer's own writes and removals stay until something else changes the copy
-    copy.write("tests/deep/test_new.py", "def test(): ...\n")
+    copy.write("tests/deep/er/test_new.py", "def test(): ...\n")
     copy.remove("tests/test_calc.py")
     copy.remove("tests/never_there.py")
     assert copy.clean() == path
-    assert (path / "tests" / "deep" / "test_new.py").read_text() == "def test(): ...\n"
+    assert (path / "tests" / "deep" / "er" / "test_new.py").read_text() == "def test(): ...\n"
     assert not (path / "tests" / "test_calc.py").exists()
     (path / "stray").write_text("")
     copy.clean()
@@ -1135,6 +1146,10 @@ def test_with_canary_catches_a_changed_report() -> None:
     # the canary alone in a file without a class or module part still counts
     bare = _failure(f"test_zz_canary_{NONCE[:8]}", NONCE)
     assert scoring._with_canary(_result(bare), NONCE)[1] is None
+    # the last part of the id names the test (a class and a file before it do not matter)
+    in_class = _failure(f"tests/test_x.py::TestA::test_zz_canary_{NONCE[:8]}", NONCE)
+    taken, why = scoring._with_canary(_result(in_class), NONCE)
+    assert why is None and taken.failures == []
 
 
 def test_a_report_the_tests_changed_is_not_trusted(
@@ -1313,3 +1328,44 @@ def test_mutants_check_keeps_code_that_ends_in_a_name(
     )
     assert result.ok is False
     assert (copy / "pkg" / "limits.py").read_text() == LIMITS
+
+
+def test_simpler_measures_the_functions_the_change_added(tmp_path: Path) -> None:
+    """Real ruff measures: a helper the change added must be simpler than the target was; a
+    function the fixture already had is not judged."""
+    keep = BRANCHY.replace("def grade(", "def keep(")
+    pristine = tmp_path / "pristine"
+    (pristine / "pkg").mkdir(parents=True)
+    (pristine / "pkg" / "grade.py").write_text(BRANCHY + "\n\n" + keep)
+    before = measure_complexity(BRANCHY, "grade")
+    assert before is not None
+    truth = Truth(complexity={"pkg/grade.py::grade": before})
+    query = _query(improve=Improve(path="pkg/grade.py", function="grade"))
+    suite = _suite(pristine, query)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+
+    def check(source: str) -> StateResult:
+        (copy / "pkg" / "grade.py").write_text(source)
+        return run_state_check(StateCheck(check="simpler"), copy, copy, pristine, suite, query,
+                               truth)  # fmt: skip
+
+    flat = (
+        "def grade(n: int) -> str:\n"
+        "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
+    )
+    kept = check(flat + "\n\n" + keep)  # `keep` is as complex as before: it was there
+    assert kept.ok is True and "added" not in kept.detail
+    moved = "def grade(n: int) -> str:\n    return _b(n) or _a(n)\n\n\n" + keep.replace(
+        "def keep(", "def _b("
+    ) + "\n\n" + BRANCHY.replace("def grade(", "def _a(")  # fmt: skip
+    hidden = check(moved)
+    helper = measure_complexity(BRANCHY, "grade")
+    assert hidden.ok is False
+    assert hidden.detail.endswith(f"; as complex as before in the added _a ({helper}), _b ({helper})")
+    small = check("def grade(n: int) -> str:\n    return _pick(n)\n\n\n" + flat.replace(
+        "def grade(", "def _pick("
+    ))  # fmt: skip
+    assert small.ok is True and "added" not in small.detail
+    broken = check("def grade(:\n")
+    assert broken.detail == "could not measure after the change" and broken.ok is False
