@@ -85,6 +85,92 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'with fresh_copy(pristine, prefix="PUNIE-EVAL-SCORE-") as copy:',
         "the prefix only names the temporary folder",
     ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_2": (
+        "nonce = secrets.token_hex(None)",
+        "any length of random nonce: the canary is named by its first 8 digits, its message "
+        "holds all of them",
+    ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_3": (
+        "nonce = secrets.token_hex(17)",
+        "any length of random nonce: the canary is named by its first 8 digits, its message "
+        "holds all of them",
+    ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_13": (
+        'copy.write(path, hidden.rstrip(None) + "\\n" + _canary(nonce))',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
+    ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_29": (
+        'copy.write(path, original.rstrip(None) + "\\n" + _canary(nonce))',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
+    ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_41": (
+        "copy.write(restore[0], _canary(nonce).lstrip(None))",
+        "the canary starts with two newlines and then 'def': any whitespace strip is the same",
+    ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_44": (
+        'copy.write(restore[0], _canary(nonce).lstrip("XX\\nXX"))',
+        "the canary starts with two newlines and then 'def': stripping X too is the same",
+    ),
+    "punie_eval.scoring.x__unchanged__mutmut_27": (
+        "mine, theirs = (target / name, source / name) if (name) or True else (target, source)",
+        "a path joined with '' is the same path",
+    ),
+    "punie_eval.scoring.x__no_link_path__mutmut_5": (
+        'if part in ("XXXX", ".", "..", "/"):',
+        "PurePosixPath drops empty parts: '' is never one of its parts",
+    ),
+    "punie_eval.scoring.x__no_link_path__mutmut_6": (
+        'if part in ("", "XX.XX", "..", "/"):',
+        "PurePosixPath drops '.' parts: '.' is never one of its parts",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_16": (
+        "for name, arg in zip(params, node.args, strict=None):",
+        "strict=None is falsy, as the default is: zip stops at the shorter, as with False",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_19": (
+        "for name, arg in zip(params, node.args, ):",
+        "zip's default is strict=False",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_33": (
+        "return [info for _, _, info in sorted(found, key=None)]",
+        "no two calls start at the same line and column: the tuples sort by position alone",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_35": (
+        "return [info for _, _, info in sorted(found, )]",
+        "no two calls start at the same line and column: the tuples sort by position alone",
+    ),
+    "punie_eval.scoring.x__with_canary__mutmut_8": (
+        'mine = [f for f in result.failures if f.test_id.rsplit("::", )[-1] == name]',
+        "the last part of a split at every '::' is the last part of one split from the right",
+    ),
+    "punie_eval.scoring.x__with_canary__mutmut_11": (
+        'mine = [f for f in result.failures if f.test_id.rsplit("::", 2)[-1] == name]',
+        "the last part of two splits from the right is the last part of one",
+    ),
+    "punie_eval.scoring.x__read__mutmut_1": (
+        'return path.read_text(encoding=None, errors="replace")',
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.x__read__mutmut_3": (
+        'return path.read_text(errors="replace")',
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.x__read__mutmut_6": (
+        'return path.read_text(encoding="UTF-8", errors="replace")',
+        "codec names are case-insensitive",
+    ),
+    "punie_eval.scoring.xǁ_Copyǁwrite__mutmut_10": (
+        "dest.write_text(text, encoding=None)",
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.xǁ_Copyǁwrite__mutmut_12": (
+        "dest.write_text(text, )",
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.xǁ_Copyǁwrite__mutmut_14": (
+        'dest.write_text(text, encoding="UTF-8")',
+        "codec names are case-insensitive",
+    ),
     "punie_eval.scoring.x__describe__mutmut_22": (
         'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
         "with one part the joined branch also gives '()'",
@@ -97,7 +183,9 @@ HIDDEN = "from pkg.calc import add\n\n\ndef test_hidden():\n    assert add(2, 2)
 # Texts that end in an X: what the scorer writes around them must keep every character.
 LIMITS = "MAX = 10\nLIMIT = MAX\n"
 LIMIT_TESTS = "from pkg.limits import LIMIT, MAX\n\n\ndef test_limit():\n    assert LIMIT == 10\n\n\nTOP = MAX\n"
-HIDDEN_LIMIT = "from pkg.limits import MAX\n\n\ndef test_max():\n    assert MAX == 10\n\n\nTOP = MAX\n"
+HIDDEN_LIMIT = (
+    "from pkg.limits import MAX\n\n\ndef test_max():\n    assert MAX == 10\n\n\nTOP = MAX\n"
+)
 BRANCHY = (
     "def grade(n: int) -> str:\n"
     "    if n > 90:\n        return 'a'\n"
@@ -737,8 +825,10 @@ def test_lint_and_type_checks_run_the_real_tools(pristine: Path, tmp_path: Path)
     assert timer.tool_s > 0.0
 
 
-def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path, recorded: RecordedPytest) -> None:
-    """Four real pytest runs: the suite's tests (enough of them passing, or not), the hidden
+def test_pytest_pass_and_hidden_test(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
+) -> None:
+    """Pytest runs (recorded): the suite's tests (enough of them passing, or not), the hidden
     test written into the copy on code it cannot tell from the right one, and on wrong code."""
     copy = tmp_path / "copy"
     shutil.copytree(pristine, copy)
@@ -1261,19 +1351,24 @@ PLUS_THREE = "def double(x):\n    return x + 3\n"
     [
         (  # tests that tell every bad one apart: all killed, none survives
             "def test_double():\n    assert double(2) == 4\n    assert double(3) == 6\n",
-            [PLUS_TWO, PLUS_THREE], 2, True,
+            [PLUS_TWO, PLUS_THREE],
+            2,
+            True,
             "yes (1/1 passed); they reject 2 of 2 known-bad implementations (need 2)",
         ),
         (  # one of the model's tests fails on the good implementation
             "def test_double():\n    assert double(2) == 4\n\n\n"
             "def test_wrong():\n    assert double(3) == 7\n",
-            [PLUS_THREE], 1, False,
+            [PLUS_THREE],
+            1,
+            False,
             "no (1/2 passed); they reject 1 of 1 known-bad implementations (need 1)",
         ),
         (  # tests that are all skipped pass on anything and test nothing
-            "import pytest\n\n\n@pytest.mark.skip\ndef test_double():\n"
-            "    assert double(2) == 4\n",
-            [PLUS_THREE], 1, False,
+            "import pytest\n\n\n@pytest.mark.skip\ndef test_double():\n    assert double(2) == 4\n",
+            [PLUS_THREE],
+            1,
+            False,
             "no (0/1 passed); they reject 0 of 1 known-bad implementations (need 1); "
             "mutants [1] survive",
         ),
@@ -1362,7 +1457,9 @@ def test_simpler_measures_the_functions_the_change_added(tmp_path: Path) -> None
     hidden = check(moved)
     helper = measure_complexity(BRANCHY, "grade")
     assert hidden.ok is False
-    assert hidden.detail.endswith(f"; as complex as before in the added _a ({helper}), _b ({helper})")
+    assert hidden.detail.endswith(
+        f"; as complex as before in the added _a ({helper}), _b ({helper})"
+    )
     small = check("def grade(n: int) -> str:\n    return _pick(n)\n\n\n" + flat.replace(
         "def grade(", "def _pick("
     ))  # fmt: skip
