@@ -1466,3 +1466,17 @@ def test_simpler_measures_the_functions_the_change_added(tmp_path: Path) -> None
     assert small.ok is True and "added" not in small.detail
     broken = check("def grade(:\n")
     assert broken.detail == "could not measure after the change" and broken.ok is False
+
+
+def test_checks_that_need_the_query_say_so(pristine: Path, tmp_path: Path) -> None:
+    suite = _suite(pristine)
+    query = _query(improve=Improve(path="pkg/grade.py", function="grade"))
+    for check, given in (("simpler", (query, None)), ("simpler", (None, Truth())),
+                         ("mutants", (None, Truth()))):  # fmt: skip
+        with pytest.raises(AssertionError):
+            run_state_check(StateCheck(check=check), pristine, pristine, pristine, suite, *given)  # type: ignore[arg-type]
+    # a defines check without a name finds no name, whatever the file defines
+    (tmp_path / "any.py").write_text("def XXXX(): ...\n\n\ndef _(): ...\n")
+    unnamed = run_state_check(StateCheck(check="defines", path="any.py"), tmp_path, tmp_path,
+                              pristine, suite)  # fmt: skip
+    assert unnamed.ok is False
