@@ -171,6 +171,14 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'dest.write_text(text, encoding="UTF-8")',
         "codec names are case-insensitive",
     ),
+    "punie_eval.scoring.x__tree_state__mutmut_9": (
+        "st = entry.stat(follow_symlinks=None)",
+        "None is falsy: links are not followed, as with False",
+    ),
+    "punie_eval.scoring.x_run_state_check__mutmut_165": (
+        'content = suite.hidden_tests[check.name or "XXXX"]',
+        "a hidden_test check without a name: neither '' nor 'XXXX' names a hidden test, KeyError",
+    ),
     "punie_eval.scoring.x__describe__mutmut_22": (
         'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
         "with one part the joined branch also gives '()'",
@@ -186,6 +194,7 @@ LIMIT_TESTS = "from pkg.limits import LIMIT, MAX\n\n\ndef test_limit():\n    ass
 HIDDEN_LIMIT = (
     "from pkg.limits import MAX\n\n\ndef test_max():\n    assert MAX == 10\n\n\nTOP = MAX\n"
 )
+HIDDEN_SKIPPED = "import pytest\n\n\n@pytest.mark.skip\ndef test_later():\n    assert False\n"
 BRANCHY = (
     "def grade(n: int) -> str:\n"
     "    if n > 90:\n        return 'a'\n"
@@ -239,7 +248,7 @@ def _suite(pristine: Path, *queries: Query) -> Suite:
         categories={"c": Category(title="c", threshold=1)},
         overall_threshold=1,
         queries=list(queries) or [_query()],
-        hidden_tests={"adds": HIDDEN, "max": HIDDEN_LIMIT},
+        hidden_tests={"adds": HIDDEN, "max": HIDDEN_LIMIT, "skips": HIDDEN_SKIPPED},
     )
 
 
@@ -868,6 +877,10 @@ def test_pytest_pass_and_hidden_test(
     assert check("hidden_test", name="max") == StateResult(
         check="hidden_test", path="max", ok=True, detail="hidden test max: 1/1 passed"
     )
+    # a hidden test that only skips proves nothing
+    assert check("hidden_test", name="skips") == StateResult(
+        check="hidden_test", path="skips", ok=False, detail="hidden test skips: 0/1 passed"
+    )
     (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a * b"))
     # 2 * 2 == 2 + 2: the hidden test cannot tell, and passes on the wrong code.
     assert check("hidden_test", name="adds") == StateResult(
@@ -1126,6 +1139,10 @@ def test_copy_rebuilds_from_pristine_and_targets(pristine: Path, tmp_path: Path)
     targets = {"pkg/calc.py": b"# target\n", "pkg/new/deep.py": b"def f(): ...\n"}
     copy = scoring._Copy(path, pristine, targets)
     assert copy.path == path and copy.pristine == pristine and copy.targets == targets
+    made = os.stat(path / "pkg" / "calc.py").st_mtime_ns
+    time.sleep(0.02)
+    copy.clean()  # nothing changed since it was made: no rebuild
+    assert os.stat(path / "pkg" / "calc.py").st_mtime_ns == made
     assert not (path / "left_over.py").exists()
     assert (path / "pkg" / "calc.py").read_bytes() == b"# target\n"
     assert (path / "pkg" / "new" / "deep.py").read_bytes() == b"def f(): ...\n"
