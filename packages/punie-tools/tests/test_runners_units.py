@@ -11,6 +11,7 @@ import errno
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,21 @@ from punie_tools.runners import (
 
 # Mutants mutmut makes of runners.py that cannot change behaviour (see tests/mutation/).
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    **{
+        f"punie_tools.runners.x__read_report__mutmut_{n}": (
+            "flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | " + cloexec,
+            "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+            "before the function returns",
+        )
+        for n, cloexec in (
+            (5, 'getattr(None, "O_CLOEXEC", 0)'),
+            (7, 'getattr(os, "O_CLOEXEC", None)'),
+            (10, 'getattr(os, "O_CLOEXEC", )'),
+            (11, 'getattr(os, "XXO_CLOEXECXX", 0)'),
+            (12, 'getattr(os, "o_cloexec", 0)'),
+            (13, 'getattr(os, "O_CLOEXEC", 1)'),
+        )
+    },
     "punie_tools.runners.x_typecheck__mutmut_1": (
         "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
         "the default timeout shows only in the message of a run that lasted that long",
@@ -793,9 +809,24 @@ def test_read_report_refuses_links_fifos_and_huge_files(
     )  # fmt: skip
     fifo = tmp_path / "fifo.json"
     os.mkfifo(fifo)
-    with pytest.raises(OSError) as caught:
-        runners._read_report(fifo)  # opened without waiting for a writer, then refused
-    assert (caught.value.errno, caught.value.strerror) == (errno.EINVAL, "it is not a regular file")
+    raised: list[OSError] = []
+
+    def read() -> None:
+        try:
+            runners._read_report(fifo)
+        except OSError as exc:
+            raised.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # it waits for a writer: give it one, then fail
+        with open(fifo, "w"):
+            pass
+        reader.join(10)
+        pytest.fail("reading the report waited for a writer on a FIFO")
+    (exc,) = raised  # opened without waiting for a writer, then refused
+    assert (exc.errno, exc.strerror) == (errno.EINVAL, "it is not a regular file")
     with pytest.raises(OSError):
         runners._read_report(tmp_path)  # a folder
     monkeypatch.setattr(runners, "MAX_REPORT_BYTES", 2**20)
