@@ -155,6 +155,22 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'dest.write_text(text, encoding="UTF-8")',
         "codec names are case-insensitive",
     ),
+    "punie_eval.scoring.x__mutants__mutmut_36": (
+        'copy.write(spec.module, base.rstrip(None) + "\\n\\n" + spec.good.strip("\\n") + "\\n")',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
+    ),
+    "punie_eval.scoring.x__mutants__mutmut_40": (
+        'copy.write(spec.module, base.rstrip("\\n") + "\\n\\n" + spec.good.strip(None) + "\\n")',
+        "strip() also drops spaces and tabs at the ends of the suite's top-level code: no meaning",
+    ),
+    "punie_eval.scoring.x__mutants__mutmut_65": (
+        'copy.write(spec.module, base.rstrip(None) + "\\n\\n" + bad.strip("\\n") + "\\n")',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
+    ),
+    "punie_eval.scoring.x__mutants__mutmut_69": (
+        'copy.write(spec.module, base.rstrip("\\n") + "\\n\\n" + bad.strip(None) + "\\n")',
+        "strip() also drops spaces and tabs at the ends of the suite's top-level code: no meaning",
+    ),
     "punie_eval.scoring.x__tree_state__mutmut_9": (
         "st = entry.stat(follow_symlinks=None)",
         "None is falsy: links are not followed, as with False",
