@@ -41,6 +41,50 @@ from punie_tools.runners import (
 
 # Mutants mutmut makes of runners.py that cannot change behaviour (see tests/mutation/).
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_tools.runners.x__pytest_in__mutmut_3": (
+        'report = report_dir / "XXreport.jsonXX"',
+        "the report's name is only handed to pytest and read back from the same path",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_4": (
+        'report = report_dir / "REPORT.JSON"',
+        "the report's name is only handed to pytest and read back from the same path",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_36": (
+        'outcome, problem, limit = _run("pytest", argv, cwd, timeout, None, policy)',
+        "None is falsy: the run stays confined, as with False",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_49": (
+        'return _pytest_failure(problem or "XXpytest did not runXX")',
+        "unreachable: with no outcome _run always gives a message",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_50": (
+        'return _pytest_failure(problem or "PYTEST DID NOT RUN")',
+        "unreachable: with no outcome _run always gives a message",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_69": (
+        'if (problem := _not_finished("pytest", outcome, None, limit)) is not None:',
+        "a timed-out run returned above: the timeout and limit only word a timeout message",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_70": (
+        'if (problem := _not_finished("pytest", outcome, timeout, None)) is not None:',
+        "a timed-out run returned above: the timeout and limit only word a timeout message",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_43": (
+        "data = handle.read(None)",
+        "reading it all or MAX+1 bytes: either is more than MAX exactly when the file is",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_45": (
+        "data = handle.read(MAX_REPORT_BYTES + 2)",
+        "reading MAX+1 or MAX+2 bytes: either is more than MAX exactly when the file is",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_57": (
+        'return data.decode(errors="replace")',
+        "bytes.decode's default codec is UTF-8",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_60": (
+        'return data.decode("UTF-8", errors="replace")',
+        "codec names are case-insensitive",
+    ),
     **{
         f"punie_tools.runners.x__read_report__mutmut_{n}": (
             "flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | " + cloexec,
@@ -852,4 +896,36 @@ def test_a_report_swapped_for_a_link_is_not_read(ws: Path, tmp_path: Path) -> No
         success=False, passed=0, failed=0, skipped=0, total=0,
         tool_error="could not read pytest's report file: it is a symbolic link, not the file "
         "pytest wrote",
+    )  # fmt: skip
+
+
+def _stand_in(tmp_path: Path, name: str, body: str) -> str:
+    python = tmp_path / "stand-in" / "bin" / name
+    python.parent.mkdir(parents=True, exist_ok=True)
+    python.write_text("#!/bin/sh\n" + body)
+    python.chmod(0o755)
+    return str(python)
+
+
+def test_pytest_starts_in_the_workspace_unbuffered_with_the_options(
+    ws: Path, tmp_path: Path
+) -> None:
+    """A stand-in interpreter that says where it runs, its PYTHONUNBUFFERED and its arguments."""
+    python = _stand_in(
+        tmp_path, "python",
+        "printf 'cwd=%s unbuffered=%s args=%s' \"$(pwd)\" \"$PYTHONUNBUFFERED\" \"$*\" >&2\n"
+        "exit 3\n",
+    )  # fmt: skip
+    said = runners.pytest_run("tests", cwd=ws, python=python, options=["-k", "smoke"]).tool_error
+    assert said is not None
+    assert said.startswith("pytest wrote no report (exit status 3): cwd=. unbuffered=1 args=-s ")
+    assert said.endswith(" -v --color=no -k smoke -- tests")
+    assert "--json-report-file=<tmp>/" in said and "/report.json " in said
+
+
+def test_pytest_that_floods_its_output_is_stopped(ws: Path, tmp_path: Path) -> None:
+    flood = _stand_in(tmp_path, "python", f"head -c {DEFAULT_MAX_OUTPUT + 4096} /dev/zero\n")
+    assert runners.pytest_run("tests", cwd=ws, python=flood) == TestResult(
+        success=False, passed=0, failed=0, skipped=0, total=0,
+        tool_error=f"pytest printed more than {DEFAULT_MAX_OUTPUT} bytes and was stopped",
     )  # fmt: skip
