@@ -85,21 +85,36 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'return data.decode("UTF-8", errors="replace")',
         "codec names are case-insensitive",
     ),
-    **{
-        f"punie_tools.runners.x__read_report__mutmut_{n}": (
-            "flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | " + cloexec,
-            "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
-            "before the function returns",
-        )
-        for n, cloexec in (
-            (5, 'getattr(None, "O_CLOEXEC", 0)'),
-            (7, 'getattr(os, "O_CLOEXEC", None)'),
-            (10, 'getattr(os, "O_CLOEXEC", )'),
-            (11, 'getattr(os, "XXO_CLOEXECXX", 0)'),
-            (12, 'getattr(os, "o_cloexec", 0)'),
-            (13, 'getattr(os, "O_CLOEXEC", 1)'),
-        )
-    },
+    "punie_tools.runners.x__read_report__mutmut_5": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(None, "O_CLOEXEC", 0)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_7": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", None)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_10": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", )',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_11": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "XXO_CLOEXECXX", 0)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_12": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "o_cloexec", 0)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_13": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 1)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
     "punie_tools.runners.x_typecheck__mutmut_1": (
         "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
         "the default timeout shows only in the message of a run that lasted that long",
