@@ -1473,7 +1473,7 @@ def test_simpler_measures_the_functions_the_change_added(tmp_path: Path) -> None
     ) + "\n\n" + BRANCHY.replace("def grade(", "def _a(")  # fmt: skip
     hidden = check(moved)
     helper = measure_complexity(BRANCHY, "grade")
-    assert hidden.ok is False
+    assert hidden.ok is False and hidden.detail.startswith(f"grade: {before} before, ")
     assert hidden.detail.endswith(
         f"; as complex as before in the added _a ({helper}), _b ({helper})"
     )
