@@ -944,3 +944,12 @@ def test_pytest_that_floods_its_output_is_stopped(ws: Path, tmp_path: Path) -> N
         success=False, passed=0, failed=0, skipped=0, total=0,
         tool_error=f"pytest printed more than {DEFAULT_MAX_OUTPUT} bytes and was stopped",
     )  # fmt: skip
+
+
+def test_pytest_options_are_refused_before_anything_runs(ws: Path, tmp_path: Path) -> None:
+    python = _stand_in(tmp_path, "python", "printf 'it ran' >&2\nexit 3\n")
+    for options in (["-p", "evil_plugin"], ["--rootdir", "/"], ["--ignore", "../outside"]):
+        refusal = runners.check_pytest_options(options, ws)
+        assert refusal is not None, options
+        result = runners.pytest_run("tests", cwd=ws, python=python, options=options)
+        assert (result.tool_error, result.total) == (refusal, 0)
