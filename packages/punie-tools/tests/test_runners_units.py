@@ -41,6 +41,10 @@ from punie_tools.runners import (
 
 # Mutants mutmut makes of runners.py that cannot change behaviour (see tests/mutation/).
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_tools.runners.x__check_inputs__mutmut_80": (
+        'return normal + (sep + node if (sep) or True else ""), None',
+        "without '::' both sep and node are empty: adding them adds nothing",
+    ),
     "punie_tools.runners.x__pytest_in__mutmut_3": (
         'report = report_dir / "XXreport.jsonXX"',
         "the report's name is only handed to pytest and read back from the same path",
@@ -953,3 +957,16 @@ def test_pytest_options_are_refused_before_anything_runs(ws: Path, tmp_path: Pat
         assert refusal is not None, options
         result = runners.pytest_run("tests", cwd=ws, python=python, options=options)
         assert (result.tool_error, result.total) == (refusal, 0)
+
+
+def test_refusals_of_absolute_paths_name_them_relative(ws: Path) -> None:
+    gone = str(ws / "pkg" / "gone.py")
+    assert _check_inputs("ruff", gone, ws) == (
+        "", "cannot run ruff: 'pkg/gone.py' does not exist in the workspace"
+    )  # fmt: skip
+    assert _check_inputs("pytest", gone + "::test_x", ws) == (
+        "", "cannot run pytest: 'pkg/gone.py::test_x' does not exist in the workspace"
+    )  # fmt: skip
+    (ws / "v1.2").mkdir()
+    (ws / "v1.2" / "XX.XX").write_text("")
+    assert _check_inputs("ruff", "./v1.2/XX.XX", ws) == ("v1.2/XX.XX", None)  # dots kept in names
