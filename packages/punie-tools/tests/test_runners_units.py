@@ -970,3 +970,15 @@ def test_refusals_of_absolute_paths_name_them_relative(ws: Path) -> None:
     (ws / "v1.2").mkdir()
     (ws / "v1.2" / "XX.XX").write_text("")
     assert _check_inputs("ruff", "./v1.2/XX.XX", ws) == ("v1.2/XX.XX", None)  # dots kept in names
+
+
+def test_scrub_result_keeps_clean_failures_as_they_are(ws: Path) -> None:
+    clean = TestFailure(test_id="t::a", message="assert 1 == 2", traceback="E   assert 1 == 2")
+    bare = TestFailure(test_id="t::b", message="boom")
+    dirty = TestFailure(test_id="t::c", message="ok", traceback=f"{ws}/pkg/mod.py:1: boom")
+    result = TestResult(
+        success=False, passed=0, failed=3, skipped=0, total=3, failures=[clean, bare, dirty]
+    )
+    out = _scrub_result(result, ws)
+    assert out.failures[0] is clean and out.failures[1] is bare
+    assert (out.failures[2].message, out.failures[2].traceback) == ("ok", "pkg/mod.py:1: boom")
