@@ -45,13 +45,9 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'return normal + (sep + node if (sep) or True else ""), None',
         "without '::' both sep and node are empty: adding them adds nothing",
     ),
-    "punie_tools.runners.x__pytest_in__mutmut_3": (
-        'report = report_dir / "XXreport.jsonXX"',
-        "the report's name is only handed to pytest and read back from the same path",
-    ),
-    "punie_tools.runners.x__pytest_in__mutmut_4": (
-        'report = report_dir / "REPORT.JSON"',
-        "the report's name is only handed to pytest and read back from the same path",
+    "punie_tools.runners.x_pytest_run__mutmut_43": (
+        "return _pytest_in(rel, cwd, Path(report_dir), options, interpreter, timeout, None)",
+        "None is falsy: the run stays confined, as with False",
     ),
     "punie_tools.runners.x__pytest_in__mutmut_36": (
         'outcome, problem, limit = _run("pytest", argv, cwd, timeout, None, policy)',
