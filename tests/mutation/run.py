@@ -87,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         work = prepare(args.package, module, tests, pytest_args)
         if args.fresh:
             shutil.rmtree(work / "mutants", ignore_errors=True)
+        # Which tests reach which function is recorded anew on every run (one run of the listed
+        # tests): mutmut's incremental update maps only tests it has not seen, so a function or
+        # a call added since the last run kept the old mapping (its mutants: "no tests", or
+        # survivors that the tests which now reach it were never run against).
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
         retry_survivors(work, module)
         print(f"\n=== mutmut: {args.package} {module}", flush=True)
         run = subprocess.run(

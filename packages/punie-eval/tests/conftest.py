@@ -73,6 +73,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Point the scorer's pytest runs (and the `punie-eval` subprocesses, which inherit the
     environment) at a project interpreter without this environment's test plugins, unless the
     caller chose one."""
+    config.addinivalue_line(
+        "markers", "real_tools: runs the real ruff, ty or pytest (left out of mutation testing)"
+    )
     if os.environ.get(PYTEST_PYTHON_ENV):
         return
     root = Path(tempfile.mkdtemp(prefix="punie-eval-tests-python-"))

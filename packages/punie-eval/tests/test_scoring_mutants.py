@@ -9,11 +9,16 @@ models the loop records, so no model runs.
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import recorded_pytest
+from recorded_pytest import RecordedPytest
 
 from punie_eval import scoring
 from punie_eval.loop import CodeRun, Episode, Turn
@@ -42,7 +47,13 @@ from punie_eval.suite import (
     Suite,
 )
 from punie_eval.truth import Complexity, Probe, Truth, measure_complexity
-from punie_tools.models import ExecutionError, ExecutionRecord, ToolCallRecord
+from punie_tools.models import (
+    ExecutionError,
+    ExecutionRecord,
+    TestFailure,
+    TestResult,
+    ToolCallRecord,
+)
 
 # Mutants mutmut makes of scoring.py that cannot change behaviour (see tests/mutation/).
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
@@ -58,21 +69,115 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
         'command = str(call.arguments.get("command") or "XXXX").strip().split(" ")[0]',
         "a call without a command matches no command name either way",
     ),
-    "punie_eval.scoring.x__scorer_copy_checks__mutmut_3": (
-        "with fresh_copy(pristine, prefix=None) as copy:",
-        "the prefix only names the temporary folder",
+    "punie_eval.scoring.x__pytest_checked__mutmut_2": (
+        "nonce = secrets.token_hex(None)",
+        "any length of random nonce: the canary is named by its first 8 digits, its message "
+        "holds all of them",
     ),
-    "punie_eval.scoring.x__scorer_copy_checks__mutmut_5": (
-        "with fresh_copy(pristine, ) as copy:",
-        "the prefix only names the temporary folder",
+    "punie_eval.scoring.x__pytest_checked__mutmut_3": (
+        "nonce = secrets.token_hex(17)",
+        "any length of random nonce: the canary is named by its first 8 digits, its message "
+        "holds all of them",
     ),
-    "punie_eval.scoring.x__scorer_copy_checks__mutmut_6": (
-        'with fresh_copy(pristine, prefix="XXpunie-eval-score-XX") as copy:',
-        "the prefix only names the temporary folder",
+    "punie_eval.scoring.x__pytest_checked__mutmut_13": (
+        'copy.write(path, hidden.rstrip(None) + "\\n" + _canary(nonce))',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
     ),
-    "punie_eval.scoring.x__scorer_copy_checks__mutmut_7": (
-        'with fresh_copy(pristine, prefix="PUNIE-EVAL-SCORE-") as copy:',
-        "the prefix only names the temporary folder",
+    "punie_eval.scoring.x__pytest_checked__mutmut_29": (
+        'copy.write(path, original.rstrip(None) + "\\n" + _canary(nonce))',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
+    ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_41": (
+        "copy.write(restore[0], _canary(nonce).lstrip(None))",
+        "the canary starts with two newlines and then 'def': any whitespace strip is the same",
+    ),
+    "punie_eval.scoring.x__pytest_checked__mutmut_44": (
+        'copy.write(restore[0], _canary(nonce).lstrip("XX\\nXX"))',
+        "the canary starts with two newlines and then 'def': stripping X too is the same",
+    ),
+    "punie_eval.scoring.x__unchanged__mutmut_27": (
+        "mine, theirs = (target / name, source / name) if (name) or True else (target, source)",
+        "a path joined with '' is the same path",
+    ),
+    "punie_eval.scoring.x__no_link_path__mutmut_5": (
+        'if part in ("XXXX", ".", "..", "/"):',
+        "PurePosixPath drops empty parts: '' is never one of its parts",
+    ),
+    "punie_eval.scoring.x__no_link_path__mutmut_6": (
+        'if part in ("", "XX.XX", "..", "/"):',
+        "PurePosixPath drops '.' parts: '.' is never one of its parts",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_16": (
+        "for name, arg in zip(params, node.args, strict=None):",
+        "strict=None is falsy, as the default is: zip stops at the shorter, as with False",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_19": (
+        "for name, arg in zip(params, node.args, ):",
+        "zip's default is strict=False",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_33": (
+        "return [info for _, _, info in sorted(found, key=None)]",
+        "no two calls start at the same line and column: the tuples sort by position alone",
+    ),
+    "punie_eval.scoring.x_calls_in_code__mutmut_35": (
+        "return [info for _, _, info in sorted(found, )]",
+        "no two calls start at the same line and column: the tuples sort by position alone",
+    ),
+    "punie_eval.scoring.x__with_canary__mutmut_8": (
+        'mine = [f for f in result.failures if f.test_id.rsplit("::", )[-1] == name]',
+        "the last part of a split at every '::' is the last part of one split from the right",
+    ),
+    "punie_eval.scoring.x__with_canary__mutmut_11": (
+        'mine = [f for f in result.failures if f.test_id.rsplit("::", 2)[-1] == name]',
+        "the last part of two splits from the right is the last part of one",
+    ),
+    "punie_eval.scoring.x__read__mutmut_1": (
+        'return path.read_text(encoding=None, errors="replace")',
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.x__read__mutmut_3": (
+        'return path.read_text(errors="replace")',
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.x__read__mutmut_6": (
+        'return path.read_text(encoding="UTF-8", errors="replace")',
+        "codec names are case-insensitive",
+    ),
+    "punie_eval.scoring.xǁ_Copyǁwrite__mutmut_10": (
+        "dest.write_text(text, encoding=None)",
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.xǁ_Copyǁwrite__mutmut_12": (
+        "dest.write_text(text, )",
+        "same under a UTF-8 locale (C.UTF-8 here, macOS); no test runs under another locale",
+    ),
+    "punie_eval.scoring.xǁ_Copyǁwrite__mutmut_14": (
+        'dest.write_text(text, encoding="UTF-8")',
+        "codec names are case-insensitive",
+    ),
+    "punie_eval.scoring.x__mutants__mutmut_36": (
+        'copy.write(spec.module, base.rstrip(None) + "\\n\\n" + spec.good.strip("\\n") + "\\n")',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
+    ),
+    "punie_eval.scoring.x__mutants__mutmut_40": (
+        'copy.write(spec.module, base.rstrip("\\n") + "\\n\\n" + spec.good.strip(None) + "\\n")',
+        "strip() also drops spaces and tabs at the ends of the suite's top-level code: no meaning",
+    ),
+    "punie_eval.scoring.x__mutants__mutmut_65": (
+        'copy.write(spec.module, base.rstrip(None) + "\\n\\n" + bad.strip("\\n") + "\\n")',
+        "rstrip() also drops trailing spaces and tabs, which end Python code without meaning",
+    ),
+    "punie_eval.scoring.x__mutants__mutmut_69": (
+        'copy.write(spec.module, base.rstrip("\\n") + "\\n\\n" + bad.strip(None) + "\\n")',
+        "strip() also drops spaces and tabs at the ends of the suite's top-level code: no meaning",
+    ),
+    "punie_eval.scoring.x__tree_state__mutmut_9": (
+        "st = entry.stat(follow_symlinks=None)",
+        "None is falsy: links are not followed, as with False",
+    ),
+    "punie_eval.scoring.x_run_state_check__mutmut_165": (
+        'content = suite.hidden_tests[check.name or "XXXX"]',
+        "Suite refuses a hidden_test check whose name is no hidden test's: never reached unnamed",
     ),
     "punie_eval.scoring.x__describe__mutmut_22": (
         'return parts[0] + ("(" + ", ".join(parts[1:]) + ")" if (len(parts) > 1) or True else "()")',
@@ -83,6 +188,13 @@ EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
 CALC = "def add(a: int, b: int) -> int:\n    return a + b\n"
 TESTS = "from pkg.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
 HIDDEN = "from pkg.calc import add\n\n\ndef test_hidden():\n    assert add(2, 2) == 4\n"
+# Texts that end in an X: what the scorer writes around them must keep every character.
+LIMITS = "MAX = 10\nLIMIT = MAX\n"
+LIMIT_TESTS = "from pkg.limits import LIMIT, MAX\n\n\ndef test_limit():\n    assert LIMIT == 10\n\n\nTOP = MAX\n"
+HIDDEN_LIMIT = (
+    "from pkg.limits import MAX\n\n\ndef test_max():\n    assert MAX == 10\n\n\nTOP = MAX\n"
+)
+HIDDEN_SKIPPED = "import pytest\n\n\n@pytest.mark.skip\ndef test_later():\n    assert False\n"
 BRANCHY = (
     "def grade(n: int) -> str:\n"
     "    if n > 90:\n        return 'a'\n"
@@ -102,6 +214,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "tests").mkdir()
     (root / "tests" / "__init__.py").write_text("")
     (root / "tests" / "test_calc.py").write_text(TESTS)
+    (root / "pkg" / "limits.py").write_text(LIMITS)
+    (root / "tests" / "test_limits.py").write_text(LIMIT_TESTS)
     return root
 
 
@@ -110,6 +224,15 @@ def model_ws(pristine: Path, tmp_path: Path) -> Path:
     ws = tmp_path / "model"
     shutil.copytree(pristine, ws)
     return ws
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> RecordedPytest:
+    """The scorer's pytest runs answered from real runs recorded once (tests/recorded_pytest.py;
+    test_recorded_pytest_runs_match_the_real_pytest re-runs them for real)."""
+    replay = RecordedPytest()
+    monkeypatch.setattr(scoring, "pytest_run", replay)
+    return replay
 
 
 def _query(**fields: Any) -> Query:
@@ -125,7 +248,7 @@ def _suite(pristine: Path, *queries: Query) -> Suite:
         categories={"c": Category(title="c", threshold=1)},
         overall_threshold=1,
         queries=list(queries) or [_query()],
-        hidden_tests={"adds": HIDDEN},
+        hidden_tests={"adds": HIDDEN, "max": HIDDEN_LIMIT, "skips": HIDDEN_SKIPPED},
     )
 
 
@@ -236,6 +359,8 @@ def test_path_modes() -> None:
     for bad in ("sr", "src/pk", "src/pkg/a", "tests", "src/pkg/a.py/x"):
         assert not match_pattern(covers, _c(path=bad), 0, -1), bad
     assert match_pattern(_p(path="", path_match="covers"), _c(path="."), 0, -1)
+    # a folder whose name ends in what is stripped off the call's path still covers its files
+    assert match_pattern(_p(path="pkgX/a.py", path_match="covers"), _c(path="pkgX"), 0, -1)
     # Absolute paths: a folder covers what is under it, the root covers everything.
     absolute = _p(path="/ws/src/a.py", path_match="covers")
     assert match_pattern(absolute, _c(path="/ws/src"), 0, -1)
@@ -327,6 +452,10 @@ def test_defines_and_read(tmp_path: Path) -> None:
 
 
 def test_timer_adds_up_tool_time() -> None:
+    slow = scoring._Timer()
+    slow.run(time.sleep, 0.05)
+    slow.run(time.sleep, 0.01)
+    assert slow.tool_s >= 0.06
     timer = scoring._Timer()
     assert timer.tool_s == 0.0
     assert timer.run(lambda a, b=0: a + b, 1, b=2) == 3
@@ -413,7 +542,9 @@ def test_tool_query_that_meets_everything_passes(pristine: Path, model_ws: Path)
         _code_turn(1, _call("typecheck", path="."), code="typecheck('.')"),
         answer="pkg/calc.py has no type errors.",
     )
+    started = time.perf_counter()
     score = _score(query, episode, pristine, model_ws, Truth(files=["pkg/calc.py"]))
+    assert 0.0 < score.scoring_s <= time.perf_counter() - started
     assert score.reasons == []
     assert score.passed is True
     assert score.why == "all expectations met"
@@ -703,8 +834,10 @@ def test_lint_and_type_checks_run_the_real_tools(pristine: Path, tmp_path: Path)
     assert timer.tool_s > 0.0
 
 
-def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path) -> None:
-    """Four real pytest runs: the suite's tests (enough of them passing, or not), the hidden
+def test_pytest_pass_and_hidden_test(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
+) -> None:
+    """Pytest runs (recorded): the suite's tests (enough of them passing, or not), the hidden
     test written into the copy on code it cannot tell from the right one, and on wrong code."""
     copy = tmp_path / "copy"
     shutil.copytree(pristine, copy)
@@ -716,19 +849,46 @@ def test_pytest_pass_and_hidden_test(pristine: Path, tmp_path: Path) -> None:
         return run_state_check(state, copy, copy, pristine, suite)
 
     assert check("pytest_pass", "tests", min_passed=1) == StateResult(
-        check="pytest_pass", path="tests", ok=True, detail="1/1 passed"
+        check="pytest_pass", path="tests", ok=True, detail="2/2 passed"
     )
     assert check("pytest_pass", "tests/test_calc.py", min_passed=2) == StateResult(
         check="pytest_pass", path="tests/test_calc.py", ok=False, detail="1/1 passed"
     )
     gone = check("pytest_pass", "nope")  # refused before pytest starts
     assert gone.ok is False and "does not exist" in gone.detail
+    # pytest saw a canary test beside the tests: a file of its own in a folder, appended to a
+    # file; nothing else of the copy changed, and the canary is gone afterwards.
+    canary = "def test_zz_canary_{nonce8}():\n    assert False, '{nonce}'\n"
+    (folder, in_folder), (file, in_file), (missing, as_is) = recorded.calls
+    assert (folder, file, missing) == ("tests", "tests/test_calc.py", "nope")
+    assert in_folder.pop("tests/test_zz_eval_canary.py") == canary
+    assert in_folder == as_is and in_file != as_is
+    assert in_file.pop("tests/test_calc.py") == TESTS + "\n\n" + canary
+    del as_is["tests/test_calc.py"]
+    assert in_file == as_is
+    assert sorted(p.name for p in (copy / "tests").iterdir()) == [
+        "__init__.py", "test_calc.py", "test_limits.py"
+    ]  # fmt: skip
+    assert (copy / "tests" / "test_calc.py").read_text() == TESTS
+    # a test file and a hidden test that end in a name: the canary goes after, all of it kept
+    assert check("pytest_pass", "tests/test_limits.py", min_passed=1) == StateResult(
+        check="pytest_pass", path="tests/test_limits.py", ok=True, detail="1/1 passed"
+    )
+    assert check("hidden_test", name="max") == StateResult(
+        check="hidden_test", path="max", ok=True, detail="hidden test max: 1/1 passed"
+    )
+    # a hidden test that only skips proves nothing
+    assert check("hidden_test", name="skips") == StateResult(
+        check="hidden_test", path="skips", ok=False, detail="hidden test skips: 0/1 passed"
+    )
     (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a * b"))
     # 2 * 2 == 2 + 2: the hidden test cannot tell, and passes on the wrong code.
     assert check("hidden_test", name="adds") == StateResult(
         check="hidden_test", path="adds", ok=True, detail="hidden test adds: 1/1 passed"
     )
     assert not (copy / scoring.HIDDEN_TEST_FILE).exists()
+    hidden = recorded.calls[-1][1][scoring.HIDDEN_TEST_FILE]
+    assert hidden == HIDDEN + "\n\n" + canary
     (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a - b"))
     assert check("hidden_test", name="adds") == StateResult(
         check="hidden_test", path="adds", ok=False, detail="hidden test adds: 0/1 passed"
@@ -778,7 +938,7 @@ def test_simpler(pristine: Path, tmp_path: Path) -> None:
     assert unmeasured.detail == "could not measure before" and unmeasured.ok is False
 
 
-def test_mutants_check(pristine: Path, tmp_path: Path) -> None:
+def test_mutants_check(pristine: Path, tmp_path: Path, recorded: RecordedPytest) -> None:
     """The model's tests must pass on the good implementation and reject the bad ones."""
     spec = Mutants(
         module="pkg/ops.py",
@@ -815,7 +975,7 @@ def test_mutants_check(pristine: Path, tmp_path: Path) -> None:
 
 
 def test_mutants_check_needs_tests_that_pass_on_the_good_one(
-    pristine: Path, tmp_path: Path
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
 ) -> None:
     spec = Mutants(
         module="pkg/calc.py",
@@ -869,7 +1029,9 @@ def test_scorer_copy_takes_only_the_targets(pristine: Path, model_ws: Path) -> N
     assert (pristine / "pkg" / "calc.py").read_text() == CALC  # the pristine copy is untouched
 
 
-def test_every_check_runs_on_a_fresh_copy_with_the_targets(pristine: Path, model_ws: Path) -> None:
+def test_every_check_runs_on_a_fresh_copy_with_the_targets(
+    pristine: Path, model_ws: Path, recorded: RecordedPytest
+) -> None:
     """A whole episode's workspace checks: the copy holds the pristine fixture plus the targets
     (one in a new nested folder); checks see the model's workspace, the pristine fixture, the
     suite's hidden tests, the query's refactor target and the truth measured before."""
@@ -911,3 +1073,427 @@ def test_every_check_runs_on_a_fresh_copy_with_the_targets(pristine: Path, model
     ]
     assert score.scoring_tool_s > 0.0
     assert score.scoring_s >= score.scoring_tool_s
+
+
+@pytest.mark.real_tools
+def test_recorded_pytest_runs_match_the_real_pytest(tmp_path: Path) -> None:
+    """Every recorded run of the scorer's pytest checks, rebuilt and run by the real pytest_run
+    (confined, with the project interpreter): the replay above answers what pytest says."""
+    runs = recorded_pytest.load()
+    assert len(runs) >= 8
+    for number, run in enumerate(runs):
+        kept, live = recorded_pytest.replay_live(run, tmp_path / str(number), "0123abcd" * 4)
+        assert live == kept, f"recording {number} ({run['path']}) is stale: PUNIE_RECORD=1"
+
+
+# --------------------------------------------------------------------------- the scorer's copy
+
+
+def test_no_link_path(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.py").write_text("")
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    assert scoring._no_link_path(tmp_path, "a/b/f.py") == tmp_path / "a" / "b" / "f.py"
+    assert scoring._no_link_path(tmp_path, Path("a/b")) == tmp_path / "a" / "b"
+    assert scoring._no_link_path(tmp_path, "a/new.py") == tmp_path / "a" / "new.py"  # missing
+    assert scoring._no_link_path(tmp_path, "") == tmp_path
+    for bad in ("link", "link/b/f.py", "a/../a/b", "/etc/passwd", "a/b/.."):
+        assert scoring._no_link_path(tmp_path, bad) is None, bad
+
+
+def test_tree_state_sees_every_change_and_follows_no_link(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "pkg" / "__pycache__").mkdir(parents=True)
+    (root / "pkg" / "a.py").write_text("a = 1\n")
+    (root / "pkg" / "__pycache__" / "a.pyc").write_bytes(b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("s")
+    (root / "out").symlink_to(outside)
+    state = scoring._tree_state(root)
+    names = [entry[0] for entry in state]
+    assert names == ["out", "pkg", "pkg/__pycache__", "pkg/__pycache__/a.pyc", "pkg/a.py"]
+    st = os.lstat(root / "pkg" / "a.py")
+    assert state[-1] == ("pkg/a.py", st.st_mode, 6, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    assert stat.S_ISLNK(state[0][1])
+    assert scoring._tree_state(root) == state
+    assert scoring._tree_state(tmp_path / "gone") == ()
+    changes = [
+        lambda: (root / "pkg" / "a.py").write_text("a = 2\n"),  # same size
+        lambda: os.chmod(root / "pkg" / "a.py", 0o600),
+        lambda: (root / "pkg" / "__pycache__" / "b.pyc").write_bytes(b""),
+        lambda: (root / "pkg" / "a.py").rename(root / "pkg" / "b.py"),
+        lambda: (root / "new").mkdir(),
+    ]
+    for change in changes:
+        before = scoring._tree_state(root)
+        time.sleep(0.01)
+        change()
+        assert scoring._tree_state(root) != before
+
+
+def test_copy_rebuilds_from_pristine_and_targets(pristine: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy"
+    path.mkdir()
+    (path / "left_over.py").write_text("")
+    targets = {"pkg/calc.py": b"# target\n", "pkg/new/deep.py": b"def f(): ...\n"}
+    copy = scoring._Copy(path, pristine, targets)
+    assert copy.path == path and copy.pristine == pristine and copy.targets == targets
+    made = os.stat(path / "pkg" / "calc.py").st_mtime_ns
+    time.sleep(0.02)
+    copy.clean()  # nothing changed since it was made: no rebuild
+    assert os.stat(path / "pkg" / "calc.py").st_mtime_ns == made
+    assert not (path / "left_over.py").exists()
+    assert (path / "pkg" / "calc.py").read_bytes() == b"# target\n"
+    assert (path / "pkg" / "new" / "deep.py").read_bytes() == b"def f(): ...\n"
+    assert (path / "tests" / "test_calc.py").read_text() == TESTS
+    assert copy.clean() == path
+    # a copy the scorer just rebuilt is not rebuilt again (the files keep their times)
+    (path / "stray").write_text("")
+    copy.clean()
+    built = os.stat(path / "pkg" / "calc.py").st_mtime_ns
+    time.sleep(0.02)
+    copy.clean()
+    assert os.stat(path / "pkg" / "calc.py").st_mtime_ns == built
+    # what the code under test leaves behind is gone at the next clean()
+    (path / "tests" / "conftest.py").write_text("raise SystemExit\n")
+    (path / "pkg" / "calc.py").write_text("changed")
+    os.chmod(path / "pkg" / "grade.py", 0o600)
+    assert copy.clean() == path
+    assert not (path / "tests" / "conftest.py").exists()
+    assert (path / "pkg" / "calc.py").read_bytes() == b"# target\n"
+    assert stat.S_IMODE(os.stat(path / "pkg" / "grade.py").st_mode) != 0o600
+    # the scorer's own writes and removals stay until something else changes the copy
+    copy.write("tests/deep/er/test_new.py", "def test(): ...\n")
+    copy.remove("tests/test_calc.py")
+    copy.remove("tests/never_there.py")
+    assert copy.clean() == path
+    assert (path / "tests" / "deep" / "er" / "test_new.py").read_text() == "def test(): ...\n"
+    assert not (path / "tests" / "test_calc.py").exists()
+    (path / "stray").write_text("")
+    copy.clean()
+    assert not (path / "tests" / "deep").exists() and (path / "tests" / "test_calc.py").exists()
+    assert (pristine / "tests" / "test_calc.py").read_text() == TESTS  # pristine untouched
+
+
+def test_copy_without_pristine_is_never_rebuilt(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text("x = 1\n")
+    copy = scoring._Copy(tmp_path)
+    assert copy.pristine is None and copy.targets == {}
+    (tmp_path / "conftest.py").write_text("")
+    assert copy.clean() == tmp_path
+    assert (tmp_path / "conftest.py").exists() and (tmp_path / "mine.py").exists()
+    copy.write("a/b.py", "b = 1\n")
+    assert (tmp_path / "a" / "b.py").read_text(encoding="utf-8") == "b = 1\n"
+    copy.remove("mine.py")
+    assert not (tmp_path / "mine.py").exists()
+
+
+def test_canary_is_a_failing_test_named_after_the_nonce() -> None:
+    text = scoring._canary("0123456789abcdef" * 2)
+    assert text == (
+        "\n\ndef test_zz_canary_01234567():\n    assert False, '0123456789abcdef0123456789abcdef'\n"
+    )
+
+
+def _failure(test_id: str, message: str = "m") -> TestFailure:
+    return TestFailure(test_id=test_id, message=message)
+
+
+NONCE = "feedc0de" * 4
+CANARY = _failure(f"tests/test_x.py::test_zz_canary_{NONCE[:8]}", f"AssertionError: {NONCE}")
+
+
+def _result(*failures: TestFailure, passed: int = 1, errors: int = 0, **extra: Any) -> TestResult:
+    return TestResult(
+        success=False, passed=passed, failed=len(failures), skipped=1,
+        total=passed + len(failures) + 1, failures=list(failures), error_count=errors, **extra
+    )  # fmt: skip
+
+
+def test_with_canary_takes_the_canary_out() -> None:
+    other = _failure("tests/test_x.py::test_real")
+    clean, why = scoring._with_canary(_result(CANARY), NONCE)
+    assert why is None
+    assert (clean.success, clean.passed, clean.failed, clean.total, clean.failures) == (
+        True, 1, 0, 2, []
+    )  # fmt: skip
+    assert clean.skipped == 1
+    kept, why = scoring._with_canary(_result(other, CANARY, passed=2), NONCE)
+    assert why is None
+    assert (kept.success, kept.failed, kept.total, kept.failures) == (False, 1, 4, [other])
+    errored, _ = scoring._with_canary(_result(CANARY, errors=1), NONCE)
+    assert errored.success is False and errored.error_count == 1
+    alone, _ = scoring._with_canary(_result(CANARY, passed=0), NONCE)
+    assert (alone.total, alone.success) == (1, True)  # as punie-tools' parser counts it
+    only, _ = scoring._with_canary(
+        TestResult(success=False, passed=0, failed=1, skipped=0, total=1, failures=[CANARY]),
+        NONCE,
+    )
+    assert (only.total, only.success) == (0, False)
+
+
+def test_with_canary_catches_a_changed_report() -> None:
+    forged = "pytest's report was changed by the code under test"
+    wrong_message = _failure(CANARY.test_id, "AssertionError: 0000")
+    other_nonce = _failure("tests/test_x.py::test_zz_canary_00000000", f"AssertionError: {NONCE}")
+    prefixed = _failure(f"tests/test_x.py::xtest_zz_canary_{NONCE[:8]}", NONCE)
+    for result in (
+        _result(),  # reported as passed (or left out)
+        _result(wrong_message),
+        _result(other_nonce),
+        _result(prefixed),
+        _result(CANARY, CANARY),
+    ):
+        same, why = scoring._with_canary(result, NONCE)
+        assert same is result
+        assert why is not None and why.startswith(forged), why
+    crashed = _result(tool_error="pytest crashed")
+    assert scoring._with_canary(crashed, NONCE) == (crashed, None)
+    # the canary alone in a file without a class or module part still counts
+    bare = _failure(f"test_zz_canary_{NONCE[:8]}", NONCE)
+    assert scoring._with_canary(_result(bare), NONCE)[1] is None
+    # the last part of the id names the test (a class and a file before it do not matter)
+    in_class = _failure(f"tests/test_x.py::TestA::test_zz_canary_{NONCE[:8]}", NONCE)
+    taken, why = scoring._with_canary(_result(in_class), NONCE)
+    assert why is None and taken.failures == []
+
+
+def test_a_report_the_tests_changed_is_not_trusted(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
+) -> None:
+    """A conftest that reports every test as passed (the canary included) fails the check, for
+    the suite's tests and for the hidden test alike."""
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "tests" / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n"
+    )
+    (copy / "pkg" / "calc.py").write_text(CALC.replace("a + b", "a - b"))
+    suite = _suite(pristine)
+    forged = (
+        "pytest's report was changed by the code under test (the scorer's canary test, which "
+        "must fail, was reported as passed or missing)"
+    )
+    tests = run_state_check(StateCheck(check="pytest_pass", path="tests"), copy, copy, pristine,
+                            suite)  # fmt: skip
+    assert tests == StateResult(check="pytest_pass", path="tests", ok=False, detail=forged)
+    hidden = run_state_check(StateCheck(check="hidden_test", name="adds"), copy, copy, pristine,
+                             suite)  # fmt: skip
+    assert hidden == StateResult(check="hidden_test", path="adds", ok=False, detail=forged)
+    assert not (copy / scoring.HIDDEN_TEST_FILE).exists()
+
+
+def test_unchanged_reads_nothing_it_should_not(pristine: Path, model_ws: Path) -> None:
+    def unchanged(path: str) -> bool:
+        return scoring._unchanged(model_ws, pristine, path)
+
+    assert unchanged("pkg") and unchanged("pkg/calc.py") and unchanged(".")
+    assert unchanged("never/there.py")  # absent in both
+    (model_ws / "pkg" / "calc.py").write_text(CALC.replace("+", "-"))  # same size
+    assert not unchanged("pkg/calc.py") and not unchanged("pkg") and unchanged("tests")
+    (model_ws / "pkg" / "calc.py").write_text(CALC)
+    (model_ws / "tests" / "test_calc.py").unlink()
+    (model_ws / "tests" / "test_calc.py").symlink_to(pristine / "tests" / "test_calc.py")
+    assert not unchanged("tests") and not unchanged("tests/test_calc.py")
+    (model_ws / "tests" / "test_calc.py").unlink()
+    os.mkfifo(model_ws / "tests" / "test_calc.py")
+    assert not unchanged("tests/test_calc.py") and not unchanged("tests")
+    (model_ws / "tests" / "test_calc.py").unlink()
+    (model_ws / "tests" / "test_calc.py").mkdir()
+    assert not unchanged("tests/test_calc.py")
+    shutil.rmtree(model_ws / "tests")
+    (model_ws / "tests").write_text("")
+    assert not unchanged("tests")
+    (model_ws / "tests").unlink()
+    (model_ws / "tests").symlink_to(pristine / "tests")
+    assert not unchanged("tests")  # the same files, through a link
+    (model_ws / "made").write_text("")
+    assert not unchanged("made")  # only in the model's workspace
+    # a link the fixture holds but leads nowhere is no reason to stop comparing
+    (pristine / "pkg" / "a_dangling").symlink_to(pristine / "nowhere")
+    try:
+        assert unchanged("pkg")  # nothing to compare it with on either side
+        (model_ws / "pkg" / "calc.py").write_text(CALC.replace("+", "-"))
+        assert not unchanged("pkg")
+    finally:
+        (pristine / "pkg" / "a_dangling").unlink()
+    (model_ws / "pkg" / "calc.py").write_text(CALC)
+    # a package folder replaced by a file
+    shutil.rmtree(model_ws / "pkg")
+    (model_ws / "pkg").write_text(CALC)
+    assert not unchanged("pkg/calc.py")
+    # a folder is compared by the files in it: an empty one of the fixture, gone from the
+    # model's workspace, lost nothing (copies of the fixture hold no empty folder either)
+    (pristine / "empty").mkdir()
+    try:
+        assert unchanged("empty")
+    finally:
+        (pristine / "empty").rmdir()
+
+
+def test_target_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_bytes(b"a = 1\n")
+    assert scoring._target_bytes(tmp_path, "pkg/a.py") == (b"a = 1\n", None)
+    assert scoring._target_bytes(tmp_path, "pkg/b.py") == (None, None)  # not written: fine
+    (tmp_path / "pkg" / "link.py").symlink_to(tmp_path / "pkg" / "a.py")
+    assert scoring._target_bytes(tmp_path, "pkg/link.py") == (
+        None, "pkg/link.py is (or is under) a symlink; it was not taken"
+    )  # fmt: skip
+    (tmp_path / "pkg" / "dir.py").mkdir()
+    assert scoring._target_bytes(tmp_path, "pkg/dir.py") == (
+        None, "pkg/dir.py is not a regular file; it was not taken"
+    )  # fmt: skip
+    monkeypatch.setattr(scoring, "MAX_TARGET_BYTES", 6)
+    assert scoring._target_bytes(tmp_path, "pkg/a.py") == (b"a = 1\n", None)  # at the limit
+    (tmp_path / "pkg" / "a.py").write_bytes(b"a = 12\n")
+    assert scoring._target_bytes(tmp_path, "pkg/a.py") == (
+        None, "pkg/a.py is 7 bytes, over 6; it was not taken"
+    )  # fmt: skip
+    (tmp_path / "file").write_text("")
+    none, why = scoring._target_bytes(tmp_path, "file/a.py")  # a file where a folder should be
+    assert none is None and why == "file/a.py could not be read (Not a directory)"
+
+
+DOUBLE = "def double(x):\n    return x * 2\n"
+PLUS_TWO = "def double(x):\n    return x + 2\n"
+PLUS_THREE = "def double(x):\n    return x + 3\n"
+
+
+@pytest.mark.parametrize(
+    ("tests", "bad", "need", "ok", "detail"),
+    [
+        (  # tests that tell every bad one apart: all killed, none survives
+            "def test_double():\n    assert double(2) == 4\n    assert double(3) == 6\n",
+            [PLUS_TWO, PLUS_THREE],
+            2,
+            True,
+            "yes (1/1 passed); they reject 2 of 2 known-bad implementations (need 2)",
+        ),
+        (  # one of the model's tests fails on the good implementation
+            "def test_double():\n    assert double(2) == 4\n\n\n"
+            "def test_wrong():\n    assert double(3) == 7\n",
+            [PLUS_THREE],
+            1,
+            False,
+            "no (1/2 passed); they reject 1 of 1 known-bad implementations (need 1)",
+        ),
+        (  # tests that are all skipped pass on anything and test nothing
+            "import pytest\n\n\n@pytest.mark.skip\ndef test_double():\n    assert double(2) == 4\n",
+            [PLUS_THREE],
+            1,
+            False,
+            "no (0/1 passed); they reject 0 of 1 known-bad implementations (need 1); "
+            "mutants [1] survive",
+        ),
+    ],
+    ids=["all-killed", "fails-on-good", "all-skipped"],
+)
+def test_mutants_check_counts_what_the_tests_tell_apart(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest,
+    tests: str, bad: list[str], need: int, ok: bool, detail: str,
+) -> None:  # fmt: skip
+    spec = Mutants(module="pkg/ops.py", tests="tests/test_ops.py", good=DOUBLE, bad=bad,
+                   min_killed=need)  # fmt: skip
+    query = _query(mutants=spec)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "tests" / "test_ops.py").write_text("from pkg.ops import double\n\n\n" + tests)
+    result = run_state_check(StateCheck(check="mutants"), copy, copy, pristine,
+                             _suite(pristine, query), query)  # fmt: skip
+    assert result == StateResult(
+        check="mutants", path="tests/test_ops.py", ok=ok,
+        detail="the tests pass on the good implementation: " + detail,
+    )  # fmt: skip
+    # the good one, then each bad one, appended to the pristine module (here: none)
+    seen = [files["pkg/ops.py"] for _, files in recorded.calls]
+    assert seen == ["\n\n" + DOUBLE, *("\n\n" + b for b in bad)]
+    assert not (copy / "pkg" / "ops.py").exists()
+
+
+def test_mutants_check_keeps_code_that_ends_in_a_name(
+    pristine: Path, tmp_path: Path, recorded: RecordedPytest
+) -> None:
+    """The pristine module, the good and the bad implementation all end in `MAX`: each is
+    written whole (a stripped character would break the import or the call)."""
+    spec = Mutants(
+        module="pkg/limits.py", tests="tests/test_capped.py",
+        good="def capped(x):\n    return x if x < MAX else MAX",
+        bad=["def capped(x):\n    return x if x <= MAX else MAX"],  # only differs at MAX
+        min_killed=1,
+    )  # fmt: skip
+    query = _query(mutants=spec)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+    (copy / "tests" / "test_capped.py").write_text(
+        "from pkg.limits import capped\n\n\ndef test_capped():\n"
+        "    assert capped(3) == 3\n    assert capped(99) == 10\n"
+    )
+    result = run_state_check(StateCheck(check="mutants"), copy, copy, pristine,
+                             _suite(pristine, query), query)  # fmt: skip
+    assert result.detail == (
+        "the tests pass on the good implementation: yes (1/1 passed); they reject 0 of 1 "
+        "known-bad implementations (need 1); mutants [1] survive"
+    )
+    assert result.ok is False
+    assert (copy / "pkg" / "limits.py").read_text() == LIMITS
+
+
+def test_simpler_measures_the_functions_the_change_added(tmp_path: Path) -> None:
+    """Real ruff measures: a helper the change added must be simpler than the target was; a
+    function the fixture already had is not judged."""
+    keep = BRANCHY.replace("def grade(", "def keep(")
+    pristine = tmp_path / "pristine"
+    (pristine / "pkg").mkdir(parents=True)
+    (pristine / "pkg" / "grade.py").write_text(BRANCHY + "\n\n" + keep)
+    before = measure_complexity(BRANCHY, "grade")
+    assert before is not None
+    truth = Truth(complexity={"pkg/grade.py::grade": before})
+    query = _query(improve=Improve(path="pkg/grade.py", function="grade"))
+    suite = _suite(pristine, query)
+    copy = tmp_path / "copy"
+    shutil.copytree(pristine, copy)
+
+    def check(source: str) -> StateResult:
+        (copy / "pkg" / "grade.py").write_text(source)
+        return run_state_check(StateCheck(check="simpler"), copy, copy, pristine, suite, query,
+                               truth)  # fmt: skip
+
+    flat = (
+        "def grade(n: int) -> str:\n"
+        "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
+    )
+    kept = check(flat + "\n\n" + keep)  # `keep` is as complex as before: it was there
+    assert kept.ok is True and "added" not in kept.detail
+    moved = "def grade(n: int) -> str:\n    return _b(n) or _a(n)\n\n\n" + keep.replace(
+        "def keep(", "def _b("
+    ) + "\n\n" + BRANCHY.replace("def grade(", "def _a(")  # fmt: skip
+    hidden = check(moved)
+    helper = measure_complexity(BRANCHY, "grade")
+    assert hidden.ok is False and hidden.detail.startswith(f"grade: {before} before, ")
+    assert hidden.detail.endswith(
+        f"; as complex as before in the added _a ({helper}), _b ({helper})"
+    )
+    small = check("def grade(n: int) -> str:\n    return _pick(n)\n\n\n" + flat.replace(
+        "def grade(", "def _pick("
+    ))  # fmt: skip
+    assert small.ok is True and "added" not in small.detail
+    broken = check("def grade(:\n")
+    assert broken.detail == "could not measure after the change" and broken.ok is False
+
+
+def test_checks_that_need_the_query_say_so(pristine: Path, tmp_path: Path) -> None:
+    suite = _suite(pristine)
+    query = _query(improve=Improve(path="pkg/grade.py", function="grade"))
+    for check, given in (("simpler", (query, None)), ("simpler", (None, Truth())),
+                         ("mutants", (None, Truth()))):  # fmt: skip
+        with pytest.raises(AssertionError):
+            run_state_check(StateCheck(check=check), pristine, pristine, pristine, suite, *given)  # type: ignore[arg-type]
+    # a defines check without a name finds no name, whatever the file defines
+    (tmp_path / "any.py").write_text("def XXXX(): ...\n\n\ndef _(): ...\n")
+    unnamed = run_state_check(StateCheck(check="defines", path="any.py"), tmp_path, tmp_path,
+                              pristine, suite)  # fmt: skip
+    assert unnamed.ok is False

@@ -7,9 +7,11 @@ run reports), so mutation testing of runners.py judges each decision without a s
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +41,80 @@ from punie_tools.runners import (
 
 # Mutants mutmut makes of runners.py that cannot change behaviour (see tests/mutation/).
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_tools.runners.x__check_inputs__mutmut_80": (
+        'return normal + (sep + node if (sep) or True else ""), None',
+        "without '::' both sep and node are empty: adding them adds nothing",
+    ),
+    "punie_tools.runners.x_pytest_run__mutmut_43": (
+        "return _pytest_in(rel, cwd, Path(report_dir), options, interpreter, timeout, None)",
+        "None is falsy: the run stays confined, as with False",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_36": (
+        'outcome, problem, limit = _run("pytest", argv, cwd, timeout, None, policy)',
+        "None is falsy: the run stays confined, as with False",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_49": (
+        'return _pytest_failure(problem or "XXpytest did not runXX")',
+        "unreachable: with no outcome _run always gives a message",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_50": (
+        'return _pytest_failure(problem or "PYTEST DID NOT RUN")',
+        "unreachable: with no outcome _run always gives a message",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_69": (
+        'if (problem := _not_finished("pytest", outcome, None, limit)) is not None:',
+        "a timed-out run returned above: the timeout and limit only word a timeout message",
+    ),
+    "punie_tools.runners.x__pytest_in__mutmut_70": (
+        'if (problem := _not_finished("pytest", outcome, timeout, None)) is not None:',
+        "a timed-out run returned above: the timeout and limit only word a timeout message",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_43": (
+        "data = handle.read(None)",
+        "reading it all or MAX+1 bytes: either is more than MAX exactly when the file is",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_45": (
+        "data = handle.read(MAX_REPORT_BYTES + 2)",
+        "reading MAX+1 or MAX+2 bytes: either is more than MAX exactly when the file is",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_57": (
+        'return data.decode(errors="replace")',
+        "bytes.decode's default codec is UTF-8",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_60": (
+        'return data.decode("UTF-8", errors="replace")',
+        "codec names are case-insensitive",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_5": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(None, "O_CLOEXEC", 0)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_7": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", None)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_10": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", )',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_11": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "XXO_CLOEXECXX", 0)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_12": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "o_cloexec", 0)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
+    "punie_tools.runners.x__read_report__mutmut_13": (
+        'flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 1)',
+        "os.open makes descriptors non-inheritable anyway (PEP 446); this one is closed "
+        "before the function returns",
+    ),
     "punie_tools.runners.x_typecheck__mutmut_1": (
         "path: PathLike, *, cwd: PathLike, timeout: float = 61.0, unconfined: bool = False",
         "the default timeout shows only in the message of a run that lasted that long",
@@ -765,3 +841,140 @@ def test_pytest_stopped_while_starting(ws: Path) -> None:
         "pytest timed out after 0.001 s and was stopped while collecting tests"
     )
     assert (result.success, result.total, result.failures) == (False, 0, [])
+
+
+# --------------------------------------------------------------------------- reading the report
+
+
+def test_read_report_reads_a_regular_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_bytes(b'{"a": "caf\xc3\xa9 \xff"}')
+    assert runners._read_report(report) == '{"a": "café \ufffd"}'
+    with pytest.raises(FileNotFoundError):
+        runners._read_report(tmp_path / "gone.json")
+
+
+def test_read_report_refuses_links_fifos_and_huge_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = tmp_path / "host-secret"
+    host.write_text('{"secret": 1}')
+    link = tmp_path / "link.json"
+    link.symlink_to(host)
+    with pytest.raises(OSError) as caught:
+        runners._read_report(link)
+    assert (caught.value.errno, caught.value.strerror) == (
+        errno.ELOOP, "it is a symbolic link, not the file pytest wrote"
+    )  # fmt: skip
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    raised: list[OSError] = []
+
+    def read() -> None:
+        try:
+            runners._read_report(fifo)
+        except OSError as exc:
+            raised.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # it waits for a writer: give it one, then fail
+        with open(fifo, "w"):
+            pass
+        reader.join(10)
+        pytest.fail("reading the report waited for a writer on a FIFO")
+    (exc,) = raised  # opened without waiting for a writer, then refused
+    assert (exc.errno, exc.strerror) == (errno.EINVAL, "it is not a regular file")
+    with pytest.raises(OSError):
+        runners._read_report(tmp_path)  # a folder
+    monkeypatch.setattr(runners, "MAX_REPORT_BYTES", 2**20)
+    big = tmp_path / "big.json"
+    big.write_bytes(b"x" * 2**20)
+    assert len(runners._read_report(big)) == 2**20  # at the limit
+    big.write_bytes(b"x" * (2**20 + 1))
+    with pytest.raises(OSError) as caught:
+        runners._read_report(big)
+    assert (caught.value.errno, caught.value.strerror) == (errno.EFBIG, "it is larger than 1 MiB")
+
+
+def test_a_report_swapped_for_a_link_is_not_read(ws: Path, tmp_path: Path) -> None:
+    """The tests replaced the report with a link to a host file: the run says so and the host
+    file's content is nowhere in the result."""
+    secret = tmp_path / "secret.json"
+    secret.write_text(REPORT.replace("WSPATH", "SECRET"))
+    python = _fake_python(tmp_path, None, "", 1)
+    text = Path(python).read_text().replace("printf '%s' '' >&2", f'ln -s {secret} "$f"')
+    Path(python).write_text(text)
+    result = runners.pytest_run("tests", cwd=ws, python=python)
+    assert result == TestResult(
+        success=False, passed=0, failed=0, skipped=0, total=0,
+        tool_error="could not read pytest's report file: it is a symbolic link, not the file "
+        "pytest wrote",
+    )  # fmt: skip
+
+
+def _stand_in(tmp_path: Path, name: str, body: str) -> str:
+    python = tmp_path / "stand-in" / "bin" / name
+    python.parent.mkdir(parents=True, exist_ok=True)
+    python.write_text("#!/bin/sh\n" + body)
+    python.chmod(0o755)
+    return str(python)
+
+
+def test_pytest_starts_in_the_workspace_unbuffered_with_the_options(
+    ws: Path, tmp_path: Path
+) -> None:
+    """A stand-in interpreter that says where it runs, its PYTHONUNBUFFERED and its arguments."""
+    python = _stand_in(
+        tmp_path, "python",
+        "printf 'cwd=%s unbuffered=%s args=%s' \"$(pwd)\" \"$PYTHONUNBUFFERED\" \"$*\" >&2\n"
+        "exit 3\n",
+    )  # fmt: skip
+    said = runners.pytest_run("tests", cwd=ws, python=python, options=["-k", "smoke"]).tool_error
+    assert said is not None
+    assert said.startswith("pytest wrote no report (exit status 3): cwd=. unbuffered=1 args=-s ")
+    assert said.endswith(" -v --color=no -k smoke -- tests")
+    assert "--json-report-file=<tmp>/" in said and "/report.json " in said
+
+
+def test_pytest_that_floods_its_output_is_stopped(ws: Path, tmp_path: Path) -> None:
+    flood = _stand_in(tmp_path, "python", f"head -c {DEFAULT_MAX_OUTPUT + 4096} /dev/zero\n")
+    assert runners.pytest_run("tests", cwd=ws, python=flood) == TestResult(
+        success=False, passed=0, failed=0, skipped=0, total=0,
+        tool_error=f"pytest printed more than {DEFAULT_MAX_OUTPUT} bytes and was stopped",
+    )  # fmt: skip
+
+
+def test_pytest_options_are_refused_before_anything_runs(ws: Path, tmp_path: Path) -> None:
+    python = _stand_in(tmp_path, "python", "printf 'it ran' >&2\nexit 3\n")
+    for options in (["-p", "evil_plugin"], ["--rootdir", "/"], ["--ignore", "../outside"]):
+        refusal = runners.check_pytest_options(options, ws)
+        assert refusal is not None, options
+        result = runners.pytest_run("tests", cwd=ws, python=python, options=options)
+        assert (result.tool_error, result.total) == (refusal, 0)
+
+
+def test_refusals_of_absolute_paths_name_them_relative(ws: Path) -> None:
+    gone = str(ws / "pkg" / "gone.py")
+    assert _check_inputs("ruff", gone, ws) == (
+        "", "cannot run ruff: 'pkg/gone.py' does not exist in the workspace"
+    )  # fmt: skip
+    assert _check_inputs("pytest", gone + "::test_x", ws) == (
+        "", "cannot run pytest: 'pkg/gone.py::test_x' does not exist in the workspace"
+    )  # fmt: skip
+    (ws / "v1.2").mkdir()
+    (ws / "v1.2" / "XX.XX").write_text("")
+    assert _check_inputs("ruff", "./v1.2/XX.XX", ws) == ("v1.2/XX.XX", None)  # dots kept in names
+
+
+def test_scrub_result_keeps_clean_failures_as_they_are(ws: Path) -> None:
+    clean = TestFailure(test_id="t::a", message="assert 1 == 2", traceback="E   assert 1 == 2")
+    bare = TestFailure(test_id="t::b", message="boom")
+    dirty = TestFailure(test_id="t::c", message="ok", traceback=f"{ws}/pkg/mod.py:1: boom")
+    result = TestResult(
+        success=False, passed=0, failed=3, skipped=0, total=3, failures=[clean, bare, dirty]
+    )
+    out = _scrub_result(result, ws)
+    assert out.failures[0] is clean and out.failures[1] is bare
+    assert (out.failures[2].message, out.failures[2].traceback) == ("ok", "pkg/mod.py:1: boom")

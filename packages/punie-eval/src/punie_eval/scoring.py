@@ -429,7 +429,8 @@ def _mutants(query: Query, copy: _Copy, pristine: Path, timer: _Timer) -> StateR
     if not tests.is_file():
         return StateResult(check="mutants", path=spec.tests, ok=False, detail="no test file")
     base = _read(pristine / spec.module)
-    original = _read(root / spec.module)
+    # the model's module, restored afterwards (None: it had none, and none is left behind)
+    original = _read(root / spec.module) if (root / spec.module).is_file() else None
     try:
         copy.write(spec.module, base.rstrip("\n") + "\n\n" + spec.good.strip("\n") + "\n")
         good = timer.run(pytest_run, spec.tests, cwd=copy.path)
@@ -445,7 +446,10 @@ def _mutants(query: Query, copy: _Copy, pristine: Path, timer: _Timer) -> StateR
             else:
                 killed += 1
     finally:
-        copy.write(spec.module, original)
+        if original is None:
+            copy.remove(spec.module)
+        else:
+            copy.write(spec.module, original)
     good_ok = good.success and good.passed > 0
     ok = good_ok and killed >= spec.min_killed
     detail = (
