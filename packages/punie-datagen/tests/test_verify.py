@@ -279,6 +279,26 @@ def test_static_check_flags_unknown_calls_and_missing_paths() -> None:
     ]
 
 
+def test_static_check_knows_functions_the_script_defines_and_their_parameters() -> None:
+    files = {"pkg/mod.py": ""}
+    code = (
+        "def count(text, *rest, sep=None, **more):\n"
+        "    return len(text.split(sep))\n"
+        "def apply(fn, value, /, *, twice=False):\n"
+        "    return fn(value)\n"
+        "async def later(cb):\n"
+        "    return cb()\n"
+        "twice = lambda g: g(g)\n"
+        "from os.path import join as joined\n"
+        "print(apply(count, read_file('pkg/mod.py')), joined('a', 'b'))\n"
+    )
+    assert _static_problems(code, files, set()) == []
+    # a function the script does not define is still unknown, even beside ones it does
+    assert _static_problems("def helper():\n    return 1\nhelpr()\n", files, set()) == [
+        "calls unknown function helpr()"
+    ]
+
+
 def test_static_check_knows_every_folder_of_the_workspace() -> None:
     # folders named like files are rare, but a folder the workspace holds is never "missing"
     files = {"a/b.cfg/c.txt": "", "top.md": ""}

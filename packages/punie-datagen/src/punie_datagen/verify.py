@@ -76,6 +76,7 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
         for target in node.targets
         if isinstance(target, ast.Name)
     }
+    local = _locals(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
@@ -83,7 +84,7 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
                 written.add(str(node.args[0].value))
             elif name in {"write_file"} and node.args and isinstance(node.args[0], ast.Name):
                 written.add(constants.get(node.args[0].id, ""))
-            if name not in TOOL_NAMES and name not in BUILTINS and name not in _locals(tree):
+            if name not in TOOL_NAMES and name not in BUILTINS and name not in local:
                 problems.append(f"calls unknown function {name}()")
     known = set(files) | {p.rsplit("/", 1)[0] for p in files if "/" in p} | written
     in_commands = {  # a command's arguments (find -name x.py, grep patterns) are not paths read
@@ -114,9 +115,19 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
 
 
 def _locals(tree: ast.AST) -> set[str]:
-    return {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
+    """Names the script itself binds: assignments and loop targets, the functions (and lambdas)
+    it defines with their parameters, and the names it imports."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.alias):
+            found.add(node.asname or node.name.split(".")[0])
+    return found
 
 
 def _differences(
