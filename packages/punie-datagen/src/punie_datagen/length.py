@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie_datagen.memo import Memo
 from punie_tools import wire
 
 __all__ = ["MARGIN", "MAX_SEQ_LENGTH", "TokenCounter", "render_chatml"]
@@ -126,12 +127,14 @@ class TokenCounter:
     exact: bool
     limit: int
     max_seq_length: int = MAX_SEQ_LENGTH
+    identity: str = ""  # what makes its counts: a digest of the tokenizer (file or corpus)
 
     @classmethod
     def from_file(cls, path: Path, max_seq_length: int = MAX_SEQ_LENGTH) -> TokenCounter:
         from tokenizers import Tokenizer
 
-        return cls(Tokenizer.from_file(str(path)), True, max_seq_length, max_seq_length)
+        identity = "file:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        return cls(Tokenizer.from_file(str(path)), True, max_seq_length, max_seq_length, identity)
 
     @classmethod
     def reference(
@@ -151,8 +154,14 @@ class TokenCounter:
         limit = int(max_seq_length * MARGIN)
         key = hashlib.sha256("\0".join(corpus).encode()).hexdigest()
         cached = cache_dir / "tokenizers" / f"{key}.json" if cache_dir is not None else None
+        identity = f"reference:{VOCAB_SIZE}:{key}"
         if cached is not None and cached.is_file():  # the same text trains the same tokenizer
-            return cls(Tokenizer.from_file(str(cached)), False, limit, max_seq_length)
+            try:
+                return cls(Tokenizer.from_file(str(cached)), False, limit, max_seq_length, identity)
+            except (
+                Exception
+            ):  # a damaged cached tokenizer (any error of the library) is trained again
+                pass
         tokenizer = Tokenizer(models.BPE())
         tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tokenizer.decoder = decoders.ByteLevel()
@@ -170,11 +179,30 @@ class TokenCounter:
             tmp = cached.with_suffix(".tmp")
             tokenizer.save(str(tmp))
             os.replace(tmp, cached)
-        return cls(tokenizer, False, limit, max_seq_length)
+        return cls(tokenizer, False, limit, max_seq_length, identity)
 
     def count(self, example: wire.Example) -> int:
         return len(self.tokenizer.encode(render_chatml(example.messages, example.tools)).ids)
 
-    def counts(self, examples: Sequence[wire.Example]) -> list[int]:
+    def counts(self, examples: Sequence[wire.Example], memo: Memo | None = None) -> list[int]:
+        """Token counts in order; with `memo`, each under a digest of the rendered text and
+        the tokenizer's identity (and the tokenizers library's version), encoded only once."""
         texts = [render_chatml(e.messages, e.tools) for e in examples]
-        return [len(enc.ids) for enc in self.tokenizer.encode_batch(texts)]
+        if memo is None or not self.identity:
+            return [len(enc.ids) for enc in self.tokenizer.encode_batch(texts)]
+        lib = _tokenizers_version()
+        keys = [memo.key(self.identity, lib, text) for text in texts]
+        found = [memo.get(k) for k in keys]
+        missing = [i for i, n in enumerate(found) if n is None]
+        if missing:
+            encoded = self.tokenizer.encode_batch([texts[i] for i in missing])
+            for i, enc in zip(missing, encoded, strict=True):
+                found[i] = len(enc.ids)
+                memo.put(keys[i], found[i])
+        return [int(n) for n in found if n is not None]
+
+
+def _tokenizers_version() -> str:
+    from importlib.metadata import version
+
+    return version("tokenizers")

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 
-from punie_datagen.execute import run_steps
+from punie_datagen.execute import run_steps, tool_versions
+from punie_datagen.memo import Memo
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
@@ -32,6 +33,7 @@ class VerifyReport:
     mismatches: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     flaky: list[str] = field(default_factory=list)  # differed once, matched when re-run
+    remembered: int = 0  # passed a fresh run in an earlier build, unchanged since (not re-run)
     per_category: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -184,25 +186,47 @@ def _check(example: wire.Example) -> VerifyReport:
 
 
 def verify_examples(
-    examples: list[wire.Example], sample: int | None = None, seed: int = 0, workers: int = 2
+    examples: list[wire.Example],
+    sample: int | None = None,
+    seed: int = 0,
+    workers: int = 2,
+    memo: Memo | None = None,
 ) -> VerifyReport:
     """Generated examples only: mined ones carry their own provenance (punie-mine verify).
 
     Examples are checked `workers` at a time (the tools run as subprocesses); the report lists
-    them in input order either way.
+    them in input order either way. With `memo` (the build's), an example that passed a fresh
+    run before, with the same content, code and tool versions, is counted as `remembered`
+    instead of re-run; a mismatch, problem or flaky run is never remembered.
     """
     generated = [e for e in examples if e.meta.group != "mined"]
     if sample is not None and sample < len(generated):
         generated = random.Random(seed).sample(generated, sample)
     report = VerifyReport()
+    keys = [_memo_key(memo, e) if memo is not None else "" for e in generated]
+    todo = [e for e, k in zip(generated, keys, strict=True) if memo is None or not memo.get(k)]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for part in pool.map(_check, generated):
-            report.checked += part.checked
-            report.per_category.update(part.per_category)
-            report.problems += part.problems
-            report.mismatches += part.mismatches
-            report.flaky += part.flaky
+        outcomes = dict(zip(map(id, todo), pool.map(_check, todo), strict=True))
+    for example, key in zip(generated, keys, strict=True):
+        part = outcomes.get(id(example))
+        if part is None:  # remembered: an earlier build re-ran exactly this example, and it passed
+            report.remembered += 1
+            part = VerifyReport(checked=1)
+            part.per_category[f"{example.meta.group}/{example.meta.category}"] += 1
+        elif memo is not None and part.ok and not part.flaky:
+            memo.put(key, True)
+        report.checked += part.checked
+        report.per_category.update(part.per_category)
+        report.problems += part.problems
+        report.mismatches += part.mismatches
+        report.flaky += part.flaky
     return report
+
+
+def _memo_key(memo: Memo, example: wire.Example) -> str:
+    """An example's verify result depends on its content (messages, workspace), verify's and
+    the sandbox's code (in the table's version) and the tools' versions."""
+    return memo.key(example.model_dump_json(), json.dumps(tool_versions(), sort_keys=True))
 
 
 def summary_json(report: VerifyReport) -> str:
