@@ -232,7 +232,7 @@ def test_a_failed_verification_is_a_build_error_and_writes_nothing(
 ) -> None:
     _, cache, _ = built
     monkeypatch.setattr(
-        build_module, "verify_examples", lambda *a, **k: VerifyReport(1, ["'x': turn 0 differs"])
+        build_module, "verify_remembered", lambda *a, **k: VerifyReport(1, ["'x': turn 0 differs"])
     )
     with pytest.raises(BuildError, match="verification failed"):
         build(

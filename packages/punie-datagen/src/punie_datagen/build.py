@@ -34,7 +34,7 @@ from punie_datagen.memo import Derived, digest, tree_version
 from punie_datagen.merge import dedup, normalize, split
 from punie_datagen.shapes import diversity
 from punie_datagen.suite_guard import DEFAULT_SUITE, find_leaks, load_queries
-from punie_datagen.verify import verify_examples
+from punie_datagen.verify import verify_remembered
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
 from punie_tools.cli_support import OutputDir, no_interrupt
@@ -433,8 +433,8 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
         raise BuildError(
             f"{len(clairvoyant)} clairvoyant turns or answers:\n" + "\n".join(clairvoyant[:20])
         )
-    report = verify_examples(
-        everything, sample=verify_sample, seed=seed, workers=workers, memo=derived.verify
+    report = verify_remembered(
+        everything, derived.verify, sample=verify_sample, seed=seed, workers=workers
     )
     if not report.ok:
         raise BuildError(

@@ -19,7 +19,14 @@ from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
 from punie_tools.models import ExecutionRecord
 
-__all__ = ["SPLITS", "VerifyReport", "code_blocks", "load_examples", "verify_examples"]
+__all__ = [
+    "SPLITS",
+    "VerifyReport",
+    "code_blocks",
+    "load_examples",
+    "verify_examples",
+    "verify_remembered",
+]
 
 SPLITS = ("train", "valid", "test")
 
@@ -186,34 +193,56 @@ def _check(example: wire.Example) -> VerifyReport:
 
 
 def verify_examples(
-    examples: list[wire.Example],
-    sample: int | None = None,
-    seed: int = 0,
-    workers: int = 2,
-    memo: Memo | None = None,
+    examples: list[wire.Example], sample: int | None = None, seed: int = 0, workers: int = 2
 ) -> VerifyReport:
     """Generated examples only: mined ones carry their own provenance (punie-mine verify).
 
     Examples are checked `workers` at a time (the tools run as subprocesses); the report lists
-    them in input order either way. With `memo` (the build's), an example that passed a fresh
-    run before, with the same content, code and tool versions, is counted as `remembered`
-    instead of re-run; a mismatch, problem or flaky run is never remembered.
+    them in input order either way.
     """
     generated = [e for e in examples if e.meta.group != "mined"]
     if sample is not None and sample < len(generated):
         generated = random.Random(seed).sample(generated, sample)
     report = VerifyReport()
-    keys = [_memo_key(memo, e) if memo is not None else "" for e in generated]
-    todo = [e for e, k in zip(generated, keys, strict=True) if memo is None or not memo.get(k)]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for part in pool.map(_check, generated):
+            report.checked += part.checked
+            report.per_category.update(part.per_category)
+            report.problems += part.problems
+            report.mismatches += part.mismatches
+            report.flaky += part.flaky
+    return report
+
+
+def verify_remembered(
+    examples: list[wire.Example],
+    memo: Memo,
+    sample: int | None = None,
+    seed: int = 0,
+    workers: int = 2,
+) -> VerifyReport:
+    """`verify_examples` (the same sample) for the build, remembering clean passes in `memo`:
+    an example that passed a fresh run in an earlier build, with the same content, code and
+    tool versions, is counted as `remembered` instead of re-run; a mismatch, problem or flaky
+    run is never remembered (it runs again every build). The key is the whole example
+    (messages, workspace) and the tool versions; verify's and the sandbox's code and the
+    workspace projects' files are in the table's version (`memo.Derived`)."""
+    generated = [e for e in examples if e.meta.group != "mined"]
+    if sample is not None and sample < len(generated):
+        generated = random.Random(seed).sample(generated, sample)
+    versions = json.dumps(tool_versions(), sort_keys=True)
+    keys = [memo.key(e.model_dump_json(), versions) for e in generated]
+    todo = [e for e, k in zip(generated, keys, strict=True) if not memo.get(k)]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         outcomes = dict(zip(map(id, todo), pool.map(_check, todo), strict=True))
+    report = VerifyReport()
     for example, key in zip(generated, keys, strict=True):
         part = outcomes.get(id(example))
-        if part is None:  # remembered: an earlier build re-ran exactly this example, and it passed
+        if part is None:
             report.remembered += 1
             part = VerifyReport(checked=1)
             part.per_category[f"{example.meta.group}/{example.meta.category}"] += 1
-        elif memo is not None and part.ok and not part.flaky:
+        elif part.ok and not part.flaky:
             memo.put(key, True)
         report.checked += part.checked
         report.per_category.update(part.per_category)
@@ -221,12 +250,6 @@ def verify_examples(
         report.mismatches += part.mismatches
         report.flaky += part.flaky
     return report
-
-
-def _memo_key(memo: Memo, example: wire.Example) -> str:
-    """An example's verify result depends on its content (messages, workspace), verify's and
-    the sandbox's code (in the table's version) and the tools' versions."""
-    return memo.key(example.model_dump_json(), json.dumps(tool_versions(), sort_keys=True))
 
 
 def summary_json(report: VerifyReport) -> str:
