@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pydantic
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -328,7 +329,8 @@ def _fix_announced(examples: list[wire.Example]) -> dict[str, Any]:
 def _generation_key(seed: int, scale: float, versions: dict[str, str]) -> str:
     """What the generated examples depend on: the seed and scale, every file of this package
     (generators, workspace projects, knowledge) and of punie-tools, and the tool versions
-    (the sandbox caches assume the same tool on the same files gives the same result)."""
+    (the sandbox caches assume the same tool on the same files gives the same result), and
+    pydantic's version (it writes the examples)."""
     return digest(
         "generated",
         str(seed),
@@ -336,6 +338,7 @@ def _generation_key(seed: int, scale: float, versions: dict[str, str]) -> str:
         tree_version(Path(__file__).parent),
         tree_version(Path(punie_tools.__file__).parent),
         json.dumps(versions, sort_keys=True),
+        pydantic.VERSION,
     )
 
 
