@@ -110,7 +110,16 @@ def _example(spec: Spec, codes: list[str], records: list[ExecutionRecord]) -> wi
     return wire.Example(messages=messages, tools=wire.TOOLS, meta=_meta(spec))
 
 
-def _execute(spec: Spec, cache: ExecutionCache) -> wire.Example | str:
+def _clairvoyance_key(derived: Derived, example: wire.Example) -> str:
+    return derived.clairvoyance.key(
+        json.dumps(example.messages, sort_keys=True),
+        json.dumps(example.meta.workspace, sort_keys=True),
+    )
+
+
+def _execute(
+    spec: Spec, cache: ExecutionCache, derived: Derived | None = None
+) -> wire.Example | str:
     """The spec run and composed into an example, or the reason it was dropped."""
     try:
         files = workspace_files(spec.workspace) if spec.workspace else {}
@@ -123,6 +132,8 @@ def _execute(spec: Spec, cache: ExecutionCache) -> wire.Example | str:
         return f"{spec.category} {spec.request!r}: {exc}"
     if spec.workspace:
         problems = check_messages(example.messages, api_names(files))
+        if derived is not None:  # the build's own check of this example: the same finding
+            derived.clairvoyance.put(_clairvoyance_key(derived, example), problems)
         if problems:
             return f"{spec.category} {spec.request!r}: {problems[0]}"
     return example
@@ -138,10 +149,7 @@ def static_problems(examples: list[wire.Example], derived: Derived | None = None
             continue
         key = ""
         if derived is not None:
-            key = derived.clairvoyance.key(
-                json.dumps(example.messages, sort_keys=True),
-                json.dumps(example.meta.workspace, sort_keys=True),
-            )
+            key = _clairvoyance_key(derived, example)
             found = derived.clairvoyance.get(key)
             if found is not None:
                 problems += [f"{example.meta.request!r}: {p}" for p in found]
@@ -369,7 +377,7 @@ def _generate(
         task = progress.add_task("running code in the sandbox", total=len(specs))
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             try:
-                for outcome in pool.map(lambda s: _execute(s, cache), specs):
+                for outcome in pool.map(lambda s: _execute(s, cache, derived), specs):
                     if isinstance(outcome, str):
                         dropped.append(outcome)
                     else:
