@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from punie_datagen.clairvoyance import parse
 from punie_datagen.memo import Memo
 from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
@@ -52,7 +53,7 @@ class _Normalise(ast.NodeTransformer):
 def code_shape(code: str) -> str:
     """A short digest of the normalised AST (or of the text when it does not parse)."""
     try:
-        tree = _Normalise().visit(ast.parse(code))
+        tree = _Normalise().visit(parse(code))
         text = ast.dump(tree, annotate_fields=False, include_attributes=False)
     except SyntaxError:
         text = code

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 
+from punie_datagen.clairvoyance import parse
 from punie_datagen.execute import run_steps, tool_versions
 from punie_datagen.memo import Memo
 from punie_datagen.workspaces import workspace_files
@@ -75,7 +76,7 @@ def code_blocks(example: wire.Example) -> list[tuple[str, str]]:
 def _static_problems(code: str, files: dict[str, str], written: set[str]) -> list[str]:
     """Calls of tools that do not exist; path literals naming files the workspace does not hold."""
     problems = []
-    tree = ast.parse(code)
+    tree = parse(code)
     constants = {  # name = "literal": a path a later write_file(name, ...) may create
         target.id: node.value.value
         for node in ast.walk(tree)
