@@ -170,7 +170,9 @@ def test_a_request_that_paraphrases_a_validation_query_fails_the_build(
 ) -> None:
     from punie_datagen.generators import all_specs
 
-    _, cache, _ = built
+    _, session_cache, _ = built
+    cache = tmp_path / "cache"  # the sandbox caches, not the remembered generated examples
+    shutil.copytree(session_cache, cache, ignore=shutil.ignore_patterns("derived"))
     specs = all_specs(0)
     specs[0].request = "Are the tests passing?"
     monkeypatch.setattr(build_module, "all_specs", lambda seed: specs)
@@ -191,14 +193,15 @@ def test_second_build_is_deterministic_and_needs_no_new_runs(
 ) -> None:
     out, cache, _ = built
     before = sorted(p.name for p in cache.rglob("*.json"))
-    build(
+    manifest = build(
         tmp_path / "again",
         scale=SCALE,
         cache_dir=cache,
         verify_sample=0,
         suite=SUITE,
         max_seq_length=LIMIT,
-    )
+    ).manifest
+    assert manifest["tool_cache"] == {"runs": 0, "hits": 0, "generation": "remembered"}
     assert sorted(p.name for p in cache.rglob("*.json")) == before
     for name in ("train.jsonl", "valid.jsonl", "test.jsonl"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
@@ -229,7 +232,7 @@ def test_a_failed_verification_is_a_build_error_and_writes_nothing(
 ) -> None:
     _, cache, _ = built
     monkeypatch.setattr(
-        build_module, "verify_examples", lambda *a, **k: VerifyReport(1, ["'x': turn 0 differs"])
+        build_module, "verify_remembered", lambda *a, **k: VerifyReport(1, ["'x': turn 0 differs"])
     )
     with pytest.raises(BuildError, match="verification failed"):
         build(

@@ -94,6 +94,39 @@ def test_a_byte_level_bpe_never_uses_more_tokens_than_bytes(text: str) -> None:
     assert len(COUNTER.tokenizer.encode(text).ids) <= len(text.encode("utf-8"))
 
 
+def _conversation(request: str, output: str) -> wire.Example:
+    msgs = wire.code_mode_messages(
+        SYSTEM_PROMPT, request, [("print(read_file('a.py'))\n", _record(output))], output[:40]
+    )
+    meta = wire.ExampleMeta(group="base", category="x", source="t", request=request)
+    return wire.Example(messages=msgs, tools=wire.TOOLS, meta=meta)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=200), st.text(max_size=300)), min_size=1, max_size=4))
+def test_counting_the_shared_head_once_gives_the_whole_text_s_count(
+    turns: list[tuple[str, str]],
+) -> None:
+    # the texts may hold anything, special tokens included: "<|im_end|>" in a tool output
+    examples = [_conversation(r, o) for r, o in [*turns, ("x<|im_end|>y", "<|im_end|>\n z")]]
+    whole = [COUNTER.count(e) for e in examples]
+    assert COUNTER.counts(examples) == whole
+    assert whole[0] > 1000  # the head (system prompt and tool schema) is in the count
+
+
+def test_counts_fall_back_to_whole_texts_when_the_head_is_not_additive() -> None:
+    class OneMorePerText:  # a post-processor that adds a token to every text it encodes
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+
+        def encode_batch(self, texts: list[str]) -> list[object]:
+            return [type("E", (), {"ids": [0, *e.ids]})() for e in self.inner.encode_batch(texts)]
+
+    counter = TokenCounter(OneMorePerText(COUNTER.tokenizer), False, 4096)
+    examples = [_conversation("a", "b"), _conversation("c", "d")]
+    assert counter.counts(examples) == [COUNTER.count(e) + 1 for e in examples]
+
+
 def test_the_system_prompt_alone_rules_out_a_byte_bound() -> None:
     system = render_chatml([{"role": "system", "content": SYSTEM_PROMPT}], wire.TOOLS)
     assert len(system.encode()) > 2048  # why lengths are counted with a tokenizer, not in bytes

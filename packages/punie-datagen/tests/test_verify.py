@@ -12,6 +12,7 @@ import pytest
 
 from punie_datagen import verify as verify_module
 from punie_datagen.execute import run_steps
+from punie_datagen.memo import Memo
 from punie_datagen.verify import (
     SPLITS,
     VerifyReport,
@@ -20,6 +21,7 @@ from punie_datagen.verify import (
     load_examples,
     summary_json,
     verify_examples,
+    verify_remembered,
 )
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
@@ -247,6 +249,34 @@ def test_reports_of_several_examples_are_merged_in_input_order(fresh: dict[str, 
         assert [p.split(":")[0] for p in report.problems] == ["'lost'", "'typed'"]
 
 
+def test_only_clean_passes_are_remembered_and_remembered_ones_are_not_run_again(
+    fresh: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = Memo(None, "verify", "v", lambda v: v is True)
+    good = _example([(READ, fresh[READ])], request="good")
+    bad = _example([(READ, "wrong")], request="bad")
+    mined = _example([(READ, "wrong")], request="mined", group="mined")
+    first = verify_remembered([good, bad, mined], memo)
+    assert (first.checked, first.remembered) == (2, 0)
+    assert [m.split(":")[0] for m in first.mismatches] == ["'bad'"]
+    runs: list[str] = []
+    real = verify_module._check
+    monkeypatch.setattr(verify_module, "_check", lambda e: runs.append(e.meta.request) or real(e))
+    second = verify_remembered([good, bad], memo, workers=1)
+    assert runs == ["bad"]  # the pass is remembered; the mismatch runs again
+    assert (second.checked, second.remembered) == (2, 1)
+    assert second.per_category == {"base/read": 2}
+    assert [m.split(":")[0] for m in second.mismatches] == ["'bad'"]
+    # another content is another key: an edited example runs again
+    edited = _example([(READ, fresh[READ])], request="good, edited")
+    assert verify_remembered([edited], memo).remembered == 0 and runs[-1] == "good, edited"
+    # the sample is verify_examples' sample
+    pool = [good, bad, edited]
+    assert verify_remembered(pool, memo, sample=1, seed=3).per_category == (
+        verify_examples(pool, sample=1, seed=3).per_category
+    )
+
+
 def test_static_check_flags_unknown_calls_and_missing_paths() -> None:
     files = {"pkg/mod.py": "", "README.md": ""}
     assert _static_problems("print(read_file('pkg/mod.py'))\n", files, set()) == []
@@ -276,6 +306,26 @@ def test_static_check_flags_unknown_calls_and_missing_paths() -> None:
     # a file's bare name is not its path
     assert _static_problems("x = 'mod.py'\n", files, set()) == [
         "mentions mod.py, which is not in the workspace"
+    ]
+
+
+def test_static_check_knows_functions_the_script_defines_and_their_parameters() -> None:
+    files = {"pkg/mod.py": ""}
+    code = (
+        "def count(text, *rest, sep=None, **more):\n"
+        "    return len(text.split(sep))\n"
+        "def apply(fn, value, /, *, twice=False):\n"
+        "    return fn(value)\n"
+        "async def later(cb):\n"
+        "    return cb()\n"
+        "twice = lambda g: g(g)\n"
+        "from os.path import join as joined\n"
+        "print(apply(count, read_file('pkg/mod.py')), joined('a', 'b'))\n"
+    )
+    assert _static_problems(code, files, set()) == []
+    # a function the script does not define is still unknown, even beside ones it does
+    assert _static_problems("def helper():\n    return 1\nhelpr()\n", files, set()) == [
+        "calls unknown function helpr()"
     ]
 
 

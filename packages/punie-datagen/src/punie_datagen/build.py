@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pydantic
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+import punie_tools
 from punie_datagen.clairvoyance import api_names, check_messages
 from punie_datagen.execute import (
     ExecutionCache,
@@ -29,10 +31,11 @@ from punie_datagen.execute import (
 )
 from punie_datagen.generators import VERSIONS, Spec, all_specs
 from punie_datagen.length import MAX_SEQ_LENGTH, TokenCounter
+from punie_datagen.memo import Derived, digest, tree_version
 from punie_datagen.merge import dedup, normalize, split
 from punie_datagen.shapes import diversity
 from punie_datagen.suite_guard import DEFAULT_SUITE, find_leaks, load_queries
-from punie_datagen.verify import verify_examples
+from punie_datagen.verify import verify_remembered
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
 from punie_tools.cli_support import OutputDir, no_interrupt
@@ -107,7 +110,16 @@ def _example(spec: Spec, codes: list[str], records: list[ExecutionRecord]) -> wi
     return wire.Example(messages=messages, tools=wire.TOOLS, meta=_meta(spec))
 
 
-def _execute(spec: Spec, cache: ExecutionCache) -> wire.Example | str:
+def _clairvoyance_key(derived: Derived, example: wire.Example) -> str:
+    return derived.clairvoyance.key(
+        json.dumps(example.messages, sort_keys=True),
+        json.dumps(example.meta.workspace, sort_keys=True),
+    )
+
+
+def _execute(
+    spec: Spec, cache: ExecutionCache, derived: Derived | None = None
+) -> wire.Example | str:
     """The spec run and composed into an example, or the reason it was dropped."""
     try:
         files = workspace_files(spec.workspace) if spec.workspace else {}
@@ -120,25 +132,37 @@ def _execute(spec: Spec, cache: ExecutionCache) -> wire.Example | str:
         return f"{spec.category} {spec.request!r}: {exc}"
     if spec.workspace:
         problems = check_messages(example.messages, api_names(files))
+        if derived is not None:  # the build's own check of this example: the same finding
+            derived.clairvoyance.put(_clairvoyance_key(derived, example), problems)
         if problems:
             return f"{spec.category} {spec.request!r}: {problems[0]}"
     return example
 
 
-def static_problems(examples: list[wire.Example]) -> list[str]:
-    """The no-clairvoyance rule over every generated example (no tools run)."""
+def static_problems(examples: list[wire.Example], derived: Derived | None = None) -> list[str]:
+    """The no-clairvoyance rule over every generated example (no tools run). With `derived`,
+    an example's findings are remembered under its messages and workspace (and the checker's
+    code and the projects' files, in the table's version)."""
     problems = []
     for example in examples:
         if example.meta.group == "mined" or not example.meta.workspace:
             continue
+        key = ""
+        if derived is not None:
+            key = _clairvoyance_key(derived, example)
+            found = derived.clairvoyance.get(key)
+            if found is not None:
+                problems += [f"{example.meta.request!r}: {p}" for p in found]
+                continue
         try:
             api = api_names(workspace_files(example.meta.workspace))
         except (KeyError, ValueError) as exc:
             problems.append(f"{example.meta.request!r}: workspace cannot be rebuilt ({exc})")
             continue
-        problems += [
-            f"{example.meta.request!r}: {p}" for p in check_messages(example.messages, api)
-        ]
+        found = check_messages(example.messages, api)
+        if derived is not None:
+            derived.clairvoyance.put(key, found)
+        problems += [f"{example.meta.request!r}: {p}" for p in found]
     return problems
 
 
@@ -219,7 +243,7 @@ def is_our_output(path: Path) -> bool:
     return isinstance(manifest, dict) and "generator_versions" in manifest
 
 
-def _suite_check(specs: list[Spec], suite: Path | None) -> dict[str, Any]:
+def _suite_check(requests: list[str], suite: Path | None, derived: Derived) -> dict[str, Any]:
     if suite is None:
         return {"checked": False, "reason": "no suite file given"}
     if not suite.is_file():
@@ -230,7 +254,10 @@ def _suite_check(specs: list[Spec], suite: Path | None) -> dict[str, Any]:
         queries = load_queries(suite)
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # tomllib's error is a ValueError
         raise BuildInputError(f"suite file {suite} cannot be read: {exc}") from exc
-    leaks = find_leaks([s.request for s in specs], queries)
+    key = derived.suite.key(json.dumps(queries), json.dumps(requests))
+    leaks = [] if derived.suite.get(key) == 0 else find_leaks(requests, queries)
+    if not leaks:  # only a clean check is remembered: a leak is found again every build
+        derived.suite.put(key, 0)
     if leaks:
         lines = [
             f"{leak.request!r} ~ {leak.query!r} (words {leak.words}, text {leak.text})"
@@ -244,10 +271,11 @@ def _suite_check(specs: list[Spec], suite: Path | None) -> dict[str, Any]:
 
 
 def _lengths(
-    splits: dict[str, list[wire.Example]], counter: TokenCounter
+    splits: dict[str, list[wire.Example]], counter: TokenCounter, derived: Derived | None = None
 ) -> tuple[dict[str, list[wire.Example]], dict[str, Any]]:
     examples = [e for part in splits.values() for e in part]
-    counts = dict(zip(map(id, examples), counter.counts(examples), strict=True))
+    memo = derived.tokens if derived is not None else None
+    counts = dict(zip(map(id, examples), counter.counts(examples, memo), strict=True))
 
     def fits(e: wire.Example) -> bool:
         return counts[id(e)] <= counter.limit or e.meta.group == "mined"
@@ -306,17 +334,40 @@ def _fix_announced(examples: list[wire.Example]) -> dict[str, Any]:
     }
 
 
-def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Path = Path("data/cache/datagen"),
-          scale: float = 1.0, verify_sample: int = 40, workers: int = 2, suite: Path | None = DEFAULT_SUITE,
-          tokenizer: Path | None = None, max_seq_length: int = MAX_SEQ_LENGTH,
-          console: Console | None = None) -> BuildResult:  # fmt: skip
-    """Build the dataset into `out`; raises BuildError (leaving `out` untouched) on any failure."""
-    console = console or Console(stderr=True, no_color=not sys.stderr.isatty())
+def _generation_key(seed: int, scale: float, versions: dict[str, str]) -> str:
+    """What the generated examples depend on: the seed and scale, every file of this package
+    (generators, workspace projects, knowledge) and of punie-tools, and the tool versions
+    (the sandbox caches assume the same tool on the same files gives the same result), and
+    pydantic's version (it writes the examples)."""
+    return digest(
+        "generated",
+        str(seed),
+        repr(float(scale)),
+        tree_version(Path(__file__).parent),
+        tree_version(Path(punie_tools.__file__).parent),
+        json.dumps(versions, sort_keys=True),
+        pydantic.VERSION,
+    )
+
+
+def _generate(
+    seed: int,
+    scale: float,
+    suite: Path | None,
+    cache_dir: Path,
+    versions: dict[str, str],
+    workers: int,
+    console: Console,
+    derived: Derived,
+) -> tuple[list[wire.Example], list[str], list[str], dict[str, Any]]:
+    """Every spec run in the sandbox (through the turn and tool caches) and composed:
+    (examples, dropped specs' reasons, every spec's request, tool cache counts + suite report)."""
     specs = _scaled(all_specs(seed), scale)
     if not specs:
         raise BuildInputError("no specs to build")
-    suite_report = _suite_check(specs, suite)
-    cache = ExecutionCache(cache_dir, tool_versions())
+    requests = [s.request for s in specs]
+    suite_report = _suite_check(requests, suite, derived)
+    cache = ExecutionCache(cache_dir, versions)
     generated: list[wire.Example] = []
     dropped: list[str] = []
     with Progress(
@@ -326,7 +377,7 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
         task = progress.add_task("running code in the sandbox", total=len(specs))
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             try:
-                for outcome in pool.map(lambda s: _execute(s, cache), specs):
+                for outcome in pool.map(lambda s: _execute(s, cache, derived), specs):
                     if isinstance(outcome, str):
                         dropped.append(outcome)
                     else:
@@ -337,6 +388,30 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
                 raise BuildInputError(f"{exc} (nothing was written)") from exc
     if not generated:
         raise BuildInputError("every spec was dropped:\n" + "\n".join(dropped[:20]))
+    counts = {"runs": cache.tools.runs, "hits": cache.tools.hits, "suite": suite_report}
+    return generated, dropped, requests, counts
+
+
+def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Path = Path("data/cache/datagen"),
+          scale: float = 1.0, verify_sample: int = 40, workers: int = 2, suite: Path | None = DEFAULT_SUITE,
+          tokenizer: Path | None = None, max_seq_length: int = MAX_SEQ_LENGTH,
+          console: Console | None = None) -> BuildResult:  # fmt: skip
+    """Build the dataset into `out`; raises BuildError (leaving `out` untouched) on any failure."""
+    console = console or Console(stderr=True, no_color=not sys.stderr.isatty())
+    versions = tool_versions()
+    derived = Derived(cache_dir)
+    key = _generation_key(seed, scale, versions)
+    remembered = derived.load_generated(key)
+    if remembered is not None:
+        generated, dropped, requests = remembered
+        suite_report = _suite_check(requests, suite, derived)
+        tool_cache = {"runs": 0, "hits": 0, "generation": "remembered"}
+    else:
+        generated, dropped, requests, tool_cache = _generate(
+            seed, scale, suite, cache_dir, versions, workers, console, derived
+        )
+        suite_report = tool_cache.pop("suite")
+        derived.save_generated(key, generated, dropped, requests)
     distinct = len({normalize(e.meta.request) for e in generated})
     mined_examples = _load_mined(mined)
     kept, duplicates = dedup([*generated, *mined_examples])
@@ -355,7 +430,7 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
             )
         )
         before = sum(len(part) for part in splits.values())
-        splits, round_report = _lengths(splits, counter)
+        splits, round_report = _lengths(splits, counter, derived)
         length_report = (
             _merge_lengths(length_report, round_report) if length_report else round_report
         )
@@ -364,12 +439,14 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
     kept = [e for part in splits.values() for e in part]
     generated = [e for e in kept if e.meta.group != "mined"]
     everything = kept
-    clairvoyant = static_problems(everything)
+    clairvoyant = static_problems(everything, derived)
     if clairvoyant:
         raise BuildError(
             f"{len(clairvoyant)} clairvoyant turns or answers:\n" + "\n".join(clairvoyant[:20])
         )
-    report = verify_examples(everything, sample=verify_sample, seed=seed, workers=workers)
+    report = verify_remembered(
+        everything, derived.verify, sample=verify_sample, seed=seed, workers=workers
+    )
     if not report.ok:
         raise BuildError(
             "verification failed:\n" + "\n".join((report.mismatches + report.problems)[:20])
@@ -411,21 +488,24 @@ def build(out: Path, *, seed: int = 0, mined: Path | None = None, cache_dir: Pat
         },
         "by_project": dict(sorted(by_project.items())),
         "by_source": dict(sorted(by_source.items())),
-        "diversity": diversity(splits, len(clairvoyant)),
+        "diversity": diversity(splits, len(clairvoyant), derived.shapes),
         "lengths": length_report,
         "fix_requests": _fix_announced(generated),
         "suite_check": suite_report,
         "generator_versions": VERSIONS,
-        "tool_versions": cache.versions,
-        "tool_cache": {"runs": cache.tools.runs, "hits": cache.tools.hits},
+        "tool_versions": versions,
+        "tool_cache": tool_cache,
         "verify": {
             "checked": report.checked,
             "mismatches": len(report.mismatches),
             "problems": len(report.problems),
             "flaky": len(report.flaky),
+            "remembered": report.remembered,
         },
         "seed": seed,
         "scale": scale,
     }
+    derived.save()
+    manifest["derived_cache"] = derived.stats()
     _write_atomic(out, splits, manifest)
     return BuildResult(out, manifest, dropped)

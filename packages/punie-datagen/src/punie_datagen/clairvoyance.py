@@ -23,6 +23,7 @@ import builtins
 import keyword
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -34,6 +35,7 @@ __all__ = [
     "check_answer",
     "check_code",
     "check_messages",
+    "parse",
 ]
 
 SMALL = 3  # integer literals up to this are offsets and indices anyone may use
@@ -61,6 +63,18 @@ _EXEMPT = (
     | frozenset(TOOL_NAMES)
     | CONVENTIONS
 )
+
+
+_PARSE = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """`ast.parse`, one thread at a time: the build and verify parse code in worker threads, and
+    CPython 3.11's AST constructor keeps its recursion depth in shared state, so two parses at
+    once can fail with "SystemError: AST constructor recursion depth mismatch" (seen in a build
+    that regenerated its examples)."""
+    with _PARSE:
+        return ast.parse(source)
 
 
 def _module_names(path: str) -> set[str]:
@@ -113,7 +127,7 @@ def _api_of(path: str, content: str) -> frozenset[str]:
     names = _module_names(path)
     if path.endswith(".py"):
         try:
-            names |= _defined(ast.parse(content))
+            names |= _defined(parse(content))
         except SyntaxError:
             names |= {m.group(1) for m in re.finditer(r"(?:def|class)\s+(\w+)", content)}
     return frozenset(names)
@@ -200,7 +214,7 @@ def _printed_constants(call: ast.Call) -> set[int]:
 def check_code(code: str, context: str, api: frozenset[str]) -> list[str]:
     """Breaches of the rule in one code turn, given everything revealed before it."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except SyntaxError as exc:
         return [f"code does not parse: {exc.msg}"]
     seen = _numbers(context)

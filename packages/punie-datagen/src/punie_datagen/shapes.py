@@ -17,8 +17,11 @@ import builtins
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
+from punie_datagen.clairvoyance import parse
+from punie_datagen.memo import Memo
 from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
 
@@ -50,19 +53,23 @@ class _Normalise(ast.NodeTransformer):
 def code_shape(code: str) -> str:
     """A short digest of the normalised AST (or of the text when it does not parse)."""
     try:
-        tree = _Normalise().visit(ast.parse(code))
+        tree = _Normalise().visit(parse(code))
         text = ast.dump(tree, annotate_fields=False, include_attributes=False)
     except SyntaxError:
         text = code
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def _codes(example: wire.Example) -> list[str]:
+    return [
+        call["function"]["arguments"]["code"]
+        for message in example.messages
+        for call in message.get("tool_calls") or []
+    ]
+
+
 def example_shapes(example: wire.Example) -> tuple[str, ...]:
-    shapes = []
-    for message in example.messages:
-        for call in message.get("tool_calls") or []:
-            shapes.append(code_shape(call["function"]["arguments"]["code"]))
-    return tuple(shapes)
+    return tuple(code_shape(code) for code in _codes(example))
 
 
 def twin_key(example: wire.Example) -> tuple[tuple[str, ...], str]:
@@ -75,12 +82,31 @@ def _share(counter: Counter[str], top: int) -> float:
     return round(sum(n for _, n in counter.most_common(top)) / total, 4) if total else 0.0
 
 
-def diversity(splits: Mapping[str, Sequence[wire.Example]], clairvoyant: int) -> dict[str, Any]:
-    """The manifest's `diversity` block, over generated examples (mined ones carry their own)."""
+def diversity(
+    splits: Mapping[str, Sequence[wire.Example]], clairvoyant: int, memo: Memo | None = None
+) -> dict[str, Any]:
+    """The manifest's `diversity` block, over generated examples (mined ones carry their own).
+    Each example's shapes are computed once (with `memo`: remembered under each code's text)."""
     generated = {
         name: [e for e in part if e.meta.group != "mined"] for name, part in splits.items()
     }
     every = [e for part in generated.values() for e in part]
+    known: dict[int, tuple[str, ...]] = {}
+
+    def shapes_of_example(e: wire.Example) -> tuple[str, ...]:
+        if id(e) not in known:
+            known[id(e)] = tuple(
+                code_shape(code)
+                if memo is None
+                else memo.compute(memo.key(code), partial(code_shape, code))
+                for code in _codes(e)
+            )
+        return known[id(e)]
+
+    def twin_key(e: wire.Example) -> tuple[tuple[str, ...], str]:
+        return shapes_of_example(e), str((e.meta.model_extra or {}).get("answer_template", ""))
+
+    example_shapes = shapes_of_example
     calls: Counter[str] = Counter(s for e in every for s in example_shapes(e))
 
     def field(e: wire.Example, key: str) -> str:

@@ -12,13 +12,22 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 
-from punie_datagen.execute import run_steps
+from punie_datagen.clairvoyance import parse
+from punie_datagen.execute import run_steps, tool_versions
+from punie_datagen.memo import Memo
 from punie_datagen.workspaces import workspace_files
 from punie_tools import wire
 from punie_tools.backends import TOOL_NAMES
 from punie_tools.models import ExecutionRecord
 
-__all__ = ["SPLITS", "VerifyReport", "code_blocks", "load_examples", "verify_examples"]
+__all__ = [
+    "SPLITS",
+    "VerifyReport",
+    "code_blocks",
+    "load_examples",
+    "verify_examples",
+    "verify_remembered",
+]
 
 SPLITS = ("train", "valid", "test")
 
@@ -32,6 +41,7 @@ class VerifyReport:
     mismatches: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     flaky: list[str] = field(default_factory=list)  # differed once, matched when re-run
+    remembered: int = 0  # passed a fresh run in an earlier build, unchanged since (not re-run)
     per_category: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -66,7 +76,7 @@ def code_blocks(example: wire.Example) -> list[tuple[str, str]]:
 def _static_problems(code: str, files: dict[str, str], written: set[str]) -> list[str]:
     """Calls of tools that do not exist; path literals naming files the workspace does not hold."""
     problems = []
-    tree = ast.parse(code)
+    tree = parse(code)
     constants = {  # name = "literal": a path a later write_file(name, ...) may create
         target.id: node.value.value
         for node in ast.walk(tree)
@@ -76,6 +86,7 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
         for target in node.targets
         if isinstance(target, ast.Name)
     }
+    local = _locals(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
@@ -83,7 +94,7 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
                 written.add(str(node.args[0].value))
             elif name in {"write_file"} and node.args and isinstance(node.args[0], ast.Name):
                 written.add(constants.get(node.args[0].id, ""))
-            if name not in TOOL_NAMES and name not in BUILTINS and name not in _locals(tree):
+            if name not in TOOL_NAMES and name not in BUILTINS and name not in local:
                 problems.append(f"calls unknown function {name}()")
     known = set(files) | {p.rsplit("/", 1)[0] for p in files if "/" in p} | written
     in_commands = {  # a command's arguments (find -name x.py, grep patterns) are not paths read
@@ -114,9 +125,19 @@ def _static_problems(code: str, files: dict[str, str], written: set[str]) -> lis
 
 
 def _locals(tree: ast.AST) -> set[str]:
-    return {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    }
+    """Names the script itself binds: assignments and loop targets, the functions (and lambdas)
+    it defines with their parameters, and the names it imports."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.alias):
+            found.add(node.asname or node.name.split(".")[0])
+    return found
 
 
 def _differences(
@@ -191,6 +212,44 @@ def verify_examples(
             report.problems += part.problems
             report.mismatches += part.mismatches
             report.flaky += part.flaky
+    return report
+
+
+def verify_remembered(
+    examples: list[wire.Example],
+    memo: Memo,
+    sample: int | None = None,
+    seed: int = 0,
+    workers: int = 2,
+) -> VerifyReport:
+    """`verify_examples` (the same sample) for the build, remembering clean passes in `memo`:
+    an example that passed a fresh run in an earlier build, with the same content, code and
+    tool versions, is counted as `remembered` instead of re-run; a mismatch, problem or flaky
+    run is never remembered (it runs again every build). The key is the whole example
+    (messages, workspace) and the tool versions; verify's and the sandbox's code and the
+    workspace projects' files are in the table's version (`memo.Derived`)."""
+    generated = [e for e in examples if e.meta.group != "mined"]
+    if sample is not None and sample < len(generated):
+        generated = random.Random(seed).sample(generated, sample)
+    versions = json.dumps(tool_versions(), sort_keys=True)
+    keys = [memo.key(e.model_dump_json(), versions) for e in generated]
+    todo = [e for e, k in zip(generated, keys, strict=True) if not memo.get(k)]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        outcomes = dict(zip(map(id, todo), pool.map(_check, todo), strict=True))
+    report = VerifyReport()
+    for example, key in zip(generated, keys, strict=True):
+        part = outcomes.get(id(example))
+        if part is None:
+            report.remembered += 1
+            part = VerifyReport(checked=1)
+            part.per_category[f"{example.meta.group}/{example.meta.category}"] += 1
+        elif part.ok and not part.flaky:
+            memo.put(key, True)
+        report.checked += part.checked
+        report.per_category.update(part.per_category)
+        report.problems += part.problems
+        report.mismatches += part.mismatches
+        report.flaky += part.flaky
     return report
 
 

@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 from functools import cache
 
+from punie_datagen.clairvoyance import parse
 from punie_datagen.workspaces import Project
 
 __all__ = ["Func", "Hunk", "enclosing", "functions", "hunks", "module_name"]
@@ -35,7 +36,7 @@ class Func:
 @cache
 def _parse(content: str) -> ast.Module | None:
     try:
-        return ast.parse(content)
+        return parse(content)
     except SyntaxError:
         return None
 

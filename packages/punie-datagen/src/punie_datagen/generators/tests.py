@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from punie_datagen.clairvoyance import api_names
+from punie_datagen.clairvoyance import api_names, parse
 from punie_datagen.execute import StepError
 from punie_datagen.generators import snippets as S
 from punie_datagen.generators.answers import brief, describe, phrasing
@@ -453,7 +453,7 @@ def first_test_only(source: str) -> str:
     within the length budget."""
     import ast
 
-    tree = ast.parse(source)
+    tree = parse(source)
     lines = source.split("\n")
     imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     head_end = imports[-1].end_lineno if imports else 0
