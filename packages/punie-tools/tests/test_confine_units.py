@@ -32,6 +32,14 @@ from punie_tools.confine import (
 
 # Mutants mutmut makes of confine.py that cannot change behaviour (see tests/mutation/).
 EQUIVALENT_MUTANTS: dict[str, tuple[str, str]] = {
+    "punie_tools.confine.x_bwrap_argv__mutmut_62": (
+        "readable = _dedupe((*tool_paths(), *policy.readable)) if (policy.readable) or True else tool_paths()",
+        "tool_paths() is already _dedupe's output: deduplicating it again changes nothing",
+    ),
+    "punie_tools.confine.x_current_session__mutmut_9": (
+        'if os.environ.get(PROCESS_SESSION_ENV, "XXXX").strip().lower() in {"0", "off", "no", "false"}:',
+        "an unset variable reads as '' or 'xxxx': neither turns the session off",
+    ),
     "punie_tools.confine.x__dedupe__mutmut_6": (
         "seen.setdefault(os.path.realpath(p), )",
         "setdefault's default is None anyway",

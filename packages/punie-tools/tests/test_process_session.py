@@ -209,3 +209,59 @@ def test_the_session_starts_from_an_interpreter_path_with_dot_dot(tmp_path: Path
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [1, "5\n"]
+
+
+@pytest.mark.parametrize("value", ["0", "off", "OFF", " Off ", "no", "NO", "false", "False"])
+def test_every_spelling_of_off_turns_the_process_session_off(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(confine.PROCESS_SESSION_ENV, value)
+    assert confine.current_session() is None
+
+
+@pytest.mark.parametrize("value", ["", "1", "on", "yes", "offline"])
+def test_other_values_leave_it_on(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(confine.PROCESS_SESSION_ENV, value)
+    assert isinstance(confine.current_session(), Session)
+
+
+def test_the_process_session_is_one_per_process_and_closes_at_exit_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Driven on the module's own state (a stand-in session, the pid changed as a fork that
+    skipped the at-fork hook would see it), so the real process session is left alone."""
+    registered: list[object] = []
+    monkeypatch.setattr(confine.atexit, "register", registered.append)
+    monkeypatch.setattr(confine, "_process", None)
+    monkeypatch.setattr(confine, "_process_closes_at_exit", False)
+    first = confine._process_session()
+    assert first.shared and first.max_boxes == confine.MAX_PROCESS_BOXES
+    assert confine._process_session() is first  # one per process
+    assert registered == [confine._close_process_session]
+    monkeypatch.setattr(confine, "_process_pid", os.getpid() + 1)  # seen from a child
+    second = confine._process_session()
+    assert second is not first and confine._process_pid == os.getpid()
+    assert registered == [confine._close_process_session]  # the child inherits the hook
+    monkeypatch.setattr(confine, "_process_pid", os.getpid() + 1)
+    confine._close_process_session()  # not this process's session: left alone
+    assert not second._closed
+    monkeypatch.setattr(confine, "_process_pid", os.getpid())
+    confine._close_process_session()
+    assert second._closed and not first._closed
+    first.close()
+
+
+def test_a_forked_child_gets_a_fresh_lock_and_no_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The at-fork hook, run here on stand-ins: a lock another thread held at the fork would
+    otherwise stay held in the child forever."""
+    held = threading.Lock()
+    held.acquire()
+    stand_in = Session(shared=True)
+    monkeypatch.setattr(confine, "_process_lock", held)
+    monkeypatch.setattr(confine, "_process", stand_in)
+    confine._after_fork_in_child()
+    assert confine._process is None
+    assert confine._process_lock is not held
+    assert confine._process_lock.acquire(blocking=False)
+    confine._process_lock.release()
+    assert not stand_in._closed  # the parent's sandboxes are the parent's
