@@ -12,6 +12,7 @@ must hold.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -429,10 +430,20 @@ def test_a_launcher_that_dies_mid_call_gives_a_launch_error_and_a_new_sandbox(
     backend = LocalBackend(ws)
     backend.run_command("ls")
     (box,) = session._boxes.values()
-    os.kill(int(Path(f"/proc/{box.proc.pid}/task/{box.proc.pid}/children").read_text().split()[0]),
-            signal.SIGKILL)  # fmt: skip
-    with pytest.raises(OSError, match="sandbox stopped") as caught:
-        backend.run_command("ls")
+    launcher = int(
+        Path(f"/proc/{box.proc.pid}/task/{box.proc.pid}/children").read_text().split()[0]
+    )
+    # bwrap is held stopped while its launcher dies, so the session still takes the sandbox for
+    # alive when the next call is sent (otherwise, if bwrap has exited by then, the session
+    # quietly starts a new sandbox and nothing is raised: a race this test lost once in CI).
+    os.kill(box.proc.pid, signal.SIGSTOP)
+    try:
+        os.kill(launcher, signal.SIGKILL)
+        with pytest.raises(OSError, match="sandbox stopped") as caught:
+            backend.run_command("ls")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(box.proc.pid, signal.SIGCONT)
     assert type(caught.value) is OSError and str(ws) not in str(caught.value)
     assert "keep.txt" in backend.run_command("ls")
 
