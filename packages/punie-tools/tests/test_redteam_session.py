@@ -468,7 +468,9 @@ subprocess.Popen([sys.executable, '-c', code], start_new_session=True,
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print('planted')
 """
-    assert run(ws, forger).stdout == "planted\n"
+    # Call 1's own output may hold what its own forger wrote before the call ended (its
+    # output is its own to make); the promise is about the next call's.
+    assert run(ws, forger).stdout.startswith("planted\n")
     out = run(ws, "import time; time.sleep(0.5); print('clean')")
     assert out.stdout == "clean\n" and out.stderr == "", out
 
