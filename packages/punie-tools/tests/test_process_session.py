@@ -265,3 +265,48 @@ def test_a_forked_child_gets_a_fresh_lock_and_no_session(monkeypatch: pytest.Mon
     assert confine._process_lock.acquire(blocking=False)
     confine._process_lock.release()
     assert not stand_in._closed  # the parent's sandboxes are the parent's
+
+
+LIMITS_CODE = """
+import mmap, resource
+print(resource.getrlimit(resource.RLIMIT_AS), resource.getrlimit(resource.RLIMIT_FSIZE))
+try:
+    mmap.mmap(-1, 8 * 1024**3)  # never touched: without a cap this succeeds and costs nothing
+    print('mapped')
+except OSError as exc:
+    print(exc.strerror)
+try:
+    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    print('raised')
+except (ValueError, OSError) as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_every_call_starts_with_the_memory_and_file_caps(tmp_path: Path) -> None:
+    """Per-call sandboxes (a kind's first two calls) and the session's sandbox (from the third)
+    alike: the caps are set before the command starts, an 8 GiB mapping fails, and the command
+    cannot raise its cap again."""
+    ws = _ws(tmp_path)
+    process = _process()
+    started = process.started
+    caps = f"({confine.DEFAULT_MEMORY_BYTES}, {confine.DEFAULT_MEMORY_BYTES}) "
+    caps += f"({confine.DEFAULT_FILE_BYTES}, {confine.DEFAULT_FILE_BYTES})"
+    for _ in range(4):
+        outcome = _py(ws, LIMITS_CODE)
+        assert outcome.stdout.splitlines() == [caps, "Cannot allocate memory", "ValueError"], (
+            outcome.stdout,
+            outcome.stderr,
+        )
+    assert process.started == started + 1  # calls 3 and 4 ran in the session's sandbox
+
+
+def test_a_policy_without_caps_keeps_the_callers_limits(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    policy = Policy(workspace=ws, env=base_env(), memory_bytes=None, file_bytes=None)
+    code = "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY)"
+    own = confine.resource_limits(Policy(workspace=ws))
+    for _ in range(3):
+        outcome = run_confined([sys.executable, "-I", "-c", code], policy=policy, timeout=30)
+        assert outcome.stdout == "True\n", outcome.stderr
+    assert [kind for kind, _ in own] == [confine.resource.RLIMIT_AS, confine.resource.RLIMIT_FSIZE]

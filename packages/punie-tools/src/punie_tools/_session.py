@@ -39,9 +39,11 @@ from punie_tools.confine import (
     Policy,
     _dedupe,
     _open_copied,
+    apply_limits,
     bwrap_argv,
     probe,
     protected_paths,
+    resource_limits,
     tool_paths,
 )
 
@@ -98,6 +100,7 @@ class _Box:
                     argv, env=dict(_LAUNCHER_ENV), stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     start_new_session=True, pass_fds=(child.fileno(), *files.values()),
+                    preexec_fn=functools.partial(apply_limits, resource_limits(policy)),
                 )  # fmt: skip
         except BaseException:
             self.sock.close()
@@ -396,7 +399,8 @@ class Session:
             _dedupe((*tool_paths(), *policy.readable)) if policy.readable else tool_paths()
         )
         return (ws, info.st_dev, info.st_ino, tuple(readable), protected_paths(ws, policy.readable),
-                policy.network, policy.tmp_bytes, bool(policy.writable))  # fmt: skip
+                policy.network, policy.tmp_bytes, bool(policy.writable),
+                resource_limits(policy))  # fmt: skip
 
     def run(
         self, argv: Sequence[str], policy: Policy, cwd: str | os.PathLike[str], timeout: float,

@@ -7,6 +7,7 @@ every outcome (not found, timed out, crashed, finished) into a result with `tool
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import selectors
 import shutil
@@ -16,12 +17,12 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_tools.confine import Policy, current_session, launch
+from punie_tools.confine import Policy, apply_limits, current_session, launch, resource_limits
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT",
@@ -106,12 +107,14 @@ def run_process(
     env: dict[str, str] | None = None,
     max_output: int = DEFAULT_MAX_OUTPUT,
     pass_fds: tuple[int, ...] = (),
+    limits: Sequence[tuple[int, int]] = (),
 ) -> ProcessOutcome:
     """Run `argv` in `cwd`; on timeout kill its whole process group. Always reaps; never raises.
 
     At most `max_output` bytes of output are read: past that the process is killed and the
     outcome is `truncated`, so a flood of output never costs more memory than that. `pass_fds`
-    are descriptors the process inherits (no other is).
+    are descriptors the process inherits (no other is); `limits` are resource limits it starts
+    with (`confine.resource_limits`).
     """
     try:
         proc = subprocess.Popen(
@@ -123,6 +126,7 @@ def run_process(
             stderr=subprocess.PIPE,
             start_new_session=True,
             pass_fds=pass_fds,
+            preexec_fn=functools.partial(apply_limits, tuple(limits)) if limits else None,
         )
     except OSError as exc:
         return ProcessOutcome(None, "", "", launch_error=f"could not start {argv[0]}: {exc}")
@@ -309,6 +313,7 @@ def run_confined(
             env=launched.env,
             max_output=max_output,
             pass_fds=launched.pass_fds,
+            limits=resource_limits(policy),
         )
 
 
