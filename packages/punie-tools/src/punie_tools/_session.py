@@ -39,7 +39,6 @@ from punie_tools.confine import (
     Policy,
     _dedupe,
     _open_copied,
-    apply_limits,
     bwrap_argv,
     probe,
     protected_paths,
@@ -90,6 +89,7 @@ class _Box:
             "-c",
             _launcher_text(),
             str(child.fileno()),
+            *(f"{kind}={cap}" for kind, cap in resource_limits(policy)),
         ]
         ws = os.path.realpath(policy.workspace)
         try:
@@ -100,7 +100,6 @@ class _Box:
                     argv, env=dict(_LAUNCHER_ENV), stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     start_new_session=True, pass_fds=(child.fileno(), *files.values()),
-                    preexec_fn=functools.partial(apply_limits, resource_limits(policy)),
                 )  # fmt: skip
         except BaseException:
             self.sock.close()
