@@ -169,7 +169,9 @@ def run_process(
         if failed is not None:
             _kill_group(proc)
             _reap(proc)
-            return ProcessOutcome(None, "", "", launch_error=failed)
+            if failed is TimeoutError:  # time ran out before the command could start
+                return ProcessOutcome(None, "", "", timed_out=True)
+            return ProcessOutcome(None, "", "", launch_error=str(failed))
         out, err, finished, truncated = _collect(proc, deadline, max_output)
     except BaseException:
         # KeyboardInterrupt and the like: do not leave the tool running behind us.
@@ -198,9 +200,10 @@ def _close(*fds: int) -> None:
 
 def _release(
     held: tuple[int, int], limits: Sequence[tuple[int, int]], deadline: float
-) -> str | None:
+) -> str | type[TimeoutError] | None:
     """Set `limits` on the command bwrap holds, then let it run; why not, if it could not be
-    done (the command is then killed, never run without them).
+    done (the command is then killed, never run without them): `TimeoutError` when the
+    deadline passed first.
 
     bwrap writes `{"child-pid": N, ...}` to its info descriptor once the sandbox's first
     process exists; if it stops before (a bad option, no namespaces), the descriptor closes
@@ -214,7 +217,7 @@ def _release(
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not poller.poll(remaining * 1000):
-                return "the sandbox did not start in time"
+                return TimeoutError
             chunk = os.read(info_r, 4096)
             if not chunk:
                 return None if not data.strip() else "bwrap's info was cut short"
