@@ -663,3 +663,21 @@ def test_a_bwrap_that_fails_says_why_in_its_last_line(tmp_path: Path) -> None:
         assert confine._try_bwrap(fake) == (
             f"bubblewrap (bwrap) cannot create a sandbox here ({detail}){tail}"
         ), body
+
+
+def test_resource_limits_never_ask_for_more_than_the_callers_hard_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fake beside the real tests (test_process_session.py, the red team): the caller's hard
+    limit is lowered here without touching this process's real limits."""
+    import resource
+
+    hard = {resource.RLIMIT_AS: 2 * 1024**3, resource.RLIMIT_FSIZE: resource.RLIM_INFINITY}
+    monkeypatch.setattr(confine.resource, "getrlimit", lambda kind: (hard[kind], hard[kind]))
+    policy = Policy(workspace=Path("/w"))
+    assert confine.resource_limits(policy) == (
+        (resource.RLIMIT_AS, 2 * 1024**3),
+        (resource.RLIMIT_FSIZE, confine.DEFAULT_FILE_BYTES),
+    )
+    roomy = Policy(workspace=Path("/w"), memory_bytes=1024**3, file_bytes=None)
+    assert confine.resource_limits(roomy) == ((resource.RLIMIT_AS, 1024**3),)

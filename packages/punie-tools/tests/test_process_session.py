@@ -265,3 +265,95 @@ def test_a_forked_child_gets_a_fresh_lock_and_no_session(monkeypatch: pytest.Mon
     assert confine._process_lock.acquire(blocking=False)
     confine._process_lock.release()
     assert not stand_in._closed  # the parent's sandboxes are the parent's
+
+
+LIMITS_CODE = """
+import mmap, resource
+print(resource.getrlimit(resource.RLIMIT_AS), resource.getrlimit(resource.RLIMIT_FSIZE))
+try:
+    mmap.mmap(-1, 8 * 1024**3)  # never touched: without a cap this succeeds and costs nothing
+    print('mapped')
+except OSError as exc:
+    print(exc.strerror)
+try:
+    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    print('raised')
+except (ValueError, OSError) as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_every_call_starts_with_the_memory_and_file_caps(tmp_path: Path) -> None:
+    """Per-call sandboxes (a kind's first two calls) and the session's sandbox (from the third)
+    alike: the caps are set before the command starts, an 8 GiB mapping fails, and the command
+    cannot raise its cap again."""
+    ws = _ws(tmp_path)
+    process = _process()
+    started = process.started
+    caps = f"({confine.DEFAULT_MEMORY_BYTES}, {confine.DEFAULT_MEMORY_BYTES}) "
+    caps += f"({confine.DEFAULT_FILE_BYTES}, {confine.DEFAULT_FILE_BYTES})"
+    for _ in range(4):
+        outcome = _py(ws, LIMITS_CODE)
+        assert outcome.stdout.splitlines() == [caps, "Cannot allocate memory", "ValueError"], (
+            outcome.stdout,
+            outcome.stderr,
+        )
+    assert process.started == started + 1  # calls 3 and 4 ran in the session's sandbox
+
+
+def test_a_policy_without_caps_keeps_the_callers_limits(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    policy = Policy(workspace=ws, env=base_env(), memory_bytes=None, file_bytes=None)
+    code = "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY)"
+    own = confine.resource_limits(Policy(workspace=ws))
+    for _ in range(3):
+        outcome = run_confined([sys.executable, "-I", "-c", code], policy=policy, timeout=30)
+        assert outcome.stdout == "True\n", outcome.stderr
+    assert [kind for kind, _ in own] == [confine.resource.RLIMIT_AS, confine.resource.RLIMIT_FSIZE]
+
+
+def test_unconfined_calls_start_with_the_caps_too(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    policy = Policy(workspace=ws, env=base_env())
+    outcome = run_confined(
+        [sys.executable, "-I", "-c", LIMITS_CODE], policy=policy, timeout=30, unconfined=True
+    )
+    assert outcome.stdout.splitlines()[1:] == ["Cannot allocate memory", "ValueError"], outcome
+
+
+def test_release_never_lets_a_command_run_without_its_limits(tmp_path: Path) -> None:
+    """`_release` against the descriptors bwrap would use: the sandboxed command (here a
+    process that is already gone) is only let go once its limits are set."""
+    from punie_tools._subprocess import _release
+
+    def held(info: bytes, close: bool = True) -> tuple[tuple[int, int], int]:
+        info_r, info_w = os.pipe()
+        block_r, block_w = os.pipe()
+        os.write(info_w, info)
+        if close:
+            os.close(info_w)
+        return (info_r, block_w), block_r
+
+    caps = confine.resource_limits(Policy(workspace=tmp_path))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    fds, block_r = held(b'{"child-pid": %d}' % gone.pid)
+    assert "could not set the sandbox's resource limits" in (
+        _release(fds, caps, time.monotonic() + 5) or ""
+    )
+    assert os.read(block_r, 1) == b""  # never released: the writer closed without a byte
+    fds, block_r = held(b"")  # bwrap stopped before its sandbox existed: nothing to limit
+    assert _release(fds, caps, time.monotonic() + 5) is None
+    fds, block_r = held(b'{"child-p')
+    assert _release(fds, caps, time.monotonic() + 5) == "bwrap's info was cut short"
+    fds, block_r = held(b"", close=False)
+    assert _release(fds, caps, time.monotonic() + 0.2) is TimeoutError
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        fds, block_r = held(b'{"child-pid": %d, "pid-namespace": 1}' % child.pid)
+        assert _release(fds, caps, time.monotonic() + 5) is None
+        assert os.read(block_r, 1) == b"1"
+        assert confine.resource.prlimit(child.pid, confine.resource.RLIMIT_AS) == caps[0][1:] * 2
+    finally:
+        child.kill()
+        child.wait()

@@ -28,7 +28,13 @@ import pytest
 from sandbox_fixtures import materialise
 
 from punie_tools.backends import LocalBackend
-from punie_tools.confine import BWRAP_ENV, available, interpreter_paths, reset_probe
+from punie_tools.confine import (
+    BWRAP_ENV,
+    DEFAULT_FILE_BYTES,
+    available,
+    interpreter_paths,
+    reset_probe,
+)
 from punie_tools.models import ExecutionRecord
 from punie_tools.sandbox import SandboxLimits, run_code
 
@@ -253,6 +259,14 @@ def _sparse(rel: str, size: int) -> Callable[[Arena], None]:
     return setup
 
 
+def _smaller_than_the_cap(rel: str) -> Callable[[Arena], None]:
+    def after(arena: Arena) -> None:
+        target = arena.ws / rel
+        assert not target.exists() or target.stat().st_size <= DEFAULT_FILE_BYTES
+
+    return after
+
+
 def _git_untouched(arena: Arena) -> None:
     """The workspace's .git still holds only what git itself wrote (nothing that runs later)."""
     config = (arena.ws / ".git" / "config").read_text()
@@ -460,6 +474,17 @@ ATTACKS: list[Attack] = [
            "write_file('pytest.ini', '[pytest]\\naddopts = -s\\n')\n"
            + _test_file("for _ in range(200):\n    os.write(1, b'x' * 1_000_000)"), "more than",
            limits=LIMITS.model_copy(update={"tool_timeout": 60.0})),
+    Attack("pytest test allocates 6 GiB", _test_file("b = bytearray(6 * 1024**3)\nassert False, 'allocated'"),
+           "MemoryError"),
+    Attack("pytest test maps 8 GiB of shared memory",
+           _test_file("import mmap\nm = mmap.mmap(-1, 8 * 1024**3)\nassert False, 'mapped'"),
+           "Cannot allocate memory"),
+    Attack("pytest test raises its own memory cap",
+           _test_file("import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)"),
+           "not allowed to raise maximum limit"),
+    Attack("pytest test writes a file past the size cap",
+           _test_file("f = open('huge.bin', 'wb')\nf.seek(2 * 1024**3)\nf.write(b'x')\nf.close()"),
+           "File too large", after=_smaller_than_the_cap("huge.bin")),
     Attack("huge exception message", "raise ValueError('x' * 5_000_000)", "more characters",
            kinds=("runtime",)),
     Attack("huge path in a tool error", "read_file('a' * 3_000_000)", None, kinds=("runtime", "refused")),

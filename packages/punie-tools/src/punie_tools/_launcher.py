@@ -1,8 +1,9 @@
 """The launcher of a confined session: PID 1 of a sandbox kept alive for a whole run.
 
-Standard library only. bwrap starts it as `python -I -S -B -c "$(cat _launcher.py)" FD`, as PID 1 of the
-sandbox's PID namespace (`--as-pid-1`), with FD a unix stream socket to the host
-(`punie_tools._session`). For each command the host sends (argv, cwd, env) with the write
+Standard library only. bwrap starts it as `python -I -S -B -c "$(cat _launcher.py)" FD
+[RESOURCE=CAP ...]`, as PID 1 of the sandbox's PID namespace (`--as-pid-1`), with FD a unix
+stream socket to the host (`punie_tools._session`); it first sets each resource limit
+(`confine.resource_limits`), which every command inherits. For each command the host sends (argv, cwd, env) with the write
 ends of two fresh pipes (stdout, stderr); the launcher starts the command (`posix_spawn`) in
 its own session with exactly that environment, waits for it to exit (or for the host to ask
 for a kill), and then, before it answers, makes the sandbox as it was before the call:
@@ -298,12 +299,15 @@ def main():
     sock.set_inheritable(False)
     _close_others(sock.fileno())
     try:
+        for limit in sys.argv[2:]:  # "RESOURCE=CAP": what every command inherits
+            kind, cap = (int(part) for part in limit.split("="))
+            resource.setrlimit(kind, (cap, cap))
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the only handler Python installs
         libc = _libc()
         skeleton = _skeleton()
         start_state = _state()
         _clean(libc, skeleton, start_state)
-    except (Broken, OSError) as exc:
+    except (Broken, OSError, ValueError) as exc:
         _send(sock, f"F {exc}")
         return 1
     _send(sock, "R")

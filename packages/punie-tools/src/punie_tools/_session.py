@@ -42,6 +42,7 @@ from punie_tools.confine import (
     bwrap_argv,
     probe,
     protected_paths,
+    resource_limits,
     tool_paths,
 )
 
@@ -88,6 +89,7 @@ class _Box:
             "-c",
             _launcher_text(),
             str(child.fileno()),
+            *(f"{kind}={cap}" for kind, cap in resource_limits(policy)),
         ]
         ws = os.path.realpath(policy.workspace)
         try:
@@ -396,7 +398,8 @@ class Session:
             _dedupe((*tool_paths(), *policy.readable)) if policy.readable else tool_paths()
         )
         return (ws, info.st_dev, info.st_ino, tuple(readable), protected_paths(ws, policy.readable),
-                policy.network, policy.tmp_bytes, bool(policy.writable))  # fmt: skip
+                policy.network, policy.tmp_bytes, bool(policy.writable),
+                resource_limits(policy))  # fmt: skip
 
     def run(
         self, argv: Sequence[str], policy: Policy, cwd: str | os.PathLike[str], timeout: float,

@@ -7,7 +7,11 @@ every outcome (not found, timed out, crashed, finished) into a result with `tool
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
+import resource
+import select
 import selectors
 import shutil
 import signal
@@ -16,12 +20,19 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_tools.confine import Policy, current_session, launch
+from punie_tools.confine import (
+    Policy,
+    apply_limits,
+    current_session,
+    launch,
+    probe,
+    resource_limits,
+)
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT",
@@ -106,13 +117,31 @@ def run_process(
     env: dict[str, str] | None = None,
     max_output: int = DEFAULT_MAX_OUTPUT,
     pass_fds: tuple[int, ...] = (),
+    limits: Sequence[tuple[int, int]] = (),
+    bwrap: bool = False,
 ) -> ProcessOutcome:
     """Run `argv` in `cwd`; on timeout kill its whole process group. Always reaps; never raises.
 
     At most `max_output` bytes of output are read: past that the process is killed and the
     outcome is `truncated`, so a flood of output never costs more memory than that. `pass_fds`
     are descriptors the process inherits (no other is).
+
+    `limits` (`confine.resource_limits`) are set before the command runs. When `argv` is a
+    bwrap command line (`bwrap`), bwrap holds the sandboxed command before its exec
+    (`--block-fd`) while they are set on it from here (its pid from `--info-fd`), so this
+    process is never forked; otherwise a forked child sets them before its exec (a fork of a
+    large process costs milliseconds per GiB).
     """
+    held: tuple[int, int] | None = None
+    preexec = None
+    if limits and bwrap:
+        info_r, info_w = os.pipe()
+        block_r, block_w = os.pipe()
+        argv = [argv[0], "--info-fd", str(info_w), "--block-fd", str(block_r), *argv[1:]]
+        pass_fds = (*pass_fds, info_w, block_r)
+        held = (info_r, block_w)
+    elif limits:
+        preexec = functools.partial(apply_limits, tuple(limits))
     try:
         proc = subprocess.Popen(
             argv,
@@ -123,13 +152,26 @@ def run_process(
             stderr=subprocess.PIPE,
             start_new_session=True,
             pass_fds=pass_fds,
+            preexec_fn=preexec,
         )
     except OSError as exc:
+        if held is not None:
+            _close(*held)
         return ProcessOutcome(None, "", "", launch_error=f"could not start {argv[0]}: {exc}")
+    finally:
+        if held is not None:
+            _close(info_w, block_r)
     deadline = time.monotonic() + timeout
     with _live_lock:
         _live.add(proc)
     try:
+        failed = None if held is None else _release(held, limits, deadline)
+        if failed is not None:
+            _kill_group(proc)
+            _reap(proc)
+            if failed is TimeoutError:  # time ran out before the command could start
+                return ProcessOutcome(None, "", "", timed_out=True)
+            return ProcessOutcome(None, "", "", launch_error=str(failed))
         out, err, finished, truncated = _collect(proc, deadline, max_output)
     except BaseException:
         # KeyboardInterrupt and the like: do not leave the tool running behind us.
@@ -148,6 +190,51 @@ def run_process(
         _reap(proc)
         return ProcessOutcome(None, _decode(out), _decode(err), timed_out=True)
     return ProcessOutcome(proc.returncode, _decode(out), _decode(err))
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _release(
+    held: tuple[int, int], limits: Sequence[tuple[int, int]], deadline: float
+) -> str | type[TimeoutError] | None:
+    """Set `limits` on the command bwrap holds, then let it run; why not, if it could not be
+    done (the command is then killed, never run without them): `TimeoutError` when the
+    deadline passed first.
+
+    bwrap writes `{"child-pid": N, ...}` to its info descriptor once the sandbox's first
+    process exists; if it stops before (a bad option, no namespaces), the descriptor closes
+    with nothing and there is nothing to limit: bwrap's own error is the outcome.
+    """
+    info_r, block_w = held
+    try:
+        data = b""
+        poller = select.poll()  # any descriptor number, unlike select()
+        poller.register(info_r, select.POLLIN)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                return TimeoutError
+            chunk = os.read(info_r, 4096)
+            if not chunk:
+                return None if not data.strip() else "bwrap's info was cut short"
+            data += chunk
+            try:
+                pid = json.loads(data)["child-pid"]
+                break
+            except ValueError:
+                continue
+        for kind, cap in limits:
+            resource.prlimit(pid, kind, (cap, cap))
+        os.write(block_w, b"1")
+    except (OSError, KeyError, TypeError) as exc:
+        return f"could not set the sandbox's resource limits: {exc}"
+    finally:
+        _close(info_r, block_w)
+    return None
 
 
 def _collect(
@@ -309,6 +396,8 @@ def run_confined(
             env=launched.env,
             max_output=max_output,
             pass_fds=launched.pass_fds,
+            limits=resource_limits(policy),
+            bwrap=not unconfined and probe()[0] == "bwrap",
         )
 
 

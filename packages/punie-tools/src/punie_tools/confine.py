@@ -12,7 +12,8 @@ turns a command line and a policy into the command line and environment that enf
   read-write; a private `/tmp` (size capped) that is also `HOME` and a capped `/dev/shm`, the
   sandbox's own root and `/dev` read-only, so nothing else is writable; a
   PID namespace whose PID 1 is the command itself and `--die-with-parent`, so no process
-  outlives the call. Each bind mount costs bwrap a mount, a read of the mount table and a
+  outlives the call. Every process in it gets resource limits (`resource_limits`): an
+  address-space cap and a file-size cap. Each bind mount costs bwrap a mount, a read of the mount table and a
   remount, so the command line holds as few as the policy allows, and what does not depend on
   the call is worked out once per process.
 - macOS: `sandbox-exec` with a profile generated from the policy (`macos_profile`): deny by
@@ -31,6 +32,7 @@ import atexit
 import contextlib
 import functools
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,10 +50,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BWRAP_ENV",
+    "DEFAULT_FILE_BYTES",
+    "DEFAULT_MEMORY_BYTES",
     "DEFAULT_TMP_BYTES",
     "Launch",
     "Policy",
     "SandboxUnavailableError",
+    "apply_limits",
     "available",
     "base_env",
     "bwrap_argv",
@@ -64,6 +69,7 @@ __all__ = [
     "probe",
     "protected_paths",
     "reset_probe",
+    "resource_limits",
     "scratch_folder",
     "session",
     "system_paths",
@@ -76,6 +82,15 @@ BWRAP_ENV = "PUNIE_BWRAP"
 
 DEFAULT_TMP_BYTES = 512 * 1024 * 1024
 """Size cap of the private `/tmp`, and of `/dev/shm` (each a tmpfs, so it counts against memory)."""
+
+DEFAULT_MEMORY_BYTES = 4 * 1024**3
+"""Address-space cap of every process a confined command starts (`RLIMIT_AS`): an allocation
+past it fails (Python raises `MemoryError`). Each process has its own cap: the number of
+processes is bounded only by the time limit (no cgroups)."""
+
+DEFAULT_FILE_BYTES = 1024**3
+"""Largest file any process of a confined command may write (`RLIMIT_FSIZE`): a write past it
+fails with `EFBIG` (or the process gets `SIGXFSZ`, which ends it unless it ignores it)."""
 
 SANDBOX_HOME = "/tmp"
 """`HOME` inside the sandbox: the private temp folder, gone when the call ends."""
@@ -104,6 +119,32 @@ class Policy:
     env: Mapping[str, str] = field(default_factory=dict)
     """The complete environment of the command (nothing else is inherited)."""
     tmp_bytes: int = DEFAULT_TMP_BYTES
+    memory_bytes: int | None = DEFAULT_MEMORY_BYTES
+    """Address-space cap of each process (see `DEFAULT_MEMORY_BYTES`); None: the caller's."""
+    file_bytes: int | None = DEFAULT_FILE_BYTES
+    """Largest file a process may write (see `DEFAULT_FILE_BYTES`); None: the caller's."""
+
+
+def resource_limits(policy: Policy) -> tuple[tuple[int, int], ...]:
+    """(resource, cap) pairs to set, soft and hard, in a confined command before it starts.
+
+    A cap never goes above the caller's own hard limit (which only a privileged process could
+    raise), so setting it cannot fail; a process inside cannot raise it again.
+    """
+    wanted = ((resource.RLIMIT_AS, policy.memory_bytes), (resource.RLIMIT_FSIZE, policy.file_bytes))
+    found: list[tuple[int, int]] = []
+    for kind, cap in wanted:
+        if cap is None:
+            continue
+        hard = resource.getrlimit(kind)[1]
+        found.append((kind, cap if hard == resource.RLIM_INFINITY else min(cap, hard)))
+    return tuple(found)
+
+
+def apply_limits(limits: Sequence[tuple[int, int]]) -> None:
+    """Set `limits` (from `resource_limits`) on this process: what a command inherits."""
+    for kind, cap in limits:
+        resource.setrlimit(kind, (cap, cap))
 
 
 # --------------------------------------------------------------------------- paths
