@@ -3,10 +3,11 @@
 Standard library only. bwrap starts it as `python -I -S -B -c "$(cat _launcher.py)" FD
 [RESOURCE=CAP ...]`, as PID 1 of the sandbox's PID namespace (`--as-pid-1`), with FD a unix
 stream socket to the host (`punie_tools._session`); it first sets each resource limit
-(`confine.resource_limits`), which every command inherits. For each command the host sends (argv, cwd, env) with the write
-ends of two fresh pipes (stdout, stderr); the launcher starts the command (`posix_spawn`) in
-its own session with exactly that environment, waits for it to exit (or for the host to ask
-for a kill), and then, before it answers, makes the sandbox as it was before the call:
+(`confine.resource_limits`), which every command inherits. For each command the host sends
+(argv, cwd, env) with the write ends of two fresh pipes (stdout, stderr); the launcher starts
+the command (`posix_spawn`) in its own session with exactly that environment, waits for it to
+exit (or for the host to ask for a kill), and then, before it answers, makes the sandbox as it
+was before the call:
 
 - kills every other process of the namespace (`kill(-1, SIGKILL)` from PID 1 reaches all but
   itself) and reaps them, until none is left;

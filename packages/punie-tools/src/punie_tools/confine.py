@@ -13,9 +13,9 @@ turns a command line and a policy into the command line and environment that enf
   sandbox's own root and `/dev` read-only, so nothing else is writable; a
   PID namespace whose PID 1 is the command itself and `--die-with-parent`, so no process
   outlives the call. Every process in it gets resource limits (`resource_limits`): an
-  address-space cap and a file-size cap. Each bind mount costs bwrap a mount, a read of the mount table and a
-  remount, so the command line holds as few as the policy allows, and what does not depend on
-  the call is worked out once per process.
+  address-space cap and a file-size cap. Each bind mount costs bwrap a mount, a read of the
+  mount table and a remount, so the command line holds as few as the policy allows, and what
+  does not depend on the call is worked out once per process.
 - macOS: `sandbox-exec` with a profile generated from the policy (`macos_profile`): deny by
   default, read the system and tool paths, write only the workspace and a private temp folder,
   no network. Not exercised by this repository's CI (it runs on Linux).
