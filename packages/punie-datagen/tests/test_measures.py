@@ -145,3 +145,26 @@ def test_every_suite_query_is_caught_and_so_are_close_paraphrases() -> None:
         "which lines are over the length limit?",
     ]
     assert find_leaks(unrelated, queries) == []
+
+
+def test_a_tool_output_with_an_object_address_cannot_be_repeated() -> None:
+    """pytest prints a dataclass holding a function as `<function f at 0x7f...>`: a fresh run
+    prints another address, so verify could never reproduce the example (it found one such
+    example in a full build): the build drops the spec instead."""
+    from punie_datagen.build import _unrepeatable
+    from punie_tools.models import ExecutionRecord
+
+    def example(*outputs: str) -> wire.Example:
+        code = "print(pytest_run('t.py'))\n"
+        steps = [(code, ExecutionRecord(code=code, stdout=output)) for output in outputs]
+        msgs = wire.code_mode_messages(SYSTEM_PROMPT, "run the tests", steps, "done")
+        meta = wire.ExampleMeta(group="base", category="x", source="t", request="r")
+        return wire.Example(messages=msgs, tools=wire.TOOLS, meta=meta)
+
+    address = "where True = Job(action=<function test_x.<locals>.broken at 0x7f07d62131a0>).enabled"
+    found = _unrepeatable(example("1 passed", address))
+    assert found == (
+        "tool output 1 holds an object's memory address (at 0x7f07d62131a0>), "
+        "which no fresh run reproduces"
+    )
+    assert _unrepeatable(example("1 passed", "sha 0x7f07d62131a0 and <Job at home>")) is None

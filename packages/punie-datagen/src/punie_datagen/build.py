@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -130,6 +131,9 @@ def _execute(
         example = _example(spec, codes, records)
     except (StepError, ValueError, KeyError, IndexError) as exc:
         return f"{spec.category} {spec.request!r}: {exc}"
+    unrepeatable = _unrepeatable(example)
+    if unrepeatable is not None:
+        return f"{spec.category} {spec.request!r}: {unrepeatable}"
     if spec.workspace:
         problems = check_messages(example.messages, api_names(files))
         if derived is not None:  # the build's own check of this example: the same finding
@@ -137,6 +141,28 @@ def _execute(
         if problems:
             return f"{spec.category} {spec.request!r}: {problems[0]}"
     return example
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}>")
+"""How Python prints an object that has no repr of its own (`<function f at 0x7f3a...>`): its
+memory address, different in every run."""
+
+
+def _unrepeatable(example: wire.Example) -> str | None:
+    """Why a fresh run of `example` could not print the same tool outputs, if it could not: an
+    object's memory address in one (no rerun reproduces it, and it teaches nothing)."""
+    tool_turn = 0
+    for message in example.messages:
+        if message.get("role") != "tool":
+            continue
+        found = _ADDRESS.search(str(message.get("content", "")))
+        if found is not None:
+            return (
+                f"tool output {tool_turn} holds an object's memory address "
+                f"({found.group().strip()}), which no fresh run reproduces"
+            )
+        tool_turn += 1
+    return None
 
 
 def static_problems(examples: list[wire.Example], derived: Derived | None = None) -> list[str]:

@@ -25,7 +25,7 @@ class UnknownJob(KeyError):
 class Job:
     name: str
     schedule: CronSpec
-    action: Callable[[], object]
+    action: Callable[[], object] = field(repr=False)
     enabled: bool = True
     last_run: datetime | None = None
     failures: int = 0
