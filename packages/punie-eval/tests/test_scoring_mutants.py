@@ -896,6 +896,21 @@ def test_pytest_pass_and_hidden_test(
     assert not (copy / scoring.HIDDEN_TEST_FILE).exists()
 
 
+FLAT_GRADE = (
+    "def grade(n: int) -> str:\n"
+    "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
+)
+"""`grade` with complexity 1: the same answers as BRANCHY's, with no branch."""
+
+
+def _simpler_check(
+    copy: Path, pristine: Path, suite: Suite, query: Query, truth: Truth, source: str
+) -> StateResult:
+    """The `simpler` state check after the model's copy of pkg/grade.py became `source`."""
+    (copy / "pkg" / "grade.py").write_text(source)
+    return run_state_check(StateCheck(check="simpler"), copy, copy, pristine, suite, query, truth)
+
+
 def test_simpler(pristine: Path, tmp_path: Path) -> None:
     improve = Improve(path="pkg/grade.py", function="grade")
     before = measure_complexity(BRANCHY, "grade")
@@ -907,14 +922,9 @@ def test_simpler(pristine: Path, tmp_path: Path) -> None:
     shutil.copytree(pristine, copy)
 
     def check(source: str, truth: Truth = truth) -> StateResult:
-        (copy / "pkg" / "grade.py").write_text(source)
-        return run_state_check(StateCheck(check="simpler"), copy, copy, pristine, suite, query,
-                               truth)  # fmt: skip
+        return _simpler_check(copy, pristine, suite, query, truth, source)
 
-    flat = (
-        "def grade(n: int) -> str:\n"
-        "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
-    )
+    flat = FLAT_GRADE
     simpler = check(flat)
     assert simpler.ok is True and simpler.check == "simpler" and simpler.path == "pkg/grade.py"
     assert simpler.detail.startswith(f"grade: {before} before, complexity 1")
@@ -1458,14 +1468,9 @@ def test_simpler_measures_the_functions_the_change_added(tmp_path: Path) -> None
     shutil.copytree(pristine, copy)
 
     def check(source: str) -> StateResult:
-        (copy / "pkg" / "grade.py").write_text(source)
-        return run_state_check(StateCheck(check="simpler"), copy, copy, pristine, suite, query,
-                               truth)  # fmt: skip
+        return _simpler_check(copy, pristine, suite, query, truth, source)
 
-    flat = (
-        "def grade(n: int) -> str:\n"
-        "    return next((g for lim, g in ((90, 'a'), (80, 'b'), (70, 'c')) if n > lim), 'd')\n"
-    )
+    flat = FLAT_GRADE
     kept = check(flat + "\n\n" + keep)  # `keep` is as complex as before: it was there
     assert kept.ok is True and "added" not in kept.detail
     moved = "def grade(n: int) -> str:\n    return _b(n) or _a(n)\n\n\n" + keep.replace(
