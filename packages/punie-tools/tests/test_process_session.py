@@ -326,12 +326,17 @@ def test_release_never_lets_a_command_run_without_its_limits(tmp_path: Path) -> 
     process that is already gone) is only let go once its limits are set."""
     from punie_tools._subprocess import _release
 
+    ours: list[int] = []  # the ends `_release` does not close
+
     def held(info: bytes, close: bool = True) -> tuple[tuple[int, int], int]:
         info_r, info_w = os.pipe()
         block_r, block_w = os.pipe()
         os.write(info_w, info)
         if close:
             os.close(info_w)
+        else:
+            ours.append(info_w)
+        ours.append(block_r)
         return (info_r, block_w), block_r
 
     caps = confine.resource_limits(Policy(workspace=tmp_path))
@@ -357,3 +362,5 @@ def test_release_never_lets_a_command_run_without_its_limits(tmp_path: Path) -> 
     finally:
         child.kill()
         child.wait()
+        for fd in ours:
+            os.close(fd)
