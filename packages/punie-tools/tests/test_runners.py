@@ -199,6 +199,45 @@ def test_pytest_no_tests_collected(fixture_projects: Path) -> None:
     assert (result.total, result.passed, result.failures) == (0, 0, [])
 
 
+def test_pytest_without_plugin_autoload_loads_only_the_report_plugin(
+    fresh_project: Callable[[str], Path],
+) -> None:
+    # pytest-metadata (a dependency of pytest-json-report) provides the `metadata` fixture: it
+    # is there when the environment's plugins load, and missing when only the report's does.
+    project = fresh_project("pytest_project")
+    (project / "tests" / "test_plugin.py").write_text(
+        "def test_uses_a_plugin_fixture(metadata):\n    assert isinstance(metadata, dict)\n"
+    )
+    target = "tests/test_plugin.py"
+
+    loaded = pytest_run(target, cwd=project)
+    alone = pytest_run(target, cwd=project, plugin_autoload=False)
+
+    assert loaded.tool_error is None and (loaded.success, loaded.passed) == (True, 1)
+    assert alone.tool_error is None and (alone.success, alone.error_count) == (False, 1)
+    assert "fixture 'metadata' not found" in alone.failures[0].message
+    same = pytest_run("tests/test_ok.py", cwd=project, plugin_autoload=False)
+    assert (same.success, same.passed) == (True, 2)  # the report plugin itself still loads
+
+
+def test_a_workspace_module_cannot_stand_in_for_the_report_plugin(
+    fresh_project: Callable[[str], Path],
+) -> None:
+    # Without autoload the report plugin is named by its module (`-p pytest_jsonreport.plugin`):
+    # a workspace package of that name must not be the one imported (it could forge a report).
+    project = fresh_project("pytest_project")
+    forged = project / "pytest_jsonreport"
+    forged.mkdir()
+    payload = "open('shadowed.txt', 'w').write('ran')\n"
+    (forged / "__init__.py").write_text(payload)
+    (forged / "plugin.py").write_text(payload)
+
+    result = pytest_run("tests/test_ok.py", cwd=project, plugin_autoload=False)
+
+    assert result.tool_error is None and (result.success, result.passed) == (True, 2)
+    assert not (project / "shadowed.txt").exists()
+
+
 def test_pytest_usage_error_is_tool_error(fresh_project: Callable[[str], Path]) -> None:
     project = fresh_project("pytest_project")
     (project / "pyproject.toml").write_text(

@@ -315,6 +315,17 @@ def test_pytest_command_is_exact(ws: Path) -> None:
     ]  # fmt: skip
 
 
+def test_pytest_command_without_plugin_autoload_names_the_report_plugin(ws: Path) -> None:
+    default = pytest_command("tests", cwd=ws, report_file="r.json", python="/usr/bin/python3")
+    alone = pytest_command(
+        "tests", cwd=ws, report_file="r.json", python="/usr/bin/python3", plugin_autoload=False
+    )
+    assert alone == [*default[:5], "-p", "pytest_jsonreport.plugin", *default[5:]]
+    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in runners.pytest_env()
+    env = runners.pytest_env(plugin_autoload=False)
+    assert env == {**runners.pytest_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
 def test_pytest_interpreter_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(runners.PYTEST_PYTHON_ENV, raising=False)
     assert runners.default_pytest_python() == os.path.abspath(sys.executable)

@@ -144,6 +144,7 @@ class LocalBackend:
         max_output_chars: int = 20_000,
         max_output_bytes: int = 1_000_000,
         pytest_python: str | os.PathLike[str] | None = None,
+        pytest_plugin_autoload: bool = True,
         unconfined: bool = False,
     ) -> None:
         root = Path(workspace).resolve()
@@ -161,6 +162,9 @@ class LocalBackend:
         """The interpreter for `pytest_run` and `run_command("python"|"pytest")`: the project's
         own venv (needs pytest and pytest-json-report); default `PUNIE_PYTEST_PYTHON`, else
         the Python running punie-tools."""
+        self.pytest_plugin_autoload = pytest_plugin_autoload
+        """False: `pytest_run` loads no plugin but pytest-json-report (see `runners.pytest_run`),
+        for projects whose tests need none; `run_command("pytest")` is not affected."""
         self.unconfined = unconfined
         """True runs subprocesses without the OS sandbox (explicit opt-out, never automatic)."""
 
@@ -316,4 +320,5 @@ class LocalBackend:
         return pytest_run(
             relative_path(file_part) + sep + node, cwd=self.workspace, timeout=self.timeout,
             python=self.pytest_python, unconfined=self.unconfined,
+            plugin_autoload=self.pytest_plugin_autoload,
         )  # fmt: skip
