@@ -11,6 +11,12 @@ Two content-addressed caches make rebuilds cheap without changing what is record
   argument, the versions and a digest of every file in the workspace at the moment of the call.
   The same tool on the same files gives the same result (`verify` re-runs everything without
   either cache and compares), so a cold build runs each distinct check once.
+
+Every run, the build's and verify's, uses `backend(root)`: pytest loads no plugin but
+pytest-json-report (`LocalBackend(pytest_plugin_autoload=False)`). The projects' tests use
+none, and skipping the environment's other plugins (anyio, pytest-metadata) halves the CPU
+time of each pytest run, the build's largest cost; a test in the package checks that every
+project's tests report the same with and without them.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ __all__ = [
     "Step",
     "StepError",
     "ToolUnavailable",
+    "backend",
     "materialize",
     "run_spec",
     "run_steps",
@@ -68,8 +75,17 @@ def _check_tools(record: ExecutionRecord) -> None:
             raise StepError(f"{call.name} reported a tool error: {error}")
 
 
+PYTEST_PLUGINS = "pytest-json-report only"
+"""Which pytest plugins every run loads (part of the tool versions, so of every cache key)."""
+
+
+def backend(root: Path) -> LocalBackend:
+    """The backend of every datagen run in `root`: pytest without its plugin autoload."""
+    return LocalBackend(root, pytest_plugin_autoload=False)
+
+
 def tool_versions() -> dict[str, str]:
-    found = {"python": sys.version.split()[0]}
+    found = {"python": sys.version.split()[0], "pytest-plugins": PYTEST_PLUGINS}
     for name in ("punie-tools", "ruff", "ty", "pytest", "pydantic-monty"):
         try:
             found[name] = version(name)
@@ -255,10 +271,10 @@ def run_spec(
     with tempfile.TemporaryDirectory(prefix="punie-datagen-") as tmp:
         root = Path(tmp)
         materialize(files, root)
-        backend = CachingBackend(LocalBackend(root), cache.tools)
+        tools = CachingBackend(backend(root), cache.tools)
         for step in steps:
             code = _code(step, records)
-            record = run_code(code, root, backend=backend)
+            record = run_code(code, root, backend=tools)
             _check_tools(record)
             key = cache.chain(key, code)
             cache.put(key, record)
@@ -272,4 +288,5 @@ def run_steps(files: dict[str, str], steps: list[str]) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="punie-datagen-") as tmp:
         root = Path(tmp)
         materialize(files, root)
-        return [run_code(code, root).model_dump(mode="json") for code in steps]
+        tools = backend(root)
+        return [run_code(code, root, backend=tools).model_dump(mode="json") for code in steps]
