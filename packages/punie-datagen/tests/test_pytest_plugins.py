@@ -5,21 +5,18 @@ what a user's default `pytest_run` prints."""
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from punie_datagen.build import _ADDRESS
 from punie_datagen.execute import backend, materialize, tool_versions
 from punie_datagen.workspaces import load_projects
 from punie_tools.backends import LocalBackend
 
 PROJECTS = load_projects()
-ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
-"""An object's memory address in a traceback (`<... object at 0x7f...>`): different in every
-run, plugins or not (the build drops any example that would show one)."""
 
 
 def _states() -> list[tuple[str, str]]:
@@ -45,8 +42,11 @@ STATES = _states()
 
 
 def _comparable(result) -> dict:
+    """The result without its duration, and with every object's memory address masked (the
+    build's own `_ADDRESS`): a traceback's `<... object at 0x7f...>` differs in every run,
+    plugins or not, and the build drops any example that would show one."""
     text = json.dumps(result.model_dump(exclude={"duration"}), sort_keys=True)
-    return json.loads(ADDRESS.sub(" at 0x…>", text))
+    return json.loads(_ADDRESS.sub(" at 0x…>", text))
 
 
 def _both(key: tuple[str, str]) -> tuple[dict, dict]:
