@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from sandbox_fixtures import materialise
+from sandbox_fixtures.redteam import marker_processes
 
 from punie_tools.backends import LocalBackend
 from punie_tools.confine import (
@@ -135,26 +136,13 @@ def _snapshot(arena: Arena) -> dict[str, str]:
     return found
 
 
-def _marker_processes() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if MARKER.encode() in (entry / "cmdline").read_bytes():
-                pids.append(int(entry.name))
-        except OSError:
-            continue
-    return pids
-
-
 def _no_marker_processes(wait: float = 5.0) -> bool:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        if not _marker_processes():
+        if not marker_processes(MARKER):
             return True
         time.sleep(0.1)
-    return not _marker_processes()
+    return not marker_processes(MARKER)
 
 
 def _seen_by_model(record: ExecutionRecord) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sandbox_fixtures.redteam import daemons, marker_processes
 
 from punie_tools import confine
 from punie_tools._session import Session
@@ -72,18 +73,6 @@ def run(
 def _json(outcome: ProcessOutcome) -> object:
     assert outcome.returncode == 0, (outcome, outcome.stderr[-2000:])
     return json.loads(outcome.stdout)
-
-
-def _marker_processes() -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if MARKER.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 # What call 2 sees of the sandbox: the processes, the temporary places, System V IPC.
@@ -151,15 +140,10 @@ def test_run_code_opens_one_session_per_run(ws: Path, monkeypatch: pytest.Monkey
 def test_processes_of_call_1_are_dead_before_call_2(ws: Path, session: Session) -> None:
     # Call 1 leaves a double-forked daemon in its own session, a process that forks children
     # as fast as it can, and a process that ignores every signal it may ignore; then exits.
-    leave = f"""
-import os, signal, subprocess, sys, time
-subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  # {MARKER}'],
-                 start_new_session=True)
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(300)  # {MARKER}'])
-    os._exit(0)
+    leave = (
+        daemons(MARKER)
+        + f"""
+import signal
 forker = '''
 import os, time
 while True:  # forks until it is killed (throttled: the test must stay cheap)
@@ -184,8 +168,9 @@ subprocess.Popen([sys.executable, '-c', stubborn], start_new_session=True)
 time.sleep(0.5)
 print('left')
 """
+    )
     assert run(ws, leave).stdout == "left\n"
-    assert not _marker_processes(), "a process of call 1 outlived it on the host"
+    assert not marker_processes(MARKER), "a process of call 1 outlived it on the host"
     data = _look(ws)
     assert data["pids"] == [1, data["me"]], data["pids"]
     assert session.started == 1
@@ -419,9 +404,9 @@ def test_a_launcher_that_dies_mid_call_gives_a_launch_error_and_a_new_sandbox(
     assert out.launch_error is not None and "sandbox stopped" in out.launch_error, out
     # With its PID 1 gone the kernel kills the sandbox's processes, a moment after the call.
     deadline = time.monotonic() + 5
-    while _marker_processes() and time.monotonic() < deadline:
+    while marker_processes(MARKER) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _marker_processes()
+    assert not marker_processes(MARKER)
     assert run(ws, "print(2)").stdout == "2\n"
     assert session.started == 2
     # run_command says so as an OSError (not "not installed"), without a host path.
@@ -436,12 +421,18 @@ def test_a_launcher_that_dies_mid_call_gives_a_launch_error_and_a_new_sandbox(
     # bwrap is held stopped while its launcher dies, so the session still takes the sandbox for
     # alive when the next call is sent (otherwise, if bwrap has exited by then, the session
     # quietly starts a new sandbox and nothing is raised: a race this test lost once in CI).
+    # The launcher is stopped first and killed only after the call was sent: killed at once,
+    # it could close its socket before the send, which then fails and the call quietly gets a
+    # sandbox of its own (lost twice here at load 4).
     os.kill(box.proc.pid, signal.SIGSTOP)
+    os.kill(launcher, signal.SIGSTOP)
+    late = threading.Timer(0.5, os.kill, (launcher, signal.SIGKILL))
+    late.start()
     try:
-        os.kill(launcher, signal.SIGKILL)
         with pytest.raises(OSError, match="sandbox stopped") as caught:
             backend.run_command("ls")
     finally:
+        late.join()
         with contextlib.suppress(ProcessLookupError):
             os.kill(box.proc.pid, signal.SIGCONT)
     assert type(caught.value) is OSError and str(ws) not in str(caught.value)
@@ -482,7 +473,7 @@ def test_timeout_and_output_cap_hold_in_a_session(ws: Path, session: Session) ->
     started = time.monotonic()
     out = run(ws, f"import time; time.sleep(120)  # {MARKER}", timeout=1.0)
     assert out.timed_out and time.monotonic() - started < 15
-    assert not _marker_processes()
+    assert not marker_processes(MARKER)
     flood = run(ws, "import os\nwhile True:\n    os.write(1, b'x' * 65536)", max_output=200_000)
     assert flood.truncated and len(flood.stdout) == 200_000
     both = run(ws, "import os\nfor _ in range(40):\n    os.write(1, b'o' * 9000)\n"

@@ -229,3 +229,68 @@ def test_type_check_can_be_switched_off(shop: Path) -> None:
     assert record.error is not None and record.error.kind == "runtime"
     assert "AttributeError" in record.error.message
     assert [c.name for c in record.calls] == ["ruff_check"]
+
+
+WARM_SCRIPTS = [
+    'r = ruff_check("app.py")\nprint(r.error_count, [v.code for v in r.violations])\n',
+    "x = read_file(3)\nprint(x)\n",  # a wrong argument: a type error
+    "defined_here = 1\nprint(defined_here)\n",
+    "print(defined_here)\n",  # the name of an earlier script: unresolved in this one
+    "return 5\n",  # only a function may return
+    'text = """a\n\nb"""\nprint(len(text), text.count("\\n"))\n',  # indentation must not matter
+    "r = typecheck('app.py')\nprint(r.succes)\n",  # a misspelt field
+    "def helper(n: int) -> int:\n    return n * 2\nprint(helper(21))\n",
+    "print(1 +)\n",  # a syntax error
+]
+
+
+def test_a_warm_type_check_reports_exactly_what_a_fresh_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from punie_tools import sandbox as sandbox_module
+
+    (tmp_path / "app.py").write_text("import os\n\nx: int = 1\n")
+    backend = LocalBackend(tmp_path)
+    verdicts: list[bool] = []
+    passes = sandbox_module._WarmChecker.passes
+
+    def spy(self: object, code: str) -> bool:
+        verdicts.append(passes(self, code))  # type: ignore[arg-type]
+        return verdicts[-1]
+
+    monkeypatch.setattr(sandbox_module._WarmChecker, "passes", spy)
+
+    def outcomes(sandbox: Sandbox) -> list[tuple[str, str | None, str | None, list[str]]]:
+        with sandbox:
+            records = [sandbox.run(code, backend) for code in WARM_SCRIPTS]
+        return [
+            (r.stdout, r.error and r.error.kind, r.error and r.error.message,
+             [c.name for c in r.calls])
+            for r in records
+        ]  # fmt: skip
+
+    fresh = outcomes(Sandbox())
+    assert verdicts == [], "a sandbox without the option used the warm checker"
+    warm = outcomes(Sandbox(warm_type_check=True))
+    assert warm == fresh
+    kinds = [kind for _, kind, _, _ in fresh]
+    assert kinds == [None, "type", None, "type", "syntax", None, "type", None, "syntax"], kinds
+    # The warm check passed exactly the scripts that run, so each of them skipped its fresh
+    # check; the rest ran as without the option.
+    assert verdicts == [kind is None for kind in kinds]
+
+
+def test_warm_checker_sessions_are_replaced_after_their_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from punie_tools import sandbox as sandbox_module
+
+    monkeypatch.setattr(sandbox_module, "WARM_CHECK_FEEDS", 3)
+    backend = LocalBackend(tmp_path)
+    with Sandbox(warm_type_check=True) as sandbox:
+        for n in range(7):
+            record = sandbox.run(f"value = {n}\nprint(value * 2)\n", backend)
+            assert record.error is None and record.stdout == f"{n * 2}\n"
+        checker = sandbox._checker
+        assert checker is not None
+        assert [used for _, used in checker._idle] == [1], "7 checks: two sessions of 3, then 1"

@@ -24,6 +24,17 @@ included); its socket is close-on-exec and every command gets only descriptors 0
 
 Answers, one line each: `R` ready, `X <status>` the command ended with that status (128 + N
 for signal N, as bwrap reports it), `K` killed at the host's request, `F <reason>` broken.
+
+Pytest mode (`FD zygote [RESOURCE=CAP ...]`, run by the project's interpreter as
+`python -s -c TEXT ...` in pytest's own environment): before it says it is ready the
+launcher imports pytest (and pytest-json-report, if installed) with the working folder off
+`sys.path`, and a command that asks for it (`fork`) is not spawned but forked from the
+launcher: the copy makes itself the command's process (its own session, descriptors 0-2
+only, the command's working folder and environment, Python's default SIGINT handler,
+`sys.path` and `sys.argv` as `PYTHON_BOOTSTRAP` sets them) and runs `pytest.console_main()`,
+then the exit handlers, and exits with pytest's status. It is the same pytest, only already
+imported; the launcher itself never runs anything of the workspace, and everything after
+the call is cleaned the same way.
 """
 
 import ctypes
@@ -248,12 +259,85 @@ def _spawn(message, out, err):
     return pid, ""
 
 
+_ZYGOTE = {}
+
+
+def _prepare_zygote():
+    """Pytest mode: import pytest now, as `PYTHON_BOOTSTRAP` would (the working folder off
+    `sys.path`), so that each run forks an interpreter that has it already."""
+    here = os.getcwd()
+    sys.path[:] = [p for p in sys.path if p not in ("", here)]
+    import pytest
+
+    try:  # noqa: SIM105
+        import pytest_jsonreport.plugin  # noqa: F401
+    except ImportError:
+        pass
+    _ZYGOTE["main"] = pytest.console_main
+    _ZYGOTE["argv0"] = os.path.join(os.path.dirname(pytest.__file__), "__main__.py")
+    _ZYGOTE["path"] = list(sys.path)
+
+
+def _fork_pytest(message, out, err):
+    """Pytest mode: the command's process as a fork of this one (see the module's docstring)."""
+    pid = os.fork()
+    if pid:
+        return pid, ""
+    code = 1
+    try:
+        os.setsid()
+        null = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        _close_others(-1)
+        os.chdir(message["cwd"])
+        os.environ.clear()
+        os.environ.update(message["env"])
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        cwd = os.getcwd()
+        sys.path[:] = [p for p in _ZYGOTE["path"] if p not in ("", cwd)] + [cwd]
+        sys.argv[:] = [_ZYGOTE["argv0"], *message["args"]]
+        try:
+            code = _ZYGOTE["main"]()
+        except SystemExit as exc:
+            code = exc.code
+        if code is None:
+            code = 0
+        elif not isinstance(code, int):
+            sys.stderr.write(f"{code}\n")
+            code = 1
+        import atexit
+
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            try:  # noqa: SIM105
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    except BaseException:
+        try:
+            import traceback
+
+            traceback.print_exc()
+        except BaseException:
+            pass
+    finally:
+        os._exit(code & 0xFF if isinstance(code, int) else 1)
+
+
 def _run(sock, message, fds):
     """Run one command; the answer line (before cleaning)."""
     out, err = fds
     if out < 3 or err < 3 or out == err:
         raise Broken("unexpected descriptors")
-    pid, failed = _spawn(message, out, err)
+    if message.get("fork"):
+        if not _ZYGOTE:
+            raise Broken("a fork asked of a launcher not in pytest mode")
+        pid, failed = _fork_pytest(message, out, err)
+    else:
+        pid, failed = _spawn(message, out, err)
     if pid is None:
         os.write(err, (failed + "\n").encode("utf-8", "surrogateescape"))
         os.close(out)
@@ -299,16 +383,19 @@ def main():
     sock = socket.socket(fileno=int(sys.argv[1]))
     sock.set_inheritable(False)
     _close_others(sock.fileno())
+    zygote = sys.argv[2:3] == ["zygote"]
     try:
-        for limit in sys.argv[2:]:  # "RESOURCE=CAP": what every command inherits
+        for limit in sys.argv[3 if zygote else 2 :]:  # "RESOURCE=CAP": what commands inherit
             kind, cap = (int(part) for part in limit.split("="))
             resource.setrlimit(kind, (cap, cap))
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the only handler Python installs
+        if zygote:
+            _prepare_zygote()
         libc = _libc()
         skeleton = _skeleton()
         start_state = _state()
         _clean(libc, skeleton, start_state)
-    except (Broken, OSError, ValueError) as exc:
+    except (Broken, OSError, ValueError, ImportError) as exc:
         _send(sock, f"F {exc}")
         return 1
     _send(sock, "R")

@@ -77,27 +77,31 @@ class _Dead(Exception):
 class _Box:
     """One running sandbox and its launcher."""
 
-    def __init__(self, bwrap: str, policy: Policy, start_timeout: float = START_TIMEOUT_S) -> None:
+    def __init__(
+        self, bwrap: str, policy: Policy, start_timeout: float = START_TIMEOUT_S,
+        pytest_python: str | None = None,
+    ) -> None:  # fmt: skip
         self.policy = policy
+        self.pytest_python = pytest_python
+        """Pytest mode (see `_launcher`): the launcher is this interpreter with pytest
+        imported, started in `policy.env` (the pytest command's own environment)."""
         self._buffer = b""
         self.sock, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        command = [
-            os.path.abspath(sys.executable),
-            "-I",
-            "-S",
-            "-B",
-            "-c",
-            _launcher_text(),
-            str(child.fileno()),
-            *(f"{kind}={cap}" for kind, cap in resource_limits(policy)),
-        ]
+        limits = [f"{kind}={cap}" for kind, cap in resource_limits(policy)]
+        if pytest_python is None:
+            command = [os.path.abspath(sys.executable), "-I", "-S", "-B", "-c",
+                       _launcher_text(), str(child.fileno()), *limits]  # fmt: skip
+        else:
+            command = [os.path.abspath(pytest_python), "-s", "-c", _launcher_text(),
+                       str(child.fileno()), "zygote", *limits]  # fmt: skip
         ws = os.path.realpath(policy.workspace)
         try:
             with _open_copied(policy.network) as files:
                 argv = bwrap_argv(bwrap, command, policy, cwd=ws, files=files,
                                   extra=_session_options())  # fmt: skip
                 self.proc = subprocess.Popen(
-                    argv, env=dict(_LAUNCHER_ENV), stdin=subprocess.DEVNULL,
+                    argv, env=dict(policy.env if pytest_python else _LAUNCHER_ENV),
+                    stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     start_new_session=True, pass_fds=(child.fileno(), *files.values()),
                 )  # fmt: skip
@@ -147,11 +151,15 @@ class _Box:
         max_output: int,
     ) -> ProcessOutcome | None:  # fmt: skip
         """Run one command in the sandbox; like `run_process`, never raises for what it did.
-        None when the launcher could not be reached (the command did not start)."""
+        None when the launcher could not be reached (the command did not start). In pytest
+        mode the command (a `pytest_argv`) is forked from the launcher."""
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        message: dict[str, object] = {"argv": list(argv), "cwd": cwd, "env": dict(env)}
+        if self.pytest_python is not None:
+            message.update(fork=True, args=list(argv[len(pytest_prefix(argv[0])) :]))
         try:
-            self._send({"argv": list(argv), "cwd": cwd, "env": dict(env)}, (out_w, err_w))
+            self._send(message, (out_w, err_w))
         except (OSError, ValueError):
             for fd in (out_r, err_r):
                 os.close(fd)
@@ -301,6 +309,32 @@ def _status(answer: str | None) -> int | None:
     return int(text)
 
 
+def pytest_prefix(python: str) -> list[str]:
+    """The start of every pytest command line `runners.pytest_command` makes with `python`."""
+    from punie_tools.runners import python_module_argv  # runners imports this module
+
+    return python_module_argv(python, "pytest")
+
+
+ZYGOTE_PYTHON_ENV = frozenset({"PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "PYTHONNOUSERSITE",
+                               "PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8"})  # fmt: skip
+"""The only `PYTHON*` variables a pytest run may have to be forked from a zygote: the zygote
+starts in the run's environment, and one that adds import paths (`PYTHONPATH`, `PYTHONHOME`,
+...) could make the launcher itself import code from the workspace, which would then outlive
+the run. Such a run gets an ordinary sandbox."""
+
+
+def pytest_python(argv: Sequence[str], env: Mapping[str, str] | None = None) -> str | None:
+    """The interpreter of `argv` when it is a pytest run made by `runners.pytest_command` (in
+    `env`, if given, with no `PYTHON*` variable outside `ZYGOTE_PYTHON_ENV`)."""
+    if not argv:
+        return None
+    if env is not None and any(k.startswith("PYTHON") and k not in ZYGOTE_PYTHON_ENV for k in env):
+        return None
+    prefix = pytest_prefix(argv[0])
+    return argv[0] if list(argv[: len(prefix)]) == prefix else None
+
+
 def _failed(message: str) -> ProcessOutcome:
     return ProcessOutcome(None, "", "", launch_error=message)
 
@@ -317,8 +351,12 @@ class Session:
     """Sandboxes kept alive for a run of commands; see `punie_tools.confine.session`."""
 
     def __init__(
-        self, start_after: int = 2, *, shared: bool = False, max_boxes: int | None = None
-    ) -> None:
+        self, start_after: int = 2, *, shared: bool = False, max_boxes: int | None = None,
+        pytest_zygote: bool = False,
+    ) -> None:  # fmt: skip
+        self.pytest_zygote = pytest_zygote
+        """Pytest runs get a sandbox of their own kind whose launcher has pytest imported and
+        forks each run from itself (see `confine.session`)."""
         self.shared = shared
         """The process's session (see `confine.current_session`): a call that finds it busy
         with another thread's call runs in a sandbox of its own instead of waiting."""
@@ -418,16 +456,19 @@ class Session:
             return None
         if key is None or not _inside(where, str(key[0])):
             return None
+        zygote = pytest_python(argv, policy.env) if self.pytest_zygote else None
+        if zygote is not None:  # its own sandbox, started in the command's environment
+            key = (*key, "pytest", zygote, tuple(sorted(policy.env.items())))
         if not self._lock.acquire(blocking=not self.shared):
             return None  # the process's session is busy: a sandbox of its own, no waiting
         try:
-            return self._run(key, argv, policy, where, timeout, max_output, bwrap)
+            return self._run(key, argv, policy, where, timeout, max_output, bwrap, zygote)
         finally:
             self._lock.release()
 
     def _run(
         self, key: tuple[object, ...], argv: Sequence[str], policy: Policy, where: str,
-        timeout: float, max_output: int, bwrap: str,
+        timeout: float, max_output: int, bwrap: str, zygote: str | None = None,
     ) -> ProcessOutcome | None:  # fmt: skip
         if self._closed:
             return None
@@ -447,10 +488,11 @@ class Session:
             if self.max_boxes is not None and len(self._boxes) >= self.max_boxes:
                 self._boxes.pop(next(iter(self._boxes))).close()  # the oldest
             scratch = (self._scratch,) if policy.writable else ()
-            box_policy = replace(policy, writable=scratch, env=dict(_LAUNCHER_ENV))
+            box_env = dict(policy.env) if zygote is not None else dict(_LAUNCHER_ENV)
+            box_policy = replace(policy, writable=scratch, env=box_env)
             began = time.monotonic()
             try:
-                box = _Box(bwrap, box_policy, min(START_TIMEOUT_S, timeout))
+                box = _Box(bwrap, box_policy, min(START_TIMEOUT_S, timeout), zygote)
             except (OSError, _Dead):
                 self._failures[key] = self._failures.get(key, 0) + 1
                 if time.monotonic() - began >= timeout:

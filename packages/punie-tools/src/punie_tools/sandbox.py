@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import math
 import os
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -321,11 +322,92 @@ def _capped(error: ExecutionError | None, limits: SandboxLimits) -> ExecutionErr
     return error.model_copy(update={"message": cap_text(error.message, limits.max_message_chars)})
 
 
+WARM_CHECK_FEEDS = 100
+"""Scripts a warm checker session checks before it is replaced: each check adds the wrapper's
+definition to the session's checking context, so the session is not kept for ever."""
+_WARM_NAME = "_punie_warm_check"
+
+
+def _warm_wrapped(code: str) -> str:
+    """`code` as the body of a function that the check defines but never calls: the session's
+    globals stay as they were (one function name), so an earlier script's names cannot hide an
+    unresolved one in a later script."""
+    return (
+        f"def {_WARM_NAME}() -> None:\n"
+        + textwrap.indent(code, "    ", lambda _: True)
+        + ("\n    pass\n")
+    )
+
+
+class _WarmChecker:
+    """Type-checking sessions kept open across runs, one per concurrent run (see `Sandbox`)."""
+
+    def __init__(self, max_processes: int) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[tuple[Any, int]] = []  # (entered session, checks so far)
+        # A run that finds every checker busy and no worker free does not wait: it is checked
+        # the ordinary way.
+        self._pool = Monty(min_processes=0, max_processes=max_processes, checkout_timeout=1.0)
+        self._pool.__enter__()
+
+    def passes(self, code: str) -> bool:
+        """True: the wrapped script type-checks against the stubs. False: it does not, or the
+        check failed in any other way; the caller then runs the script's full fresh check."""
+        with self._lock:
+            session, used = self._idle.pop() if self._idle else (None, 0)
+        if session is None:
+            try:
+                session = self._pool.checkout(
+                    script_name=_SCRIPT, type_check=True, type_check_stubs=STUBS,
+                    type_check_format="concise",
+                )  # fmt: skip
+                session.__enter__()
+            except (MontyError, TimeoutError):
+                return False
+        try:
+            session.feed_run(_warm_wrapped(code), external_lookup={})
+        except MontyError as exc:
+            if isinstance(exc, MontyCrashedError):
+                return False  # the session died with its worker: not put back
+            self._put_back(session, used + 1)
+            return False
+        except BaseException:
+            session.__exit__(None, None, None)
+            raise
+        self._put_back(session, used + 1)
+        return True
+
+    def _put_back(self, session: Any, used: int) -> None:
+        if used >= WARM_CHECK_FEEDS:
+            session.__exit__(None, None, None)
+            return
+        with self._lock:
+            self._idle.append((session, used))
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for session, _ in idle:
+            with contextlib.suppress(MontyError):
+                session.__exit__(None, None, None)
+        self._pool.__exit__(None, None, None)
+
+
 class Sandbox:
     """A pool of Monty workers that runs code-mode scripts; reuse one for many runs.
 
     Thread-safe: each run checks out its own worker. Close it (or use `with`) to stop the
     workers; `run_code` uses a process-wide default instance.
+
+    `warm_type_check=True` (off by default) saves the fresh type check of a script that passes:
+    the script is first checked as the body of a function in a checking session kept open
+    across runs (measured: 2.6 ms a script against 38–45 ms for a fresh session's check); if
+    that passes, the script runs in a session without a check of its own, else it runs exactly
+    as without the option, so a rejected script reports the same error. The check of a
+    function body is the check of the script in all but what only the top level allows or
+    forbids (`return`, `yield` and `await` at top level are accepted there); a batch job that
+    runs many scripts (punie-datagen's build) uses it and proves the records equal by
+    re-running them without it (`punie-datagen verify`).
     """
 
     def __init__(
@@ -336,9 +418,11 @@ class Sandbox:
         type_check: bool = True,
         os_session: bool = True,
         session_start_after: int = 2,
+        warm_type_check: bool = False,
     ) -> None:
         self.limits = limits or SandboxLimits()
         self.type_check = type_check
+        self.warm_type_check = warm_type_check
         self.os_session = os_session
         """True: the tool calls of one run share one OS sandbox per kind (`confine.session`,
         reset between calls); False: every call gets a sandbox of its own."""
@@ -350,6 +434,7 @@ class Sandbox:
         self._max_processes = max_processes
         self._lock = threading.Lock()
         self._pool: Monty | None = None
+        self._checker: _WarmChecker | None = None
         self._pid = 0
 
     def _get_pool(self) -> Monty:
@@ -362,14 +447,26 @@ class Sandbox:
                 )
                 pool.__enter__()
                 self._pool, self._pid = pool, os.getpid()
+                self._checker = None  # a forked child's copy is not its own
             return self._pool
+
+    def _warm_checker(self) -> _WarmChecker:
+        self._get_pool()
+        with self._lock:
+            if self._checker is None:
+                self._checker = _WarmChecker(max(8, self._max_processes or 0))
+            return self._checker
 
     def close(self) -> None:
         """Stop the workers; a later run starts new ones."""
         with self._lock:
             pool, self._pool = self._pool, None
-            if pool is not None and self._pid == os.getpid():
-                pool.__exit__(None, None, None)
+            checker, self._checker = self._checker, None
+            if self._pid == os.getpid():
+                if checker is not None:
+                    checker.close()
+                if pool is not None:
+                    pool.__exit__(None, None, None)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -388,6 +485,7 @@ class Sandbox:
         error: ExecutionError | None = None
         try:
             pool = self._get_pool()
+            checked = self.type_check and self.warm_type_check and self._warm_checker().passes(code)
             with (
                 run_deadline(limits.deadline),
                 # One OS sandbox for the run's tool calls, reset after each (see confine.session).
@@ -399,7 +497,7 @@ class Sandbox:
                 pool.checkout(
                     script_name=_SCRIPT,
                     limits=limits.monty(),
-                    type_check=self.type_check,
+                    type_check=self.type_check and not checked,
                     type_check_stubs=STUBS,
                     type_check_format="concise",
                     os_policy=limits.os_policy(),
