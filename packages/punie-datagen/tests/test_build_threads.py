@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -75,39 +76,45 @@ def test_empty_removes_everything_but_follows_no_link(tmp_path: Path) -> None:
     assert (outside / "keep.txt").read_text() == "keep\n"
 
 
-def test_two_threads_needing_one_tool_result_run_the_tool_once(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text("x = 1\n")
-    cache = _ToolCache(None, {"tool": "1"})
-    runs: list[str] = []
+def _both_at_once(
+    root: Path, cache: _ToolCache, run: Callable[[str], TypeCheckResult]
+) -> list[TypeCheckResult]:
+    """Two threads ask for `typecheck("a.py")` in `root` at the same moment; their results."""
+    (root / "a.py").write_text("x = 1\n")
     started = threading.Barrier(2)
-
-    def slow_check(path: str) -> TypeCheckResult:
-        runs.append(path)
-        time.sleep(0.3)
-        return TypeCheckResult(success=True, error_count=0, warning_count=0, errors=[])
-
-    results: list[TypeCheckResult] = []
+    found: list[TypeCheckResult] = []
 
     def ask() -> None:
-        tools = CachingBackend(backend(tmp_path), cache)
+        tools = CachingBackend(backend(root), cache)
         started.wait()
-        results.append(tools._typed("typecheck", "a.py", TypeCheckResult, slow_check))
+        found.append(tools._typed("typecheck", "a.py", TypeCheckResult, run))
 
     threads = [threading.Thread(target=ask) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return found
+
+
+def test_two_threads_needing_one_tool_result_run_the_tool_once(tmp_path: Path) -> None:
+    cache = _ToolCache(None, {"tool": "1"})
+    runs: list[str] = []
+
+    def slow_check(path: str) -> TypeCheckResult:
+        runs.append(path)
+        time.sleep(0.3)
+        return TypeCheckResult(success=True, error_count=0, warning_count=0, errors=[])
+
+    results = _both_at_once(tmp_path, cache, slow_check)
     assert runs == ["a.py"], "both threads ran the tool"
     assert len(results) == 2 and results[0] == results[1]
     assert cache.running == {}
 
 
 def test_a_failed_run_is_not_remembered_and_the_waiting_thread_runs_its_own(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text("x = 1\n")
     cache = _ToolCache(None, {"tool": "1"})
     runs: list[int] = []
-    started = threading.Barrier(2)
 
     def flaky(path: str) -> TypeCheckResult:
         runs.append(1)
@@ -118,17 +125,6 @@ def test_a_failed_run_is_not_remembered_and_the_waiting_thread_runs_its_own(tmp_
             )
         return TypeCheckResult(success=True, error_count=0, warning_count=0)
 
-    found: list[TypeCheckResult] = []
-
-    def ask() -> None:
-        started.wait()
-        found.append(CachingBackend(backend(tmp_path), cache)._typed(
-            "typecheck", "a.py", TypeCheckResult, flaky))  # fmt: skip
-
-    threads = [threading.Thread(target=ask) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    found = _both_at_once(tmp_path, cache, flaky)
     assert len(runs) == 2
     assert sorted(r.tool_error or "" for r in found) == ["", "ty timed out"]

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_fixtures.redteam import daemons, marker_processes
+from sandbox_fixtures.redteam import daemons, marker_processes, workspace
 
 from punie_tools import confine
 from punie_tools._session import Session
@@ -40,10 +40,7 @@ def _sandbox_on() -> None:
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "keep.txt").write_text("workspace file\n")
-    return root
+    return workspace(tmp_path)
 
 
 @pytest.fixture

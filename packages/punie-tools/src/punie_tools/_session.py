@@ -152,7 +152,7 @@ class _Box:
     ) -> ProcessOutcome | None:  # fmt: skip
         """Run one command in the sandbox; like `run_process`, never raises for what it did.
         None when the launcher could not be reached (the command did not start). In pytest
-        mode the command (a `pytest_argv`) is forked from the launcher."""
+        mode the command (a `runners.pytest_command` line) is forked from the launcher."""
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         message: dict[str, object] = {"argv": list(argv), "cwd": cwd, "env": dict(env)}

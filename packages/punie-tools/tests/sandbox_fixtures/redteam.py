@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["daemons", "marker_processes"]
+__all__ = ["daemons", "marker_processes", "workspace"]
 
 
 def marker_processes(marker: str) -> list[int]:
@@ -35,3 +35,13 @@ def daemons(marker: str) -> str:
         f"        os.execv(sys.executable, {sleeper})\n"
         "    os._exit(0)\n"
     )
+
+
+def workspace(tmp_path: Path) -> Path:
+    """A workspace inside the host's /tmp (as pytest's tmp_path is), with one file: a session's
+    launcher empties the sandbox's /tmp after every call and must never reach into the
+    workspace mounted there."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "keep.txt").write_text("workspace file\n")
+    return root
