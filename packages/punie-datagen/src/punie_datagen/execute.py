@@ -106,7 +106,7 @@ def build_sandbox() -> Sandbox:
     with _BUILD_SANDBOX_LOCK:
         if _BUILD_SANDBOX is None:
             # os_session=False: each build thread's own long-lived `confine.session` serves
-            # the runs' tool calls (see build._generate), not one session per run.
+            # the runs' tool calls (see build._in_threads), not one session per run.
             _BUILD_SANDBOX = Sandbox(warm_type_check=True, os_session=False)
             atexit.register(_BUILD_SANDBOX.close)
         return _BUILD_SANDBOX

@@ -366,9 +366,9 @@ class _WarmChecker:
                 return False
         try:
             session.feed_run(_warm_wrapped(code), external_lookup={})
-        except MontyError as exc:
-            if isinstance(exc, MontyCrashedError):
-                return False  # the session died with its worker: not put back
+        except MontyCrashedError:
+            return False  # the session died with its worker: not put back
+        except MontyError:
             self._put_back(session, used + 1)
             return False
         except BaseException:
